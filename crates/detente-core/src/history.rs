@@ -1,0 +1,123 @@
+//! The published New START aggregate numbers: one row per party and data exchange.
+//!
+//! The dataset is `data/newstart_aggregate.csv` (schema in
+//! `docs/formats/aggregate.md`). Every row carries its sources and a
+//! verification mark, because some published cells rest on one source or none.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{DecodeError, Location};
+use crate::date::Date;
+use crate::model::Party;
+
+/// How well a published figure is supported by the sources we found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verification {
+    /// Two or more independent sources agree.
+    #[serde(rename = "2+")]
+    TwoOrMore,
+    /// One source.
+    #[serde(rename = "1")]
+    One,
+    /// One source, with some cells derived from its stated changes.
+    #[serde(rename = "1+derived")]
+    OneAndDerived,
+    /// Computed from a source's stated numbers.
+    Derived,
+    /// No source retrieved; the value is a recollection.
+    Unverified,
+}
+
+/// One party's aggregate numbers as of one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateRow {
+    #[serde(rename = "date")]
+    pub as_of: Date,
+    pub party: Party,
+    /// Deployed ICBMs, deployed SLBMs and deployed heavy bombers (Article II.1(a)).
+    #[serde(rename = "deployed_icbm_slbm_bomber")]
+    pub deployed_delivery_vehicles: u32,
+    /// Warheads on deployed ICBMs and SLBMs plus those counted for deployed heavy bombers (II.1(b)).
+    pub deployed_warheads: u32,
+    /// Deployed and non-deployed ICBM and SLBM launchers and heavy bombers (II.1(c)).
+    #[serde(rename = "deployed_nondeployed_launchers")]
+    pub launchers: u32,
+    pub verification: Verification,
+    /// Columns of this row that no retrieved source confirms, separated by `;`.
+    #[serde(default)]
+    pub unverified: String,
+    pub source: String,
+}
+
+impl AggregateRow {
+    /// The three central-limit figures in the order of Article II.1 (a), (b), (c).
+    pub fn figures(&self) -> [u32; 3] {
+        [self.deployed_delivery_vehicles, self.deployed_warheads, self.launchers]
+    }
+
+    pub fn is_verified(&self, column: &str) -> bool {
+        self.verification != Verification::Unverified && !self.unverified.split(';').any(|c| c.trim() == column)
+    }
+}
+
+/// The columns of the aggregate dataset, in order.
+pub const AGGREGATE_COLUMNS: [&str; 8] = [
+    "date",
+    "party",
+    "deployed_icbm_slbm_bomber",
+    "deployed_warheads",
+    "deployed_nondeployed_launchers",
+    "verification",
+    "unverified",
+    "source",
+];
+
+/// Reads the aggregate dataset, checking its columns, its dates' order and that no
+/// (date, party) pair appears twice.
+pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let headers = reader.headers().map_err(|e| DecodeError { location: Location::Line(1), uid: None, field: None, message: e.to_string() })?;
+    if headers.iter().ne(AGGREGATE_COLUMNS) {
+        return Err(DecodeError {
+            location: Location::Line(1),
+            uid: None,
+            field: None,
+            message: format!("expected the columns {}", AGGREGATE_COLUMNS.join(",")),
+        });
+    }
+    let mut rows: Vec<AggregateRow> = Vec::new();
+    for result in reader.deserialize::<AggregateRow>() {
+        let row = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let field = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| AGGREGATE_COLUMNS.get(i as usize)).map(|c| c.to_string()),
+                _ => None,
+            };
+            DecodeError { location: Location::Line(line), uid: None, field, message: e.to_string() }
+        })?;
+        let line = rows.len() as u64 + 2;
+        if let Some(previous) = rows.last() {
+            if previous.as_of > row.as_of {
+                return Err(DecodeError {
+                    location: Location::Line(line),
+                    uid: None,
+                    field: Some("date".into()),
+                    message: format!("{} comes after {}: rows must be in date order", row.as_of, previous.as_of),
+                });
+            }
+        }
+        if rows.iter().any(|r| r.as_of == row.as_of && r.party == row.party) {
+            return Err(DecodeError {
+                location: Location::Line(line),
+                uid: None,
+                field: Some("party".into()),
+                message: format!("a second row for {} as of {}", row.party, row.as_of),
+            });
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,16 @@
+//! The domain model of detente, with no I/O: parties, facilities, items and
+//! declarations, their CSV and JSON encodings, and the published aggregate series.
+//!
+//! Architecture invariant: nothing here touches the disk, the network or the
+//! clock. Readers and writers take the `Read`/`Write` their caller opened, and
+//! dates are passed in.
+
+pub mod codec;
+pub mod date;
+pub mod declaration;
+pub mod history;
+pub mod model;
+
+pub use date::Date;
+pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec};
+pub use model::{Armament, Facility, Party, Status, Vocabulary};

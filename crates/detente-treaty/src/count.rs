@@ -1,0 +1,576 @@
+//! The counting engine: declaration × treaty × interpretation → a count for
+//! every limit, each number with the items behind it, and the findings.
+//!
+//! How it stays fast: items are first tallied into *buckets* that share
+//! everything a rule can look at (class, status, armament, range band). A
+//! million items usually fall into a few dozen buckets, so the rules, the
+//! readings and the selectors run per bucket, not per item. Unique identifiers
+//! are gathered in a second pass, and only for the buckets a caller asks about.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use detente_core::{Armament, Date, Declaration, Party, Status};
+
+use crate::finding::Finding;
+use crate::interpretation::Interpretation;
+use crate::selector::{Selector, Subject};
+use crate::treaty::{Limit, Treaty, Weight};
+
+/// What to compute beyond the totals.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// List the unique identifiers behind every line of every limit.
+    pub with_items: bool,
+}
+
+/// The result of counting one declaration under one treaty and one reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub treaty: String,
+    pub party: Party,
+    pub as_of: Date,
+    /// The interpretation applied, if any (`None` counts the declaration as declared).
+    pub reading: Option<ReadingRef>,
+    pub in_force: bool,
+    pub limits: Vec<LimitCount>,
+    pub findings: Vec<Finding>,
+    /// Per limit, where the reading's count differs from the declared count. Empty without a reading.
+    pub differences: Vec<Difference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadingRef {
+    pub id: String,
+    pub party: Party,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LimitCount {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    pub max: Option<u32>,
+    pub total: u64,
+    /// `total - max` when over, else 0.
+    pub excess: u64,
+    /// Whether the ceiling binds this party on this date.
+    pub binding: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding_note: Option<String>,
+    /// Every item group that adds to the total, largest first.
+    pub lines: Vec<Line>,
+}
+
+/// A group of items with the same kind, type, status and armament, and what they add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub kind: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub status: Status,
+    pub armament: Option<Armament>,
+    /// Set when a reading moved these items from what was declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<Declared>,
+    pub items: u64,
+    pub counted: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Declared {
+    pub status: Status,
+    pub armament: Option<Armament>,
+    /// The reading that changed them.
+    pub reading: String,
+}
+
+/// How a reading changes one limit's count, item by item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub limit: String,
+    pub declared: u64,
+    pub read: u64,
+    pub delta: i64,
+    pub lines: Vec<DifferenceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DifferenceLine {
+    pub kind: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub declared_status: Status,
+    pub declared_armament: Option<Armament>,
+    pub read_status: Status,
+    pub read_armament: Option<Armament>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+    pub items: u64,
+    pub declared_counted: u64,
+    pub read_counted: u64,
+    pub uids: Vec<String>,
+}
+
+/// Items that share everything the rules can see.
+#[derive(Debug, Clone)]
+struct Bucket {
+    class: usize,
+    band: usize,
+    declared: (Status, Option<Armament>),
+    read: (Status, Option<Armament>),
+    /// Index of the reading that moved these items, if one did.
+    reading: Option<usize>,
+    items: u64,
+    warheads: u64,
+}
+
+/// Splits the range axis into bands within which every range condition in the
+/// treaty and the reading gives the same answer. Band 0 holds items with no range.
+struct Bands {
+    thresholds: Vec<u32>,
+}
+
+impl Bands {
+    fn new<'a>(selectors: impl Iterator<Item = &'a Selector>) -> Bands {
+        let mut thresholds: Vec<u32> = selectors
+            .filter_map(|s| s.range_km)
+            .flat_map(|r| [r.min, r.max.and_then(|m| m.checked_add(1))])
+            .flatten()
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        Bands { thresholds }
+    }
+
+    fn len(&self) -> usize {
+        self.thresholds.len() + 2
+    }
+
+    fn of(&self, range_km: Option<u32>) -> usize {
+        range_km.map_or(0, |km| 1 + self.thresholds.partition_point(|&t| t <= km))
+    }
+
+    /// A distance inside the band, standing for all of it when selectors ask.
+    fn representative(&self, band: usize) -> Option<u32> {
+        match band {
+            0 => None,
+            1 => Some(0),
+            b => Some(self.thresholds[b - 2]),
+        }
+    }
+}
+
+const STATUSES: usize = Status::ALL.len();
+const ARMAMENTS: usize = 3;
+
+/// Counts `declaration` under `treaty`, read through `interpretation` if one is given.
+pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<&Interpretation>, options: Options) -> Count {
+    let interpretation = interpretation.filter(|i| i.applies_to(declaration.party()));
+    let readings = interpretation.map_or(&[][..], |i| &i.readings[..]);
+    let bands = Bands::new(
+        treaty
+            .limits
+            .iter()
+            .flat_map(|l| l.count.iter().map(|r| &r.select))
+            .chain(treaty.prohibitions.iter().flat_map(|p| p.select.iter()))
+            .chain(readings.iter().map(|r| &r.select)),
+    );
+    let classes: Vec<ClassFacts<'_>> = declaration
+        .classes()
+        .iter()
+        .map(|c| {
+            let def = treaty.type_def(&c.kind, &c.type_name);
+            ClassFacts {
+                kind: &c.kind,
+                type_name: &c.type_name,
+                known: treaty.knows_kind(&c.kind),
+                tags: def.map_or(&[][..], |d| &d.tags[..]),
+                attributed: def.and_then(|d| d.attributed_warheads),
+                capacity: def.and_then(|d| d.capacity),
+            }
+        })
+        .collect();
+
+    let tally = Tally::build(declaration, &bands, readings);
+    let buckets = tally.buckets(&classes, &bands, readings);
+    let subject = |b: &Bucket, state: (Status, Option<Armament>)| {
+        let facts = &classes[b.class];
+        Subject {
+            kind: facts.kind,
+            type_name: facts.type_name,
+            tags: facts.tags,
+            status: state.0,
+            armament: state.1,
+            range_km: bands.representative(b.band),
+        }
+    };
+
+    let party = declaration.party();
+    let in_force = treaty.in_force_on(declaration.as_of());
+    let mut findings = Vec::new();
+    let mut wanted: HashSet<usize> = if options.with_items { (0..buckets.len()).collect() } else { HashSet::new() };
+
+    let mut limits = Vec::with_capacity(treaty.limits.len());
+    let mut differences = Vec::new();
+    for limit in &treaty.limits {
+        let read = weigh(limit, party, &buckets, |b| subject(b, b.read), &classes);
+        for unattributed in &read.unattributed {
+            findings.push(Finding::Unattributed { limit: limit.id.clone(), kind: unattributed.0.clone(), type_name: unattributed.1.clone() });
+        }
+        if interpretation.is_some() {
+            let declared = weigh(limit, party, &buckets, |b| subject(b, b.declared), &classes);
+            let changed: Vec<usize> = (0..buckets.len()).filter(|&b| declared.per_bucket[b] != read.per_bucket[b]).collect();
+            if !changed.is_empty() || declared.total != read.total {
+                wanted.extend(changed.iter().copied());
+                differences.push((limit.id.clone(), declared.total, read.total, changed, declared.per_bucket, read.per_bucket.clone()));
+            }
+        }
+        let max = limit.max_for(party);
+        let (binding, binding_note) = binding(treaty, limit, party, declaration.as_of());
+        let excess = max.map_or(0, |m| read.total.saturating_sub(u64::from(m)));
+        if binding && excess > 0 {
+            findings.push(Finding::LimitExceeded {
+                limit: limit.id.clone(),
+                name: limit.name.clone(),
+                max: max.unwrap_or_default(),
+                total: read.total,
+                excess,
+            });
+        }
+        limits.push((limit, max, read, excess, binding, binding_note));
+    }
+
+    let mut prohibited: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (p, prohibition) in treaty.prohibitions.iter().enumerate() {
+        if !in_force || prohibition.applies_from.is_some_and(|from| declaration.as_of() < from) {
+            continue;
+        }
+        let hits: Vec<usize> = (0..buckets.len())
+            .filter(|&b| prohibition.select.iter().any(|s| s.matches(&subject(&buckets[b], buckets[b].read))))
+            .collect();
+        if !hits.is_empty() {
+            wanted.extend(hits.iter().copied());
+            prohibited.push((p, hits));
+        }
+    }
+    let mut unknown: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (b, bucket) in buckets.iter().enumerate() {
+        if !classes[bucket.class].known {
+            unknown.entry(classes[bucket.class].kind).or_default().push(b);
+            wanted.insert(b);
+        }
+    }
+
+    let uids = tally.uids(declaration, &bands, &buckets, &wanted);
+    let uids_of = |bs: &[usize]| -> Vec<String> {
+        let mut all: Vec<String> = bs.iter().flat_map(|b| uids.get(b).into_iter().flatten().cloned()).collect();
+        all.sort_unstable();
+        all
+    };
+
+    for (p, hits) in prohibited {
+        let prohibition = &treaty.prohibitions[p];
+        findings.push(Finding::Prohibited {
+            prohibition: prohibition.id.clone(),
+            description: prohibition.description.clone(),
+            items: hits.iter().map(|&b| buckets[b].items).sum(),
+            uids: uids_of(&hits),
+        });
+    }
+    for (kind, bs) in unknown {
+        findings.push(Finding::UnknownKind { kind: kind.to_owned(), items: bs.iter().map(|&b| buckets[b].items).sum(), uids: uids_of(&bs) });
+    }
+
+    let no_uids = HashMap::new();
+    let line_uids = if options.with_items { &uids } else { &no_uids };
+    let limits = limits
+        .into_iter()
+        .map(|(limit, max, read, excess, binding, binding_note)| LimitCount {
+            id: limit.id.clone(),
+            name: limit.name.clone(),
+            article: limit.article.clone(),
+            max,
+            total: read.total,
+            excess,
+            binding,
+            binding_note,
+            lines: lines(&buckets, &read.per_bucket, &classes, readings, line_uids),
+        })
+        .collect();
+
+    let differences = differences
+        .into_iter()
+        .map(|(limit, declared, read, changed, declared_per, read_per)| Difference {
+            limit,
+            declared,
+            read,
+            delta: read as i64 - declared as i64,
+            lines: changed
+                .iter()
+                .map(|&b| {
+                    let bucket = &buckets[b];
+                    DifferenceLine {
+                        kind: classes[bucket.class].kind.to_owned(),
+                        type_name: classes[bucket.class].type_name.to_owned(),
+                        declared_status: bucket.declared.0,
+                        declared_armament: bucket.declared.1,
+                        read_status: bucket.read.0,
+                        read_armament: bucket.read.1,
+                        reading: bucket.reading.map(|r| readings[r].id.clone()),
+                        items: bucket.items,
+                        declared_counted: declared_per[b].unwrap_or(0),
+                        read_counted: read_per[b].unwrap_or(0),
+                        uids: uids_of(&[b]),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    Count {
+        treaty: treaty.id.clone(),
+        party: party.clone(),
+        as_of: declaration.as_of(),
+        reading: interpretation.map(|i| ReadingRef { id: i.id.clone(), party: i.party.clone(), name: i.name.clone() }),
+        in_force,
+        limits,
+        findings,
+        differences,
+    }
+}
+
+fn binding(treaty: &Treaty, limit: &Limit, party: &Party, as_of: Date) -> (bool, Option<String>) {
+    if !treaty.parties.contains(party) {
+        return (false, Some(format!("{party} is not a party to {}", treaty.short_name)));
+    }
+    if !treaty.in_force_on(as_of) {
+        return (false, Some(format!("{} is not in force on {as_of}", treaty.short_name)));
+    }
+    match limit.applies_from {
+        Some(from) if as_of < from => (false, Some(format!("the limit binds from {from}"))),
+        _ => (true, None),
+    }
+}
+
+struct ClassFacts<'a> {
+    kind: &'a str,
+    type_name: &'a str,
+    known: bool,
+    tags: &'a [String],
+    attributed: Option<u32>,
+    capacity: Option<u32>,
+}
+
+/// The first pass: item counts and warhead sums per (class, status, armament, band),
+/// with items named by a reading's `uids` kept apart.
+struct Tally {
+    cells: Vec<(u64, u64)>,
+    /// Items a reading names by uid: (cell key, reading) → (items, warheads).
+    named: BTreeMap<(usize, usize), (u64, u64)>,
+    named_uids: HashMap<String, usize>,
+}
+
+impl Tally {
+    fn key(item: &detente_core::Item, bands: &Bands) -> usize {
+        ((usize::from(item.class) * STATUSES + item.status.index()) * ARMAMENTS + Armament::index(item.armament)) * bands.len()
+            + bands.of(item.range_km)
+    }
+
+    fn build(declaration: &Declaration, bands: &Bands, readings: &[crate::interpretation::Reading]) -> Tally {
+        let mut cells = vec![(0u64, 0u64); declaration.classes().len() * STATUSES * ARMAMENTS * bands.len()];
+        let mut named = BTreeMap::new();
+        let mut named_uids = HashMap::new();
+        for (r, reading) in readings.iter().enumerate() {
+            for uid in &reading.uids {
+                named_uids.entry(uid.clone()).or_insert(r);
+            }
+        }
+        if named_uids.is_empty() {
+            // The hot loop: no string is touched.
+            for item in declaration.items() {
+                let cell = &mut cells[Tally::key(item, bands)];
+                cell.0 += 1;
+                cell.1 += u64::from(item.warheads);
+            }
+        } else {
+            for item in declaration.items() {
+                let key = Tally::key(item, bands);
+                let cell = match named_uids.get(&*item.uid) {
+                    Some(&r) => named.entry((key, r)).or_insert((0, 0)),
+                    None => &mut cells[key],
+                };
+                cell.0 += 1;
+                cell.1 += u64::from(item.warheads);
+            }
+        }
+        Tally { cells, named, named_uids }
+    }
+
+    fn decode(key: usize, bands: &Bands) -> (usize, Status, Option<Armament>, usize) {
+        let band = key % bands.len();
+        let rest = key / bands.len();
+        let armament = [None, Some(Armament::Nuclear), Some(Armament::NonNuclear)][rest % ARMAMENTS];
+        let rest = rest / ARMAMENTS;
+        (rest / STATUSES, Status::ALL[rest % STATUSES], armament, band)
+    }
+
+    fn buckets(&self, classes: &[ClassFacts<'_>], bands: &Bands, readings: &[crate::interpretation::Reading]) -> Vec<Bucket> {
+        let cells = self.cells.iter().enumerate().filter(|(_, c)| c.0 > 0).map(|(key, &c)| (key, None, c));
+        let named = self.named.iter().map(|(&(key, r), &c)| (key, Some(r), c));
+        cells
+            .chain(named)
+            .map(|(key, named_by, (items, warheads))| {
+                let (class, status, armament, band) = Tally::decode(key, bands);
+                let facts = &classes[class];
+                let subject = Subject {
+                    kind: facts.kind,
+                    type_name: facts.type_name,
+                    tags: facts.tags,
+                    status,
+                    armament,
+                    range_km: bands.representative(band),
+                };
+                let reading = named_by.or_else(|| readings.iter().position(|r| r.select.matches(&subject)));
+                let read = reading.map_or((status, armament), |r| {
+                    let treat = readings[r].treat_as;
+                    (treat.status.unwrap_or(status), treat.armament.or(armament))
+                });
+                let reading = reading.filter(|_| read != (status, armament));
+                Bucket { class, band, declared: (status, armament), read, reading, items, warheads }
+            })
+            .collect()
+    }
+
+    /// The second pass: unique identifiers of the items in the wanted buckets.
+    fn uids(&self, declaration: &Declaration, bands: &Bands, buckets: &[Bucket], wanted: &HashSet<usize>) -> HashMap<usize, Vec<String>> {
+        let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+        if wanted.is_empty() {
+            return out;
+        }
+        let mut by_key: HashMap<(usize, Option<usize>), usize> = HashMap::new();
+        let cell_keys = self.cells.iter().enumerate().filter(|(_, c)| c.0 > 0).map(|(key, _)| (key, None));
+        let named_keys = self.named.keys().map(|&(key, r)| (key, Some(r)));
+        for (b, key) in cell_keys.chain(named_keys).enumerate() {
+            if wanted.contains(&b) {
+                by_key.insert(key, b);
+            }
+        }
+        for item in declaration.items() {
+            let named = if self.named_uids.is_empty() { None } else { self.named_uids.get(&*item.uid).copied() };
+            if let Some(&b) = by_key.get(&(Tally::key(item, bands), named)) {
+                out.entry(b).or_default().push(item.uid.to_string());
+            }
+        }
+        debug_assert!(out.keys().all(|&b| b < buckets.len()));
+        out
+    }
+}
+
+struct Weighed {
+    total: u64,
+    /// What each bucket adds; `None` when no rule selects it.
+    per_bucket: Vec<Option<u64>>,
+    unattributed: Vec<(String, String)>,
+}
+
+/// Applies one limit's rules to every bucket, each item counted by the first rule that selects it.
+fn weigh<'a>(
+    limit: &Limit,
+    party: &Party,
+    buckets: &'a [Bucket],
+    subject: impl Fn(&'a Bucket) -> Subject<'a>,
+    classes: &[ClassFacts<'_>],
+) -> Weighed {
+    let mut per_bucket = vec![None; buckets.len()];
+    let mut unattributed = Vec::new();
+    // Discounted rules need every selected bucket before they can share out the discount.
+    let mut discounted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (b, bucket) in buckets.iter().enumerate() {
+        let subject = subject(bucket);
+        let Some((r, rule)) = limit.count.iter().enumerate().find(|(_, rule)| rule.select.matches(&subject)) else {
+            continue;
+        };
+        let facts = &classes[bucket.class];
+        per_bucket[b] = Some(match &rule.weight {
+            Weight::Item => bucket.items,
+            Weight::Warheads => bucket.warheads,
+            Weight::Each(each) => bucket.items * u64::from(*each),
+            Weight::Attributed => match facts.attributed {
+                Some(each) => bucket.items * u64::from(each),
+                None => {
+                    unattributed.push((facts.kind.to_owned(), facts.type_name.to_owned()));
+                    0
+                }
+            },
+            Weight::Discounted(_) => {
+                discounted.entry(r).or_default().push(b);
+                0
+            }
+        });
+    }
+    for (r, mut selected) in discounted {
+        let Weight::Discounted(by_party) = &limit.count[r].weight else { unreachable!("only discounted rules are collected") };
+        let discount = by_party.get(party).copied();
+        // The discount goes to the items it helps most: those whose full count is highest.
+        selected.sort_by_key(|&b| (std::cmp::Reverse(classes[buckets[b].class].capacity), b));
+        let mut discount_left = discount.map_or(0, |d| u64::from(d.first));
+        for b in selected {
+            let facts = &classes[buckets[b].class];
+            let discounted_items = buckets[b].items.min(discount_left);
+            discount_left -= discounted_items;
+            let full_items = buckets[b].items - discounted_items;
+            let capacity = facts.capacity.unwrap_or_else(|| {
+                if full_items > 0 {
+                    unattributed.push((facts.kind.to_owned(), facts.type_name.to_owned()));
+                }
+                0
+            });
+            per_bucket[b] = Some(discounted_items * u64::from(discount.map_or(0, |d| d.each)) + full_items * u64::from(capacity));
+        }
+    }
+    unattributed.sort();
+    unattributed.dedup();
+    Weighed { total: per_bucket.iter().flatten().sum(), per_bucket, unattributed }
+}
+
+/// Groups the counted buckets of one limit into lines, largest contribution first.
+fn lines(
+    buckets: &[Bucket],
+    per_bucket: &[Option<u64>],
+    classes: &[ClassFacts<'_>],
+    readings: &[crate::interpretation::Reading],
+    uids: &HashMap<usize, Vec<String>>,
+) -> Vec<Line> {
+    let mut grouped: BTreeMap<(&str, &str, Status, Option<Armament>, Option<(Status, Option<Armament>, usize)>), Line> = BTreeMap::new();
+    for (b, bucket) in buckets.iter().enumerate() {
+        let Some(counted) = per_bucket[b] else { continue };
+        let facts = &classes[bucket.class];
+        let moved = bucket.reading.map(|r| (bucket.declared.0, bucket.declared.1, r));
+        let line = grouped.entry((facts.kind, facts.type_name, bucket.read.0, bucket.read.1, moved)).or_insert_with(|| Line {
+            kind: facts.kind.to_owned(),
+            type_name: facts.type_name.to_owned(),
+            status: bucket.read.0,
+            armament: bucket.read.1,
+            declared: moved.map(|(status, armament, r)| Declared { status, armament, reading: readings[r].id.clone() }),
+            items: 0,
+            counted: 0,
+            uids: Vec::new(),
+        });
+        line.items += bucket.items;
+        line.counted += counted;
+        line.uids.extend(uids.get(&b).into_iter().flatten().cloned());
+    }
+    let mut lines: Vec<Line> = grouped.into_values().collect();
+    for line in &mut lines {
+        line.uids.sort_unstable();
+    }
+    // Stable sort: equal contributions keep the (kind, type, status) order.
+    lines.sort_by_key(|line| std::cmp::Reverse(line.counted));
+    lines
+}

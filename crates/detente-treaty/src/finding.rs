@@ -1,0 +1,40 @@
+//! Findings: what a verification office must look at.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "finding", rename_all = "kebab-case")]
+pub enum Finding {
+    /// A binding limit is exceeded.
+    LimitExceeded { limit: String, name: String, max: u32, total: u64, excess: u64 },
+    /// Items the treaty prohibits.
+    Prohibited { prohibition: String, description: String, items: u64, uids: Vec<String> },
+    /// Items of a kind the treaty does not know, so no rule can count them.
+    UnknownKind { kind: String, items: u64, uids: Vec<String> },
+    /// A rule needs a number the treaty's `types` table does not give for this type.
+    Unattributed {
+        limit: String,
+        kind: String,
+        #[serde(rename = "type")]
+        type_name: String,
+    },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::LimitExceeded { limit, name, max, total, excess } => {
+                write!(f, "limit {limit} exceeded by {excess}: {total} against {max} ({name})")
+            }
+            Finding::Prohibited { prohibition, description, items, .. } => {
+                write!(f, "{items} prohibited item(s) under {prohibition}: {description}")
+            }
+            Finding::UnknownKind { kind, items, .. } => {
+                write!(f, "{items} item(s) of kind {kind}, which the treaty does not know: not counted")
+            }
+            Finding::Unattributed { limit, kind, type_name } => {
+                write!(f, "limit {limit}: the treaty gives no attribution or capacity for {kind} {type_name:?}: counted as 0")
+            }
+        }
+    }
+}

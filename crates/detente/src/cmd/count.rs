@@ -1,0 +1,59 @@
+use std::path::Path;
+
+use detente_core::{Declaration, Party};
+use detente_treaty::{Catalogue, Count, Options};
+
+use crate::args::{ComplianceArgs, CountArgs, CountSelection};
+use crate::{Outcome, bad_input, data, report};
+
+/// Reads the declaration and resolves the treaty and the reading, then counts.
+fn counted(selection: &CountSelection, data_dir: Option<&Path>, options: Options) -> anyhow::Result<(Catalogue, Declaration, Count)> {
+    let mut catalogue = data::catalogue(data_dir)?;
+    let treaty_id = data::treaty(&mut catalogue, &selection.treaty)?.id.clone();
+    let declaration = data::declaration(&selection.declaration, &catalogue, data::open(&selection.declaration)?)?;
+    let treaty = catalogue.treaty(&treaty_id).expect("resolved above");
+    let reader = match &selection.reader {
+        Some(text) => text.parse::<Party>().map_err(|e| bad_input!("--as: {e}"))?,
+        None => declaration.party().clone(),
+    };
+    let interpretation = catalogue.interpretation(&treaty.id, &reader);
+    if interpretation.is_none() && &reader != declaration.party() {
+        let known: Vec<String> = catalogue.interpretations().filter(|i| i.treaty == treaty.id).map(|i| format!("{} ({})", i.party, i.id)).collect();
+        return Err(bad_input!(
+            "--as {reader}: {reader} has no published reading of {}; known readings: {}",
+            treaty.id,
+            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+        ));
+    }
+    let count = detente_treaty::count(treaty, &declaration, interpretation, options);
+    Ok((catalogue, declaration, count))
+}
+
+pub fn count(args: CountArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    let (catalogue, declaration, count) = counted(&args.selection, data_dir, Options { with_items: args.items })?;
+    if args.json {
+        super::print_json(&count)?;
+    } else {
+        let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
+        print!("{}", report::count(treaty, &declaration, &count));
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn compliance(args: ComplianceArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    let (catalogue, declaration, count) = counted(&args.selection, data_dir, Options::default())?;
+    if args.json {
+        super::print_json(&serde_json::json!({
+            "treaty": count.treaty,
+            "party": count.party,
+            "as_of": count.as_of,
+            "reading": count.reading,
+            "in_force": count.in_force,
+            "findings": count.findings,
+        }))?;
+    } else {
+        let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
+        print!("{}", report::compliance(treaty, &declaration, &count));
+    }
+    Ok(if args.fail_on_findings && !count.findings.is_empty() { Outcome::Findings } else { Outcome::Done })
+}

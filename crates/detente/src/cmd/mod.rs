@@ -1,0 +1,33 @@
+//! One module per subcommand; each turns parsed arguments into library calls and output.
+
+mod count;
+mod declaration;
+mod demo;
+mod history;
+mod treaty;
+
+use std::io::Write;
+
+use crate::Outcome;
+use crate::args::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let data_dir = cli.data_dir.as_deref();
+    match cli.command {
+        Command::Treaty(command) => treaty::run(command, data_dir),
+        Command::Count(args) => count::count(args, data_dir),
+        Command::Compliance(args) => count::compliance(args, data_dir),
+        Command::History(args) => history::run(args),
+        Command::Import(args) => declaration::import(args, data_dir),
+        Command::Export(args) => declaration::export(args, data_dir),
+        Command::Demo(args) => demo::run(args, data_dir),
+    }
+}
+
+/// Prints a value as pretty JSON on standard output.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}

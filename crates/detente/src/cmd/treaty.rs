@@ -1,0 +1,75 @@
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::args::TreatyCommand;
+use crate::{data, report};
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    id: &'a str,
+    short_name: &'a str,
+    name: &'a str,
+    parties: Vec<&'a str>,
+    entered_into_force: Option<detente_core::Date>,
+    ended: Option<detente_core::Date>,
+    limits: usize,
+    prohibitions: usize,
+    quotas: usize,
+    notifications: usize,
+    origin: &'a str,
+}
+
+pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    let mut catalogue = data::catalogue(data_dir)?;
+    match command {
+        TreatyCommand::List { json } => {
+            let listed: Vec<Listed<'_>> = catalogue
+                .treaties()
+                .map(|(origin, t)| Listed {
+                    id: &t.id,
+                    short_name: &t.short_name,
+                    name: &t.name,
+                    parties: t.parties.iter().map(|p| p.as_str()).collect(),
+                    entered_into_force: t.dates.entered_into_force,
+                    ended: t.dates.ended.or(t.dates.expires),
+                    limits: t.limits.len(),
+                    prohibitions: t.prohibitions.len(),
+                    quotas: t.quotas.len(),
+                    notifications: t.notifications.len(),
+                    origin,
+                })
+                .collect();
+            if json {
+                super::print_json(&listed)?;
+            } else {
+                let rows: Vec<Vec<String>> = listed
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.id.to_owned(),
+                            t.short_name.to_owned(),
+                            t.entered_into_force.map_or("-".into(), |d| d.to_string()),
+                            t.ended.map_or("-".into(), |d| d.to_string()),
+                            t.limits.to_string(),
+                            t.prohibitions.to_string(),
+                            t.quotas.to_string(),
+                            t.notifications.to_string(),
+                        ]
+                    })
+                    .collect();
+                print!("{}", report::table(&["id", "treaty", "in force", "ends", "limits", "bans", "quotas", "notices"], &rows));
+            }
+        }
+        TreatyCommand::Show { name, json } => {
+            let treaty = data::treaty(&mut catalogue, &name)?;
+            if json {
+                super::print_json(treaty)?;
+            } else {
+                print!("{}", report::treaty(treaty));
+            }
+        }
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,137 @@
+//! Where the data come from: the shipped treaty files and datasets (compiled in,
+//! so the binary works from any folder), the user's own files, and declarations.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use detente_core::Declaration;
+use detente_core::codec;
+use detente_core::history::{self, AggregateRow};
+use detente_treaty::{Catalogue, Treaty};
+
+use crate::bad_input;
+
+/// The shipped treaty files, by name.
+const TREATIES: [(&str, &str); 6] = [
+    ("new-start.toml", include_str!("../../../data/treaties/new-start.toml")),
+    ("start-i.toml", include_str!("../../../data/treaties/start-i.toml")),
+    ("sort.toml", include_str!("../../../data/treaties/sort.toml")),
+    ("inf.toml", include_str!("../../../data/treaties/inf.toml")),
+    ("launch-notification-1988.toml", include_str!("../../../data/treaties/launch-notification-1988.toml")),
+    ("major-exercises-1989.toml", include_str!("../../../data/treaties/major-exercises-1989.toml")),
+];
+
+const INTERPRETATIONS: [(&str, &str); 2] = [
+    ("new-start-us.toml", include_str!("../../../data/interpretations/new-start-us.toml")),
+    ("new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
+];
+
+/// The published New START aggregate numbers.
+pub const AGGREGATES: &str = include_str!("../../../data/newstart_aggregate.csv");
+
+/// The shipped reconstructed declarations, for the demo.
+pub const DECLARATIONS: [(&str, &str); 2] = [
+    ("us-2020-09-01.csv", include_str!("../../../data/declarations/us-2020-09-01.csv")),
+    ("ru-2020-09-01.csv", include_str!("../../../data/declarations/ru-2020-09-01.csv")),
+];
+
+/// The shipped treaties and interpretations, then those in `data_dir`.
+pub fn catalogue(data_dir: Option<&Path>) -> anyhow::Result<Catalogue> {
+    let mut catalogue = Catalogue::default();
+    for (name, text) in TREATIES {
+        catalogue.add_treaty(&format!("built-in:{name}"), text).expect("shipped treaty files are valid (tested)");
+    }
+    for (name, text) in INTERPRETATIONS {
+        catalogue.add_interpretation(&format!("built-in:{name}"), text).expect("shipped interpretations are valid (tested)");
+    }
+    if let Some(dir) = data_dir {
+        for (sub, is_treaty) in [("treaties", true), ("interpretations", false)] {
+            let folder = dir.join(sub);
+            if !folder.is_dir() {
+                continue;
+            }
+            let mut paths: Vec<_> = std::fs::read_dir(&folder)
+                .with_context(|| format!("reading {}", folder.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let text = read_text(&path)?;
+                let origin = path.display().to_string();
+                let added = if is_treaty { catalogue.add_treaty(&origin, &text).map(drop) } else { catalogue.add_interpretation(&origin, &text).map(drop) };
+                added.map_err(|e| bad_input!("{e}"))?;
+            }
+        }
+    }
+    Ok(catalogue)
+}
+
+/// Finds a treaty by id, or reads it from a file path (and adds it to the catalogue).
+pub fn treaty<'c>(catalogue: &'c mut Catalogue, name: &str) -> anyhow::Result<&'c Treaty> {
+    if name.ends_with(".toml") || Path::new(name).is_file() {
+        let text = read_text(Path::new(name))?;
+        let id = catalogue.add_treaty(name, &text).map_err(|e| bad_input!("{e}"))?.id.clone();
+        return Ok(catalogue.treaty(&id).expect("just added"));
+    }
+    if catalogue.treaty(name).is_none() {
+        let known: Vec<_> = catalogue.treaties().map(|(_, t)| t.id.as_str()).collect();
+        return Err(bad_input!("unknown treaty {name:?}: known treaties are {}", known.join(", ")));
+    }
+    Ok(catalogue.treaty(name).expect("checked"))
+}
+
+pub fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+/// Reads a declaration, choosing the decoder from the extension; errors name the file.
+pub fn declaration(path: &Path, catalogue: &Catalogue, input: impl Read) -> anyhow::Result<Declaration> {
+    let vocabulary = catalogue.vocabulary();
+    let decoded = match extension(path)? {
+        Extension::Csv => codec::read_csv(input, &vocabulary),
+        Extension::Json => codec::read_json(input, &vocabulary),
+    };
+    decoded.map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+pub fn open(path: &Path) -> anyhow::Result<File> {
+    File::open(path).map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+pub enum Extension {
+    Csv,
+    Json,
+}
+
+pub fn extension(path: &Path) -> anyhow::Result<Extension> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Ok(Extension::Csv),
+        Some("json") => Ok(Extension::Json),
+        _ => Err(bad_input!("{}: expected a .csv or .json file", path.display())),
+    }
+}
+
+pub fn aggregates() -> Vec<AggregateRow> {
+    history::read_aggregates(AGGREGATES.as_bytes()).expect("the shipped aggregate dataset is valid (tested)")
+}
+
+/// Writes a file all at once: the content goes to a temporary file beside the
+/// target, which replaces the target only when complete. An error leaves any
+/// existing file untouched and no partial file behind.
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+    let mut temporary = tempfile::NamedTempFile::new_in(folder).with_context(|| format!("writing in {}", folder.display()))?;
+    {
+        let mut out = BufWriter::new(temporary.as_file_mut());
+        write(&mut out).with_context(|| format!("writing {}", path.display()))?;
+        out.flush().with_context(|| format!("writing {}", path.display()))?;
+    }
+    temporary.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
+    temporary.persist(path).with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
