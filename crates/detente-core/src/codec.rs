@@ -230,14 +230,15 @@ pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<(
     writeln!(output, "# format: {FORMAT}")?;
     writeln!(output, "# party: {}", header.party)?;
     writeln!(output, "# as-of: {}", header.as_of)?;
+    // The builder guarantees these texts fit on one line and hold no `|`.
     if let Some(source) = &header.source {
-        writeln!(output, "# source: {}", one_line(source))?;
+        writeln!(output, "# source: {source}")?;
     }
     for note in &header.notes {
-        writeln!(output, "# note: {}", one_line(note))?;
+        writeln!(output, "# note: {note}")?;
     }
     for facility in &header.facilities {
-        writeln!(output, "# facility: {} | {} | {}", facility.id, facility.kind, one_line(&facility.name).replace('|', "/"))?;
+        writeln!(output, "# facility: {} | {} | {}", facility.id, facility.kind, facility.name)?;
     }
     let mut writer = csv::Writer::from_writer(output);
     writer.write_record(COLUMNS)?;
@@ -269,11 +270,6 @@ fn format_into(buffer: &mut String, value: u32) -> &str {
     buffer.clear();
     let _ = write!(buffer, "{value}");
     buffer
-}
-
-/// Preamble values live on one line; anything after a line break would be lost.
-fn one_line(text: &str) -> String {
-    text.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 // ---------------------------------------------------------------------------

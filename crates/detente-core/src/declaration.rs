@@ -135,6 +135,15 @@ impl Declaration {
     }
 }
 
+/// Header texts are written one per line in CSV, so they must fit on one: this
+/// keeps every declaration representable in both formats without loss.
+fn one_line_text(field: &'static str, text: &str) -> Result<(), FieldError> {
+    if text.contains(['\r', '\n']) || text.trim() != text {
+        return Err(FieldError::new(field, format!("{text:?}: write it on one line, without leading or trailing spaces")));
+    }
+    Ok(())
+}
+
 /// Builds a [`Declaration`] item by item, refusing anything malformed.
 #[derive(Debug)]
 pub struct Builder<'v> {
@@ -150,6 +159,12 @@ pub struct Builder<'v> {
 impl<'v> Builder<'v> {
     /// Starts a declaration; fails if the header itself is malformed.
     pub fn new(header: Header, vocabulary: &'v Vocabulary) -> Result<Builder<'v>, FieldError> {
+        if let Some(source) = &header.source {
+            one_line_text("source", source)?;
+        }
+        for note in &header.notes {
+            one_line_text("note", note)?;
+        }
         let mut facility_index = HashMap::new();
         for (index, facility) in header.facilities.iter().enumerate() {
             if !is_token(&facility.id) {
@@ -157,6 +172,10 @@ impl<'v> Builder<'v> {
             }
             if !is_kebab_identifier(&facility.kind) {
                 return Err(FieldError::new("facility", format!("facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base", facility.id, facility.kind)));
+            }
+            one_line_text("facility", &facility.name)?;
+            if facility.name.contains('|') {
+                return Err(FieldError::new("facility", format!("facility {}: the name may not contain |", facility.id)));
             }
             if facility_index.insert(facility.id.clone(), index as u32).is_some() {
                 return Err(FieldError::new("facility", format!("facility {} is declared twice", facility.id)));

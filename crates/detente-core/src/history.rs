@@ -75,6 +75,16 @@ pub const AGGREGATE_COLUMNS: [&str; 8] = [
     "source",
 ];
 
+/// Writes rows in the dataset's own CSV form (quoting only where needed).
+pub fn write_aggregates<W: std::io::Write>(rows: &[AggregateRow], output: W) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(output);
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// Reads the aggregate dataset, checking its columns, its dates' order and that no
 /// (date, party) pair appears twice.
 pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeError> {

@@ -225,7 +225,9 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
         }
         if interpretation.is_some() {
             let declared = weigh(limit, party, &buckets, |b| subject(b, b.declared), &classes);
-            let changed: Vec<usize> = (0..buckets.len()).filter(|&b| declared.per_bucket[b] != read.per_bucket[b]).collect();
+            let mut changed: Vec<usize> = (0..buckets.len()).filter(|&b| declared.per_bucket[b] != read.per_bucket[b]).collect();
+            // Bucket numbers follow the order types first appear in; names do not.
+            changed.sort_by_key(|&b| bucket_order(&buckets[b], &classes));
             if !changed.is_empty() || declared.total != read.total {
                 wanted.extend(changed.iter().copied());
                 differences.push((limit.id.clone(), declared.total, read.total, changed, declared.per_bucket, read.per_bucket.clone()));
@@ -343,6 +345,12 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
         findings,
         differences,
     }
+}
+
+/// An order for buckets that depends only on what they hold, never on item order.
+fn bucket_order<'a>(bucket: &Bucket, classes: &[ClassFacts<'a>]) -> impl Ord + use<'a> {
+    let facts = &classes[bucket.class];
+    (facts.kind, facts.type_name, bucket.declared, bucket.read, bucket.band, bucket.reading)
 }
 
 fn binding(treaty: &Treaty, limit: &Limit, party: &Party, as_of: Date) -> (bool, Option<String>) {
@@ -518,7 +526,7 @@ fn weigh<'a>(
         let Weight::Discounted(by_party) = &limit.count[r].weight else { unreachable!("only discounted rules are collected") };
         let discount = by_party.get(party).copied();
         // The discount goes to the items it helps most: those whose full count is highest.
-        selected.sort_by_key(|&b| (std::cmp::Reverse(classes[buckets[b].class].capacity), b));
+        selected.sort_by_key(|&b| (std::cmp::Reverse(classes[buckets[b].class].capacity), bucket_order(&buckets[b], classes)));
         let mut discount_left = discount.map_or(0, |d| u64::from(d.first));
         for b in selected {
             let facts = &classes[buckets[b].class];

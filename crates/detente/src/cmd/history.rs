@@ -1,7 +1,5 @@
-use std::io::Write as _;
-
 use detente_chart::{Figure, Marker, Panel, Reference, Series};
-use detente_core::history::{AGGREGATE_COLUMNS, AggregateRow};
+use detente_core::history::{self, AggregateRow};
 use detente_core::{Date, Party};
 use detente_treaty::Treaty;
 
@@ -24,17 +22,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<Outcome> {
     if args.json {
         super::print_json(&rows)?;
     } else if args.csv {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", AGGREGATE_COLUMNS.join(","))?;
-        for r in &rows {
-            let source = format!("\"{}\"", r.source.replace('"', "\"\""));
-            let verification = serde_json::to_value(r.verification)?.as_str().unwrap_or_default().to_owned();
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{},{}",
-                r.as_of, r.party, r.deployed_delivery_vehicles, r.deployed_warheads, r.launchers, verification, r.unverified, source
-            )?;
-        }
+        history::write_aggregates(&rows, std::io::stdout().lock())?;
     } else if args.plot.is_none() || !rows.is_empty() {
         print!("{}", report::history(&rows));
     }

@@ -1,0 +1,485 @@
+//! The counting engine on the shipped treaties and declarations, on hand-made
+//! cases for every rule type, and on generated declarations (properties).
+
+use detente_core::codec::read_csv;
+use detente_core::{Armament, Declaration, Facility, Header, ItemSpec, Status};
+use detente_treaty::count::LimitCount;
+use detente_treaty::{Catalogue, Count, Finding, Options, TreatyError, count};
+use proptest::prelude::*;
+
+const TREATIES: [(&str, &str); 6] = [
+    ("new-start", include_str!("../../../data/treaties/new-start.toml")),
+    ("start-i", include_str!("../../../data/treaties/start-i.toml")),
+    ("sort", include_str!("../../../data/treaties/sort.toml")),
+    ("inf", include_str!("../../../data/treaties/inf.toml")),
+    ("launch-notification-1988", include_str!("../../../data/treaties/launch-notification-1988.toml")),
+    ("major-exercises-1989", include_str!("../../../data/treaties/major-exercises-1989.toml")),
+];
+const US_2020: &str = include_str!("../../../data/declarations/us-2020-09-01.csv");
+const RU_2020: &str = include_str!("../../../data/declarations/ru-2020-09-01.csv");
+
+fn catalogue() -> Catalogue {
+    let mut catalogue = Catalogue::default();
+    for (name, text) in TREATIES {
+        catalogue.add_treaty(name, text).unwrap();
+    }
+    catalogue.add_interpretation("ru", include_str!("../../../data/interpretations/new-start-ru.toml")).unwrap();
+    catalogue.add_interpretation("us", include_str!("../../../data/interpretations/new-start-us.toml")).unwrap();
+    catalogue
+}
+
+fn totals(count: &Count) -> Vec<u64> {
+    count.limits.iter().map(|l| l.total).collect()
+}
+
+fn limit<'a>(count: &'a Count, id: &str) -> &'a LimitCount {
+    count.limits.iter().find(|l| l.id == id).unwrap()
+}
+
+fn new_start_count(declaration: &Declaration, reader: &str, options: Options) -> Count {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let interpretation = catalogue.interpretation("new-start", &reader.parse().unwrap());
+    count(treaty, declaration, interpretation, options)
+}
+
+#[test]
+fn shipped_files_are_complete() {
+    let catalogue = catalogue();
+    let ids: Vec<_> = catalogue.treaties().map(|(_, t)| t.id.as_str()).collect();
+    assert_eq!(ids, ["inf", "launch-notification-1988", "major-exercises-1989", "new-start", "sort", "start-i"]);
+    let new_start = catalogue.treaty("new-start").unwrap();
+    let maxima: Vec<_> = new_start.limits.iter().map(|l| l.max.unwrap()).collect();
+    assert_eq!(maxima, [700, 1550, 800]);
+    let quotas: Vec<_> = new_start.quotas.iter().map(|q| q.max).collect();
+    assert_eq!(quotas, [10, 8]);
+    let due: Vec<_> = new_start.notifications.iter().map(|n| (n.id.as_str(), n.due)).collect();
+    use detente_treaty::treaty::Due::*;
+    assert_eq!(due, [("initial-database", AfterHours(45 * 24)), ("six-monthly-update", AfterHours(30 * 24)), ("change-in-data", AfterHours(5 * 24))]);
+    assert_eq!(catalogue.treaty("launch-notification-1988").unwrap().notifications[0].due, BeforeHours(24));
+    assert_eq!(catalogue.treaty("major-exercises-1989").unwrap().notifications[0].due, BeforeHours(14 * 24));
+    let start = catalogue.treaty("start-i").unwrap();
+    let maxima: Vec<_> = start.limits.iter().map(|l| l.max.unwrap()).collect();
+    assert_eq!(maxima, [1600, 6000, 4900, 1100, 154, 1540]);
+    assert_eq!(catalogue.treaty("sort").unwrap().limits[0].max, Some(2200));
+    // Every treaty's every source reference resolves (checked at load), and every URL looks like one.
+    for (_, treaty) in catalogue.treaties() {
+        for source in &treaty.sources {
+            assert!(source.url.as_deref().is_none_or(|u| u.starts_with("http")), "{}: {:?}", treaty.id, source.url);
+        }
+    }
+}
+
+#[test]
+fn new_start_dates() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    assert!(!treaty.in_force_on("2011-02-04".parse().unwrap()));
+    assert!(treaty.in_force_on("2011-02-05".parse().unwrap()));
+    assert!(treaty.in_force_on("2026-02-04".parse().unwrap()));
+    assert!(!treaty.in_force_on("2026-02-05".parse().unwrap()));
+}
+
+#[test]
+fn us_2020_as_declared_gives_the_published_figures() {
+    let catalogue = catalogue();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = new_start_count(&us, "US", Options::default());
+    assert_eq!(totals(&count), [675, 1457, 800]);
+    assert!(count.findings.is_empty(), "{:?}", count.findings);
+    assert!(count.differences.is_empty(), "the US reading changes nothing");
+    // The by-type breakdown behind the launcher count, as published.
+    let launchers = limit(&count, "launchers");
+    let by_type = |kind: &str, type_name: &str| -> u64 {
+        launchers.lines.iter().filter(|l| l.kind == kind && l.type_name == type_name).map(|l| l.counted).sum()
+    };
+    assert_eq!(by_type("icbm-launcher", "Minuteman III"), 454);
+    assert_eq!(by_type("slbm-launcher", "Trident II"), 280);
+    assert_eq!(by_type("heavy-bomber", "B-2A"), 20);
+    assert_eq!(by_type("heavy-bomber", "B-52H"), 46);
+    // Counting without an interpretation is the same as the declaring party's own reading.
+    assert_eq!(totals(&count), totals(&detente_treaty::count(catalogue.treaty("new-start").unwrap(), &us, None, Options::default())));
+}
+
+#[test]
+fn us_2020_as_russia_reads_it_is_101_over_with_the_items_listed() {
+    let catalogue = catalogue();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = new_start_count(&us, "RU", Options::default());
+    assert_eq!(totals(&count), [675, 1457, 901]);
+    assert_eq!(limit(&count, "launchers").excess, 101);
+    assert_eq!(
+        count.findings,
+        [Finding::LimitExceeded {
+            limit: "launchers".into(),
+            name: limit(&count, "launchers").name.clone(),
+            max: 800,
+            total: 901,
+            excess: 101
+        }]
+    );
+    assert_eq!(count.differences.len(), 1, "only the launcher limit changes");
+    let difference = &count.differences[0];
+    assert_eq!((difference.limit.as_str(), difference.declared, difference.read, difference.delta), ("launchers", 800, 901, 101));
+    let mut by_reading: Vec<(String, u64, usize)> = difference
+        .lines
+        .iter()
+        .map(|l| (l.reading.clone().unwrap(), l.read_counted - l.declared_counted, l.uids.len()))
+        .collect();
+    by_reading.sort();
+    assert_eq!(
+        by_reading,
+        [("b-52h-conversions".into(), 41, 41), ("training-silos".into(), 4, 4), ("trident-ii-launcher-conversions".into(), 56, 56)]
+    );
+    // The 101 listed items are exactly the declaration's converted and training items.
+    let mut listed: Vec<&str> = difference.lines.iter().flat_map(|l| l.uids.iter().map(String::as_str)).collect();
+    listed.sort();
+    let mut expected: Vec<&str> = us.items().iter().filter(|i| matches!(i.status, Status::Converted | Status::Training)).map(|i| &*i.uid).collect();
+    expected.sort();
+    assert_eq!(listed.len(), 101);
+    assert_eq!(listed, expected);
+}
+
+#[test]
+fn ru_2020_reconstruction_gives_the_published_figures() {
+    let catalogue = catalogue();
+    let ru = read_csv(RU_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = new_start_count(&ru, "RU", Options::default());
+    assert_eq!(totals(&count), [510, 1447, 764]);
+    assert!(count.reading.is_none(), "Russia's reading applies to U.S. declarations only");
+    assert!(count.findings.is_empty());
+}
+
+#[test]
+fn items_behind_every_number() {
+    let catalogue = catalogue();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = new_start_count(&us, "RU", Options { with_items: true });
+    for limit in &count.limits {
+        assert_eq!(limit.total, limit.lines.iter().map(|l| l.counted).sum::<u64>(), "{}", limit.id);
+        for line in &limit.lines {
+            assert_eq!(line.uids.len() as u64, line.items, "{} {:?}", limit.id, line);
+        }
+    }
+    let warheads = limit(&count, "deployed-warheads");
+    let trident = warheads.lines.iter().find(|l| l.type_name == "Trident II").unwrap();
+    assert_eq!((trident.items, trident.counted), (230, 1012));
+    let without = new_start_count(&us, "RU", Options::default());
+    assert!(without.limits.iter().all(|l| l.lines.iter().all(|line| line.uids.is_empty())));
+}
+
+// --- hand-made declarations for every rule type ---------------------------
+
+struct Spec(&'static str, &'static str, Status, Option<Armament>, u32, Option<u32>);
+
+fn declare(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec]) -> Declaration {
+    let header = Header {
+        party: party.parse().unwrap(),
+        as_of: as_of.parse().unwrap(),
+        source: None,
+        notes: vec![],
+        facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
+    };
+    let uids: Vec<String> = (0..items.len()).map(|i| format!("X-{i:04}")).collect();
+    let specs = items.iter().zip(&uids).map(|(s, uid)| ItemSpec {
+        uid,
+        kind: s.0,
+        type_name: s.1,
+        facility: "BASE",
+        status: s.2,
+        armament: s.3,
+        warheads: s.4,
+        range_km: s.5,
+    });
+    Declaration::build(header, &catalogue.vocabulary(), specs).unwrap()
+}
+
+fn repeat(n: usize, spec: Spec) -> impl Iterator<Item = Spec> {
+    (0..n).map(move |_| Spec(spec.0, spec.1, spec.2, spec.3, spec.4, spec.5))
+}
+
+#[test]
+fn inf_prohibits_ground_launched_500_to_5500_km_from_1991() {
+    let catalogue = catalogue();
+    let inf = catalogue.treaty("inf").unwrap();
+    let items = [
+        Spec("glcm", "9M729", Status::Deployed, None, 1, Some(2500)),
+        Spec("glbm-launcher", "Pershing II", Status::NonDeployed, None, 0, Some(1770)),
+        Spec("glbm", "Pershing II", Status::Eliminated, None, 0, Some(1770)),
+        Spec("glbm", "short", Status::Deployed, None, 1, Some(499)),
+        Spec("glbm", "edge", Status::Deployed, None, 1, Some(500)),
+        Spec("glbm", "edge", Status::Deployed, None, 1, Some(5500)),
+        Spec("glbm", "long", Status::Deployed, None, 1, Some(5501)),
+        Spec("glcm", "no range given", Status::Deployed, None, 1, None),
+    ];
+    let declaration = declare("RU", "2018-06-01", &catalogue, &items);
+    let count = count(inf, &declaration, None, Options::default());
+    let [Finding::Prohibited { prohibition, items: prohibited, uids, .. }] = &count.findings[..] else { panic!("{:?}", count.findings) };
+    assert_eq!(prohibition, "intermediate-and-shorter-range-missiles");
+    assert_eq!(*prohibited, 4);
+    assert_eq!(uids, &["X-0000", "X-0001", "X-0004", "X-0005"]);
+    // Before the elimination deadline and after withdrawal, nothing is prohibited.
+    for date in ["1990-06-01", "2019-08-02"] {
+        let declaration = declare("RU", date, &catalogue, &items);
+        assert!(detente_treaty::count(inf, &declaration, None, Options::default()).findings.is_empty(), "{date}");
+    }
+}
+
+#[test]
+fn unknown_kinds_are_a_finding_not_a_silent_zero() {
+    let catalogue = catalogue();
+    let items = [Spec("glcm", "BGM-109G", Status::Deployed, None, 1, Some(2500)), Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)];
+    let declaration = declare("US", "2020-09-01", &catalogue, &items);
+    let count = count(catalogue.treaty("new-start").unwrap(), &declaration, None, Options::default());
+    assert_eq!(count.findings, [Finding::UnknownKind { kind: "glcm".into(), items: 1, uids: vec!["X-0000".into()] }]);
+    assert_eq!(totals(&count), [1, 1, 0]);
+}
+
+#[test]
+fn limits_bind_from_their_date_and_for_parties_only() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let items: Vec<Spec> = repeat(701, Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)).collect();
+    for (party, date, binding) in [("US", "2017-09-01", false), ("US", "2018-02-05", true), ("CN", "2020-09-01", false), ("US", "2026-02-05", false)] {
+        let declaration = declare(party, date, &catalogue, &items);
+        let count = count(treaty, &declaration, None, Options::default());
+        let limit = limit(&count, "deployed-delivery-vehicles");
+        assert_eq!((limit.binding, limit.excess), (binding, 1), "{party} {date}");
+        assert_eq!(count.findings.len(), usize::from(binding), "{party} {date}: {:?}", count.findings);
+        assert_eq!(limit.binding_note.is_none(), binding);
+    }
+}
+
+#[test]
+fn start_i_attribution_and_bomber_discount() {
+    let catalogue = catalogue();
+    let start = catalogue.treaty("start-i").unwrap();
+    let mut items: Vec<Spec> = Vec::new();
+    items.extend(repeat(100, Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None))); // 3 each
+    items.extend(repeat(10, Spec("icbm-launcher", "SS-18", Status::Deployed, None, 0, None))); // heavy, 10 each
+    items.extend(repeat(5, Spec("icbm-launcher", "SS-25", Status::Deployed, None, 0, None))); // mobile, 1 each
+    items.extend(repeat(160, Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 0, None))); // 150×10 + 10×20
+    items.extend(repeat(20, Spec("heavy-bomber", "B-1B", Status::Deployed, Some(Armament::Nuclear), 0, None))); // 1 each
+    items.extend(repeat(7, Spec("icbm-launcher", "Minuteman III", Status::Test, None, 0, None))); // not counted
+    let us = declare("US", "2005-01-01", &catalogue, &items);
+    let count = count(start, &us, None, Options::default());
+    assert_eq!(limit(&count, "delivery-vehicles").total, 100 + 10 + 5 + 160 + 20);
+    assert_eq!(limit(&count, "ballistic-missile-warheads").total, 300 + 100 + 5);
+    assert_eq!(limit(&count, "accountable-warheads").total, 405 + 150 * 10 + 10 * 20 + 20);
+    assert_eq!(limit(&count, "mobile-icbm-warheads").total, 5);
+    assert_eq!(limit(&count, "heavy-icbms").total, 10);
+    assert_eq!(limit(&count, "heavy-icbm-warheads").total, 100);
+    // Russia's discount: the first 180 count 8, the rest their capacity (16 for a Tu-95MS).
+    let bombers: Vec<Spec> = repeat(200, Spec("heavy-bomber", "Tu-95MS", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
+    let ru = declare("RU", "2005-01-01", &catalogue, &bombers);
+    assert_eq!(limit(&detente_treaty::count(start, &ru, None, Options::default()), "accountable-warheads").total, 180 * 8 + 20 * 16);
+    // A type with no attribution is reported, not guessed.
+    let unknown = declare("US", "2005-01-01", &catalogue, &[Spec("icbm-launcher", "Midgetman", Status::Deployed, None, 0, None)]);
+    let count = detente_treaty::count(start, &unknown, None, Options::default());
+    assert!(count.findings.iter().any(|f| matches!(f, Finding::Unattributed { type_name, .. } if type_name == "Midgetman")), "{:?}", count.findings);
+}
+
+#[test]
+fn sort_counts_operationally_deployed_warheads() {
+    let catalogue = catalogue();
+    let sort = catalogue.treaty("sort").unwrap();
+    let items = [
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 3, None),
+        Spec("slbm", "Trident II", Status::Deployed, None, 8, None),
+        Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 12, None),
+        Spec("slbm", "Trident II", Status::NonDeployed, None, 0, None),
+    ];
+    let count = count(sort, &declare("US", "2008-01-01", &catalogue, &items), None, Options::default());
+    assert_eq!(totals(&count), [23]);
+    assert!(!count.limits[0].binding, "SORT's ceiling date fell after New START superseded it");
+}
+
+// --- bad treaty and interpretation files --------------------------------
+
+fn treaty_error(edit: impl Fn(&str) -> String) -> TreatyError {
+    detente_treaty::Treaty::from_toml(&edit(TREATIES[0].1)).unwrap_err()
+}
+
+#[test]
+fn malformed_treaty_files_are_refused_naming_the_field() {
+    let field = |error: TreatyError| match error {
+        TreatyError::Field { path, message } => format!("{path}: {message}"),
+        TreatyError::Syntax(message) => panic!("expected a field error, got {message}"),
+    };
+    let syntax = |error: TreatyError| match error {
+        TreatyError::Syntax(message) => message,
+        other => panic!("expected a syntax error, got {other}"),
+    };
+    assert!(field(treaty_error(|t| t.replacen(r#"kinds = ["icbm", "slbm"]"#, r#"kinds = ["icbm", "slbn"]"#, 1))).starts_with("limits[0].count[0].kinds[1]: unknown item kind \"slbn\""));
+    assert!(field(treaty_error(|t| t.replacen(r#"source = "state-2011-fact-sheet""#, r#"source = "nowhere""#, 1))).contains("unknown source \"nowhere\""));
+    assert!(field(treaty_error(|t| t.replacen(r#"after = "5d""#, r#"after = "5 days""#, 1))).starts_with("notifications[2].due"));
+    assert!(field(treaty_error(|t| t.replacen(r#"weight = "warheads""#, r#"weight = "heads""#, 1))).starts_with("limits[1].count[0].weight: unknown weight"));
+    assert!(field(treaty_error(|t| t.replacen(r#"id = "launchers""#, r#"id = "deployed-warheads""#, 1))).starts_with("limits[2].id"));
+    assert!(field(treaty_error(|t| t.replacen("max = 700\n", "", 1))).starts_with("limits[0].max"));
+    assert!(field(treaty_error(|t| t.replacen(r#"schedule = ["03-01", "09-01"]"#, r#"schedule = ["02-30"]"#, 1))).starts_with("notifications[1].schedule[0]"));
+    assert!(field(treaty_error(|t| t.replacen("detente-treaty/1", "detente-treaty/9", 1))).starts_with("format"));
+    assert!(field(treaty_error(|t| t.replacen("statuses = [\"deployed\"]\n", "statuses = []\n", 1))).ends_with("give at least one status"));
+    // Syntax and type errors come from the TOML reader with line and column.
+    let message = syntax(treaty_error(|t| t.replacen("max = 700", "maximum = 700", 1)));
+    assert!(message.contains("line ") && message.contains("unknown field `maximum`"), "{message}");
+    let message = syntax(treaty_error(|t| t.replacen("max = 700", "max = -700", 1)));
+    assert!(message.contains("line "), "{message}");
+    let message = syntax(treaty_error(|t| t.replacen(r#"signed = "2010-04-08""#, r#"signed = "2010-04-31""#, 1)));
+    assert!(message.contains("no such day"), "{message}");
+    let message = syntax(treaty_error(|t| t.replacen(r#"statuses = ["deployed"]"#, r#"statuses = ["active"]"#, 1)));
+    assert!(message.contains("active"), "{message}");
+}
+
+#[test]
+fn malformed_interpretations_are_refused() {
+    let mut catalogue = catalogue();
+    let ru = include_str!("../../../data/interpretations/new-start-ru.toml");
+    let error = catalogue.add_interpretation("x.toml", &ru.replace(r#"treaty = "new-start""#, r#"treaty = "new-start-2""#)).unwrap_err();
+    assert_eq!(error.origin, "x.toml");
+    assert!(error.to_string().contains("unknown treaty \"new-start-2\""), "{error}");
+    let error = catalogue.add_interpretation("x.toml", &ru.replace(r#"source = "mid-2022""#, r#"source = "tass""#)).unwrap_err();
+    assert!(error.to_string().contains("readings[0].source"), "{error}");
+    let error = catalogue.add_interpretation("x.toml", &ru.replacen(r#"treat_as = { status = "non-deployed" }"#, "treat_as = {}", 1)).unwrap_err();
+    assert!(error.to_string().contains("readings[0].treat_as"), "{error}");
+}
+
+#[test]
+fn a_user_treaty_file_needs_no_code() {
+    // A hypothetical trilateral treaty with per-party ceilings, written as data.
+    let text = r#"
+format = "detente-treaty/1"
+id = "trilateral-example"
+short_name = "Trilateral (example)"
+name = "A hypothetical trilateral limit on deployed strategic warheads"
+parties = ["US", "RU", "CN"]
+dates = { entered_into_force = "2027-01-01" }
+sources = [{ id = "example", title = "Illustration only" }]
+categories = [{ kind = "icbm", description = "ICBM" }, { kind = "road-mobile-hgv", description = "A new kind" }]
+
+[[limits]]
+id = "deployed-warheads"
+name = "Deployed warheads"
+max = 1550
+max_by_party = { CN = 600 }
+source = "example"
+count = [{ kinds = ["icbm", "road-mobile-hgv"], statuses = ["deployed"], weight = "warheads" }]
+"#;
+    let mut catalogue = catalogue();
+    catalogue.add_treaty("trilateral.toml", text).unwrap();
+    assert!(catalogue.vocabulary().contains("road-mobile-hgv"), "a new kind becomes usable in declarations");
+    let items: Vec<Spec> = repeat(130, Spec("road-mobile-hgv", "DF-41", Status::Deployed, None, 5, None)).collect();
+    let cn = declare("CN", "2028-01-01", &catalogue, &items);
+    let count = count(catalogue.treaty("trilateral-example").unwrap(), &cn, None, Options::default());
+    assert_eq!((count.limits[0].total, count.limits[0].max, count.limits[0].excess), (650, Some(600), 50));
+    assert_eq!(count.findings.len(), 1);
+}
+
+// --- properties ----------------------------------------------------------
+
+const KINDS: [&str; 5] = ["icbm", "slbm", "icbm-launcher", "slbm-launcher", "heavy-bomber"];
+const TYPES: [&str; 4] = ["Minuteman III", "Trident II", "B-52H", "Tu-95MS"];
+
+#[derive(Debug, Clone)]
+struct Gen {
+    kind: usize,
+    type_name: usize,
+    status: Status,
+    armament: Option<Armament>,
+    warheads: u32,
+}
+
+fn item() -> impl Strategy<Value = Gen> {
+    (0..KINDS.len(), 0..TYPES.len(), prop::sample::select(Status::ALL.to_vec()), prop::option::of(prop::sample::select(Armament::ALL.to_vec())), 0u32..12)
+        .prop_map(|(kind, type_name, status, armament, warheads)| Gen {
+            kind,
+            type_name,
+            status,
+            armament,
+            warheads: if armament == Some(Armament::NonNuclear) { 0 } else { warheads },
+        })
+}
+
+fn build(party: &str, items: &[(String, Gen)]) -> Declaration {
+    let catalogue = catalogue();
+    let header = Header {
+        party: party.parse().unwrap(),
+        as_of: "2020-09-01".parse().unwrap(),
+        source: None,
+        notes: vec![],
+        facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
+    };
+    let specs = items.iter().map(|(uid, g)| ItemSpec {
+        uid,
+        kind: KINDS[g.kind],
+        type_name: TYPES[g.type_name],
+        facility: "BASE",
+        status: g.status,
+        armament: g.armament,
+        warheads: g.warheads,
+        range_km: None,
+    });
+    Declaration::build(header, &catalogue.vocabulary(), specs).unwrap()
+}
+
+fn numbered(items: Vec<Gen>) -> Vec<(String, Gen)> {
+    items.into_iter().enumerate().map(|(i, g)| (format!("U-{i}"), g)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counts_do_not_depend_on_item_order(items in prop::collection::vec(item(), 0..200), seed in any::<u64>(), treaty in 0usize..3, reader in prop::sample::select(vec!["US", "RU"])) {
+        let items = numbered(items);
+        let mut shuffled = items.clone();
+        // A deterministic shuffle from the seed.
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let catalogue = catalogue();
+        let treaty = catalogue.treaty(["new-start", "start-i", "sort"][treaty]).unwrap();
+        let interpretation = catalogue.interpretation("new-start", &reader.parse().unwrap()).filter(|i| i.treaty == treaty.id);
+        let a = count(treaty, &build("US", &items), interpretation, Options { with_items: true });
+        let b = count(treaty, &build("US", &shuffled), interpretation, Options { with_items: true });
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn adding_an_item_changes_exactly_the_limits_that_select_it(items in prop::collection::vec(item(), 0..100), extra in item(), reader in prop::sample::select(vec!["US", "RU"])) {
+        let catalogue = catalogue();
+        let treaty = catalogue.treaty("new-start").unwrap();
+        let interpretation = catalogue.interpretation("new-start", &reader.parse().unwrap());
+        let mut items = numbered(items);
+        let before = count(treaty, &build("US", &items), interpretation, Options::default());
+        items.push(("EXTRA".into(), extra.clone()));
+        let declaration = build("US", &items);
+        let after = count(treaty, &declaration, interpretation, Options::default());
+        // What the extra item looks like to the rules, after the reading.
+        let read = count(treaty, &build("US", &items[items.len() - 1..]), interpretation, Options { with_items: true });
+        for ((b, a), alone) in before.limits.iter().zip(&after.limits).zip(&read.limits) {
+            let limit = treaty.limits.iter().find(|l| l.id == a.id).unwrap();
+            let line = alone.lines.first();
+            let subject = detente_treaty::selector::Subject {
+                kind: KINDS[extra.kind],
+                type_name: TYPES[extra.type_name],
+                tags: &[],
+                status: line.map_or(extra.status, |l| l.status),
+                armament: line.map_or(extra.armament, |l| l.armament),
+                range_km: None,
+            };
+            let rule = limit.count.iter().find(|r| r.select.matches(&subject));
+            let expected = match rule.map(|r| &r.weight) {
+                None => 0,
+                Some(detente_treaty::treaty::Weight::Item) => 1,
+                Some(detente_treaty::treaty::Weight::Warheads) => u64::from(extra.warheads),
+                Some(detente_treaty::treaty::Weight::Each(n)) => u64::from(*n),
+                Some(other) => panic!("New START has no {other:?} rule"),
+            };
+            prop_assert_eq!(a.total - b.total, expected, "limit {}", a.id);
+            prop_assert_eq!(alone.total, expected, "limit {}", a.id);
+            prop_assert_eq!(line.is_some(), rule.is_some(), "limit {}", a.id);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! The `detente` binary end to end: real processes, real files, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn detente(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_detente")).args(args).current_dir(root()).env_remove("DETENTE_DATA").output().expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = detente(args);
+    assert!(output.status.success(), "detente {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).expect("valid JSON")
+}
+
+fn totals(count: &Value) -> Vec<u64> {
+    count["limits"].as_array().unwrap().iter().map(|l| l["total"].as_u64().unwrap()).collect()
+}
+
+/// Runs a command that must fail on bad input: exit 2, a message on stderr, nothing on stdout.
+fn bad(args: &[&str]) -> String {
+    let output = detente(args);
+    assert_eq!(output.status.code(), Some(2), "detente {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+const US: &str = "data/declarations/us-2020-09-01.csv";
+
+#[test]
+fn count_us_2020_gives_the_published_figures() {
+    let count = json(&["count", US, "--treaty", "new-start", "--json"]);
+    assert_eq!(totals(&count), [675, 1457, 800]);
+    assert_eq!(count["limits"][2]["excess"], 0);
+    assert_eq!(count["findings"], Value::Array(vec![]));
+}
+
+#[test]
+fn count_us_2020_as_russia_reads_it() {
+    let count = json(&["count", US, "--treaty", "new-start", "--as", "RU", "--json"]);
+    assert_eq!(totals(&count), [675, 1457, 901]);
+    assert_eq!(count["limits"][2]["excess"], 101);
+    assert_eq!(count["reading"]["id"], "new-start-ru");
+    let difference = &count["differences"][0];
+    assert_eq!((difference["limit"].as_str(), difference["delta"].as_i64()), (Some("launchers"), Some(101)));
+    let uids: Vec<&str> = difference["lines"].as_array().unwrap().iter().flat_map(|l| l["uids"].as_array().unwrap()).map(|u| u.as_str().unwrap()).collect();
+    assert_eq!(uids.len(), 101);
+    let declaration = std::fs::read_to_string(root().join(US)).unwrap();
+    for uid in uids {
+        let row = declaration.lines().find(|l| l.starts_with(&format!("{uid},"))).unwrap_or_else(|| panic!("{uid} is declared"));
+        assert!(row.contains(",converted,") || row.contains(",training,"), "{row}");
+    }
+}
+
+#[test]
+fn compliance_exit_status() {
+    let output = detente(&["compliance", US, "--treaty", "new-start", "--as", "RU", "--fail-on-findings"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("limit launchers exceeded by 101"));
+    let output = detente(&["compliance", US, "--treaty", "new-start", "--fail-on-findings"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("No findings."));
+    let findings = json(&["compliance", US, "--treaty", "new-start", "--as", "RU", "--json"]);
+    assert_eq!(findings["findings"][0]["finding"], "limit-exceeded");
+    assert_eq!(findings["findings"][0]["excess"], 101);
+}
+
+#[test]
+fn count_lists_items_on_request() {
+    let count = json(&["count", "data/declarations/ru-2020-09-01.csv", "--treaty", "new-start", "--items", "--json"]);
+    assert_eq!(totals(&count), [510, 1447, 764]);
+    let listed: usize = count["limits"][2]["lines"].as_array().unwrap().iter().map(|l| l["uids"].as_array().unwrap().len()).sum();
+    assert_eq!(listed, 764);
+}
+
+#[test]
+fn as_party_without_a_reading_is_refused() {
+    let message = bad(&["count", US, "--treaty", "new-start", "--as", "CN"]);
+    assert!(message.contains("CN has no published reading of new-start"), "{message}");
+    assert!(message.contains("RU (new-start-ru)"), "{message}");
+    let message = bad(&["count", US, "--treaty", "new-start-3"]);
+    assert!(message.contains("unknown treaty \"new-start-3\""), "{message}");
+}
+
+const PUBLISHED: &[(&str, &str, u32, u32, u32)] = &[
+    ("2011-02-05", "US", 882, 1800, 1124),
+    ("2011-02-05", "RU", 521, 1537, 865),
+    ("2011-09-01", "US", 822, 1790, 1043),
+    ("2011-09-01", "RU", 516, 1566, 871),
+    ("2012-03-01", "US", 812, 1737, 1040),
+    ("2012-03-01", "RU", 494, 1492, 881),
+    ("2012-09-01", "US", 806, 1722, 1034),
+    ("2012-09-01", "RU", 491, 1499, 884),
+    ("2013-03-01", "US", 792, 1654, 1028),
+    ("2013-03-01", "RU", 492, 1480, 900),
+    ("2013-09-01", "US", 809, 1688, 1015),
+    ("2013-09-01", "RU", 473, 1400, 894),
+    ("2014-03-01", "US", 778, 1585, 952),
+    ("2014-03-01", "RU", 498, 1512, 906),
+    ("2014-09-01", "US", 794, 1642, 912),
+    ("2014-09-01", "RU", 528, 1643, 911),
+    ("2015-03-01", "US", 785, 1597, 898),
+    ("2015-03-01", "RU", 515, 1582, 890),
+    ("2015-09-01", "US", 762, 1538, 898),
+    ("2015-09-01", "RU", 526, 1648, 877),
+    ("2016-03-01", "US", 741, 1481, 878),
+    ("2016-03-01", "RU", 521, 1735, 856),
+    ("2016-09-01", "US", 681, 1367, 848),
+    ("2016-09-01", "RU", 508, 1796, 847),
+    ("2017-03-01", "US", 673, 1411, 820),
+    ("2017-03-01", "RU", 523, 1765, 816),
+    ("2017-09-01", "US", 660, 1393, 800),
+    ("2017-09-01", "RU", 501, 1561, 790),
+    ("2018-02-05", "US", 652, 1350, 800),
+    ("2018-02-05", "RU", 527, 1444, 779),
+    ("2018-09-01", "US", 659, 1398, 800),
+    ("2018-09-01", "RU", 517, 1420, 775),
+    ("2019-03-01", "US", 656, 1365, 800),
+    ("2019-03-01", "RU", 524, 1461, 760),
+    ("2019-09-01", "US", 668, 1376, 800),
+    ("2019-09-01", "RU", 513, 1426, 757),
+    ("2020-03-01", "US", 655, 1373, 800),
+    ("2020-03-01", "RU", 485, 1326, 754),
+    ("2020-09-01", "US", 675, 1457, 800),
+    ("2020-09-01", "RU", 510, 1447, 764),
+    ("2021-03-01", "US", 651, 1357, 800),
+    ("2021-03-01", "RU", 517, 1456, 767),
+    ("2021-09-01", "US", 665, 1389, 800),
+    ("2021-09-01", "RU", 527, 1458, 742),
+    ("2022-03-01", "US", 686, 1515, 800),
+    ("2022-03-01", "RU", 526, 1474, 761),
+    ("2022-09-01", "US", 659, 1420, 800),
+    ("2022-09-01", "RU", 540, 1549, 759),
+    ("2023-03-01", "US", 662, 1419, 800),
+];
+
+#[test]
+fn history_reproduces_every_published_row() {
+    let rows = json(&["history", "--json"]);
+    let rows: Vec<(String, String, u64, u64, u64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["date"].as_str().unwrap().to_owned(),
+                r["party"].as_str().unwrap().to_owned(),
+                r["deployed_icbm_slbm_bomber"].as_u64().unwrap(),
+                r["deployed_warheads"].as_u64().unwrap(),
+                r["deployed_nondeployed_launchers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, u64, u64, u64)> =
+        PUBLISHED.iter().map(|&(d, p, a, b, c)| (d.to_owned(), p.to_owned(), u64::from(a), u64::from(b), u64::from(c))).collect();
+    assert_eq!(rows, expected);
+    let us = json(&["history", "--party", "US", "--json"]);
+    assert_eq!(us.as_array().unwrap().len(), 25);
+    // Every row keeps its source, and unverified cells are marked.
+    let all = json(&["history", "--json"]);
+    assert!(all.as_array().unwrap().iter().all(|r| !r["source"].as_str().unwrap().is_empty()));
+    let marked: Vec<&str> = all.as_array().unwrap().iter().filter(|r| r["verification"] == "unverified").map(|r| r["date"].as_str().unwrap()).collect();
+    assert_eq!(marked, ["2022-09-01"]);
+    // The CSV form is the shipped dataset, byte for byte.
+    assert_eq!(ok(&["history", "--csv"]), std::fs::read_to_string(root().join("data/newstart_aggregate.csv")).unwrap());
+}
+
+#[test]
+fn history_plot_draws_both_parties_against_the_three_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.svg");
+    ok(&["history", "--plot", path.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(svg.matches("<g class=\"panel\">").count(), 3);
+    for label in ["limit 700", "limit 1550", "limit 800", "<title>US</title>", "<title>RU</title>", "limits apply 2018-02-05"] {
+        assert!(svg.contains(label), "{label}");
+    }
+    assert_eq!(svg.matches("<polyline").count(), 6, "two parties in each of three panels");
+    assert_eq!(svg.matches("<circle").count(), 49 * 3, "every published row in every panel");
+    assert!(svg.contains("659 (unverified)"), "unverified values are marked");
+}
+
+#[test]
+fn treaty_list_and_show() {
+    let list = json(&["treaty", "list", "--json"]);
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["inf", "launch-notification-1988", "major-exercises-1989", "new-start", "sort", "start-i"]);
+    let text = ok(&["treaty", "show", "new-start"]);
+    for expected in ["Article II.1(c) launchers ≤ 800 from 2018-02-05", " 10 per treaty-year: Type One inspections", "within 5 days after the event", "expired"] {
+        assert!(text.contains(expected), "{expected}\n{text}");
+    }
+    let show = json(&["treaty", "show", "inf", "--json"]);
+    assert_eq!(show["prohibitions"][0]["select"][0]["range_km"]["max"], 5500);
+}
+
+#[test]
+fn users_add_treaties_and_readings_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("treaties")).unwrap();
+    let treaty = std::fs::read_to_string(root().join("data/treaties/new-start.toml")).unwrap();
+    let trilateral = treaty
+        .replace("id = \"new-start\"", "id = \"trilateral\"")
+        .replace("parties = [\"US\", \"RU\"]", "parties = [\"US\", \"RU\", \"CN\"]")
+        .replace("max = 1550", "max = 1550\nmax_by_party = { US = 1000 }");
+    std::fs::write(dir.path().join("treaties/trilateral.toml"), trilateral).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let count = json(&["--data-dir", data, "count", US, "--treaty", "trilateral", "--json"]);
+    assert_eq!(count["limits"][1]["max"], 1000);
+    assert_eq!(count["limits"][1]["excess"], 457);
+    // A treaty file can also be named directly.
+    let path = dir.path().join("treaties/trilateral.toml");
+    let count = json(&["count", US, "--treaty", path.to_str().unwrap(), "--json"]);
+    assert_eq!(count["treaty"], "trilateral");
+    // A broken user file is named in the error.
+    std::fs::write(dir.path().join("treaties/broken.toml"), "format = \"detente-treaty/1\"\nid = \"broken\"\n").unwrap();
+    let message = bad(&["--data-dir", data, "treaty", "list"]);
+    assert!(message.contains("broken.toml") && message.contains("missing field"), "{message}");
+}
+
+#[test]
+fn bad_declarations_exit_2_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let header_line = original.lines().position(|l| l.starts_with("uid,")).unwrap() + 1;
+    let cases: [(&str, String, String); 7] = [
+        ("unknown-kind.csv", original.replacen(",icbm,Minuteman III,", ",icbn,Minuteman III,", 1), "field kind: unknown kind \"icbn\"".into()),
+        ("duplicate.csv", original.replacen("US-L-MM3-002,", "US-L-MM3-001,", 1), "field uid: duplicate unique identifier \"US-L-MM3-001\"".into()),
+        ("negative.csv", original.replacen("deployed,5,,12000", "deployed,-5,,12000", 1), "field warheads: -5 is negative".into()),
+        ("non-nuclear.csv", original.replacen("converted,0,non-nuclear", "converted,2,non-nuclear", 1), "field warheads: 2 warheads on an item equipped for non-nuclear".into()),
+        ("bad-date.csv", original.replacen("# as-of: 2020-09-01", "# as-of: 2020-02-30", 1), "line 3, field as-of: invalid date".into()),
+        ("unknown-facility.csv", original.replacen(",MALMSTROM,deployed", ",GRAND-FORKS,deployed", 1), "field facility: unknown facility \"GRAND-FORKS\"".into()),
+        ("wrong-column.csv", original.replacen("range_km", "range", 1), format!("line {header_line}, field range: unknown column \"range\"")),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let message = bad(&["count", path.to_str().unwrap(), "--treaty", "new-start"]);
+        assert!(message.contains(path.to_str().unwrap()), "names the file: {message}");
+        assert!(message.contains(&expected), "{name}: expected {expected:?} in {message}");
+        assert!(message.contains("line "), "names the line: {message}");
+    }
+    let message = bad(&["count", "no/such/file.csv", "--treaty", "new-start"]);
+    assert!(message.contains("no/such/file.csv"), "{message}");
+}
+
+#[test]
+fn import_and_export_round_trip_and_never_write_partial_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("us.json");
+    let csv_path = dir.path().join("us.csv");
+    let summary = json(&["import", US, "--out", json_path.to_str().unwrap(), "--json"]);
+    assert_eq!(summary["items"], 2032);
+    ok(&["export", json_path.to_str().unwrap(), "--format", "csv", "--out", csv_path.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&csv_path).unwrap(), std::fs::read_to_string(root().join(US)).unwrap(), "CSV → JSON → CSV is the identity on the shipped file");
+    assert_eq!(ok(&["export", csv_path.to_str().unwrap(), "--format", "json"]), std::fs::read_to_string(&json_path).unwrap());
+
+    // A bad input leaves an existing output untouched and creates nothing new.
+    let broken = dir.path().join("broken.csv");
+    let text = std::fs::read_to_string(root().join(US)).unwrap();
+    std::fs::write(&broken, text.replacen("US-B-B52H-T4,", "US-B-B52H-T3,", 1)).unwrap();
+    let before = std::fs::read(&json_path).unwrap();
+    let message = bad(&["import", broken.to_str().unwrap(), "--out", json_path.to_str().unwrap()]);
+    assert!(message.contains("duplicate unique identifier \"US-B-B52H-T3\""), "{message}");
+    assert_eq!(std::fs::read(&json_path).unwrap(), before);
+    let fresh = dir.path().join("fresh.json");
+    bad(&["import", broken.to_str().unwrap(), "--out", fresh.to_str().unwrap()]);
+    bad(&["export", broken.to_str().unwrap(), "--format", "json", "--out", fresh.to_str().unwrap()]);
+    assert!(!fresh.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 3, "no temporary files left behind: {leftovers:?}");
+}
+
+#[test]
+fn demo_runs_the_main_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&["demo", "--out", dir.path().to_str().unwrap()]);
+    for expected in ["49 rows", "US as declared", "US as RU reads", "901 (+101)", "match", "Difference in launchers: declared 800, read by RU 901 (+101)"] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(!out.contains("DIFFER"), "{out}");
+    assert!(dir.path().join("newstart-history.svg").exists());
+    let counts: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("counts.json")).unwrap()).unwrap();
+    assert_eq!(counts.as_array().unwrap().len(), 3);
+}
+
+// --- what people read: snapshots, reviewed with `cargo insta review` -----
+
+#[test]
+fn snapshot_count_as_russia_reads_it() {
+    insta::assert_snapshot!(ok(&["count", US, "--treaty", "new-start", "--as", "RU"]));
+}
+
+#[test]
+fn snapshot_compliance_and_treaty_show() {
+    insta::assert_snapshot!("compliance_ru_declaration", ok(&["compliance", "data/declarations/ru-2020-09-01.csv", "--treaty", "new-start"]));
+    insta::assert_snapshot!("treaty_show_new_start", ok(&["treaty", "show", "new-start"]));
+    insta::assert_snapshot!("treaty_list", ok(&["treaty", "list"]));
+}
