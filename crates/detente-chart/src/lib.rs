@@ -116,51 +116,120 @@ impl Figure {
         let _ = writeln!(svg, r#"<title id="chart-title">{}</title>"#, escape(&self.title));
         let _ = writeln!(svg, r#"<desc id="chart-desc">{}</desc>"#, escape(&self.description));
         let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        let _ = writeln!(svg, r##"<text x="{}" y="24" font-size="16" font-weight="600" fill="#1a1a1a">{}</text>"##, number(MARGIN_LEFT), escape(&self.title));
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="24" font-size="16" font-weight="600" fill="#1a1a1a">{}</text>"##,
+            number(MARGIN_LEFT),
+            escape(&self.title)
+        );
         for (index, panel) in self.panels.iter().enumerate() {
             let top = TITLE_HEIGHT + index as f64 * (panel_height + PANEL_GAP) + 18.0;
             self.panel(&mut svg, panel, x, top, top + panel_height);
         }
         let bottom = TITLE_HEIGHT + self.panels.len() as f64 * (panel_height + PANEL_GAP) - PANEL_GAP + 18.0;
         for (tick, label) in &self.x_ticks {
-            let _ = writeln!(svg, r##"<text x="{}" y="{}" text-anchor="middle" fill="#444">{}</text>"##, number(x.map(*tick)), number(bottom + 18.0), escape(label));
+            let _ = writeln!(
+                svg,
+                r##"<text x="{}" y="{}" text-anchor="middle" fill="#444">{}</text>"##,
+                number(x.map(*tick)),
+                number(bottom + 18.0),
+                escape(label)
+            );
         }
         svg.push_str("</svg>\n");
         svg
     }
 
     fn panel(&self, svg: &mut String, panel: &Panel, x: Scale, top: f64, bottom: f64) {
-        let values = panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain(panel.references.iter().map(|r| r.y));
+        let values =
+            panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain(panel.references.iter().map(|r| r.y));
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
         let pad = ((hi - lo) * 0.08).max(1.0);
         let y = Scale { from: (lo - pad, hi + pad), to: (bottom, top) };
         let (left, right) = (MARGIN_LEFT, f64::from(self.width) - MARGIN_RIGHT);
         let _ = writeln!(svg, r#"<g class="panel"><title>{}</title>"#, escape(&panel.title));
-        let _ = writeln!(svg, r##"<text x="{}" y="{}" font-weight="600" fill="#1a1a1a">{}</text>"##, number(left), number(top - 6.0), escape(&panel.title));
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{}" font-weight="600" fill="#1a1a1a">{}</text>"##,
+            number(left),
+            number(top - 6.0),
+            escape(&panel.title)
+        );
         for tick in nice_ticks(lo - pad, hi + pad, 4) {
             let py = number(y.map(tick));
-            let _ = writeln!(svg, r##"<line x1="{}" x2="{}" y1="{py}" y2="{py}" stroke="#e6e6e6"/>"##, number(left), number(right));
-            let _ = writeln!(svg, r##"<text x="{}" y="{py}" dy="4" text-anchor="end" fill="#444">{}</text>"##, number(left - 6.0), number(tick));
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{}" x2="{}" y1="{py}" y2="{py}" stroke="#e6e6e6"/>"##,
+                number(left),
+                number(right)
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{}" y="{py}" dy="4" text-anchor="end" fill="#444">{}</text>"##,
+                number(left - 6.0),
+                number(tick)
+            );
         }
         for tick in &self.x_ticks {
             let px = number(x.map(tick.0));
-            let _ = writeln!(svg, r##"<line x1="{px}" x2="{px}" y1="{}" y2="{}" stroke="#f0f0f0"/>"##, number(top), number(bottom));
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{px}" x2="{px}" y1="{}" y2="{}" stroke="#f0f0f0"/>"##,
+                number(top),
+                number(bottom)
+            );
         }
-        let _ = writeln!(svg, r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>"##, number(left), number(top), number(right - left), number(bottom - top));
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>"##,
+            number(left),
+            number(top),
+            number(right - left),
+            number(bottom - top)
+        );
         for marker in &self.markers {
             let px = number(x.map(marker.x));
-            let _ = writeln!(svg, r##"<line x1="{px}" x2="{px}" y1="{}" y2="{}" stroke="#777" stroke-dasharray="2 3"><title>{}</title></line>"##, number(top), number(bottom), escape(&marker.label));
-            let _ = writeln!(svg, r##"<text x="{px}" y="{}" dx="3" font-size="10" fill="#555">{}</text>"##, number(top + 11.0), escape(&marker.label));
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{px}" x2="{px}" y1="{}" y2="{}" stroke="#777" stroke-dasharray="2 3"><title>{}</title></line>"##,
+                number(top),
+                number(bottom),
+                escape(&marker.label)
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{px}" y="{}" dx="3" font-size="10" fill="#555">{}</text>"##,
+                number(top + 11.0),
+                escape(&marker.label)
+            );
         }
         for reference in &panel.references {
             let py = number(y.map(reference.y));
-            let _ = writeln!(svg, r##"<line x1="{}" x2="{}" y1="{py}" y2="{py}" stroke="#111" stroke-width="1.5" stroke-dasharray="8 4"><title>{}</title></line>"##, number(left), number(right), escape(&reference.label));
-            let _ = writeln!(svg, r##"<text x="{}" y="{py}" dy="4" fill="#111">{}</text>"##, number(right + 6.0), escape(&reference.label));
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{}" x2="{}" y1="{py}" y2="{py}" stroke="#111" stroke-width="1.5" stroke-dasharray="8 4"><title>{}</title></line>"##,
+                number(left),
+                number(right),
+                escape(&reference.label)
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{}" y="{py}" dy="4" fill="#111">{}</text>"##,
+                number(right + 6.0),
+                escape(&reference.label)
+            );
         }
         for (index, series) in panel.series.iter().enumerate() {
-            let path: Vec<String> = series.points.iter().map(|p| format!("{},{}", number(x.map(p.0)), number(y.map(p.1)))).collect();
-            let _ = writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"><title>{}</title></polyline>"#, path.join(" "), escape(&series.color), escape(&series.name));
+            let path: Vec<String> =
+                series.points.iter().map(|p| format!("{},{}", number(x.map(p.0)), number(y.map(p.1)))).collect();
+            let _ = writeln!(
+                svg,
+                r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"><title>{}</title></polyline>"#,
+                path.join(" "),
+                escape(&series.color),
+                escape(&series.name)
+            );
             for &(px, py, certain) in &series.points {
                 let fill = if certain { escape(&series.color) } else { "#ffffff".to_owned() };
                 let _ = writeln!(
@@ -175,8 +244,19 @@ impl Figure {
                 );
             }
             let legend_y = number(top + 28.0 + 16.0 * index as f64);
-            let _ = writeln!(svg, r#"<line x1="{}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="{}" stroke-width="2"/>"#, number(right + 6.0), number(right + 24.0), escape(&series.color));
-            let _ = writeln!(svg, r##"<text x="{}" y="{legend_y}" dy="4" fill="#1a1a1a">{}</text>"##, number(right + 28.0), escape(&series.name));
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="{}" stroke-width="2"/>"#,
+                number(right + 6.0),
+                number(right + 24.0),
+                escape(&series.color)
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{}" y="{legend_y}" dy="4" fill="#1a1a1a">{}</text>"##,
+                number(right + 28.0),
+                escape(&series.name)
+            );
         }
         svg.push_str("</g>\n");
     }
@@ -192,7 +272,11 @@ mod tests {
             description: "test".into(),
             panels: vec![Panel {
                 title: "Panel <1>".into(),
-                series: vec![Series { name: "US".into(), color: "#1f4e9c".into(), points: vec![(0.0, 10.0, true), (1.0, 20.0, false)] }],
+                series: vec![Series {
+                    name: "US".into(),
+                    color: "#1f4e9c".into(),
+                    points: vec![(0.0, 10.0, true), (1.0, 20.0, false)],
+                }],
                 references: vec![Reference { label: "limit 15".into(), y: 15.0 }],
             }],
             markers: vec![Marker { label: "deadline".into(), x: 0.5 }],

@@ -59,18 +59,26 @@ impl fmt::Display for DecodeError {
 }
 
 impl DecodeError {
-    fn new(location: Location, field: Option<&str>, message: impl Into<String>) -> DecodeError {
+    pub(crate) fn new(location: Location, field: Option<&str>, message: impl Into<String>) -> DecodeError {
         DecodeError { location, uid: None, field: field.map(str::to_owned), message: message.into() }
     }
 
     fn from_field(location: Location, uid: Option<&str>, error: FieldError) -> DecodeError {
-        DecodeError { location, uid: uid.map(str::to_owned), field: Some(error.field.to_owned()), message: error.message }
+        DecodeError {
+            location,
+            uid: uid.map(str::to_owned),
+            field: Some(error.field.to_owned()),
+            message: error.message,
+        }
     }
 }
 
 fn parse_warheads(text: &str) -> Result<u32, FieldError> {
     if text.starts_with('-') {
-        return Err(FieldError::new("warheads", format!("{text} is negative: give the number of warheads emplaced, 0 or more")));
+        return Err(FieldError::new(
+            "warheads",
+            format!("{text} is negative: give the number of warheads emplaced, 0 or more"),
+        ));
     }
     text.parse().map_err(|_| FieldError::new("warheads", format!("{text:?} is not a whole number of warheads")))
 }
@@ -82,7 +90,9 @@ fn parse_range(text: &str) -> Result<Option<u32>, FieldError> {
     if text.starts_with('-') {
         return Err(FieldError::new("range_km", format!("{text} is negative")));
     }
-    text.parse().map(Some).map_err(|_| FieldError::new("range_km", format!("{text:?} is not a whole number of kilometres")))
+    text.parse()
+        .map(Some)
+        .map_err(|_| FieldError::new("range_km", format!("{text:?} is not a whole number of kilometres")))
 }
 
 fn parse_armament(text: &str) -> Result<Option<Armament>, FieldError> {
@@ -137,7 +147,11 @@ fn column_order(headers: &csv::StringRecord, line: u64) -> Result<[usize; 8], De
     let mut order = [usize::MAX; 8];
     for (position, name) in headers.iter().enumerate() {
         let Some(column) = COLUMNS.iter().position(|c| *c == name) else {
-            return Err(DecodeError::new(Location::Line(line), Some(name), format!("unknown column {name:?}: expected the columns {}", COLUMNS.join(","))));
+            return Err(DecodeError::new(
+                Location::Line(line),
+                Some(name),
+                format!("unknown column {name:?}: expected the columns {}", COLUMNS.join(",")),
+            ));
         };
         if order[column] != usize::MAX {
             return Err(DecodeError::new(Location::Line(line), Some(name), format!("column {name:?} appears twice")));
@@ -145,7 +159,11 @@ fn column_order(headers: &csv::StringRecord, line: u64) -> Result<[usize; 8], De
         order[column] = position;
     }
     if let Some(missing) = order.iter().position(|&p| p == usize::MAX) {
-        return Err(DecodeError::new(Location::Line(line), Some(COLUMNS[missing]), format!("missing column {:?}", COLUMNS[missing])));
+        return Err(DecodeError::new(
+            Location::Line(line),
+            Some(COLUMNS[missing]),
+            format!("missing column {:?}", COLUMNS[missing]),
+        ));
     }
     Ok(order)
 }
@@ -175,9 +193,14 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        let read = input.read_until(b'\n', &mut raw).map_err(|e| DecodeError::new(Location::File, None, e.to_string()))?;
+        let read =
+            input.read_until(b'\n', &mut raw).map_err(|e| DecodeError::new(Location::File, None, e.to_string()))?;
         if read == 0 {
-            return Err(DecodeError::new(Location::Line(line_number + 1), None, "the file ends before the header row (uid,kind,type,…)"));
+            return Err(DecodeError::new(
+                Location::Line(line_number + 1),
+                None,
+                "the file ends before the header row (uid,kind,type,…)",
+            ));
         }
         line_number += 1;
         if !raw.starts_with(b"#") {
@@ -208,18 +231,29 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
                 facilities.push(Facility { id: id.to_owned(), kind: kind.to_owned(), name: name.to_owned() });
             }
             other => {
-                return Err(DecodeError::new(at, field, format!("unknown preamble key {other:?}: expected format, party, as-of, source, note or facility")));
+                return Err(DecodeError::new(
+                    at,
+                    field,
+                    format!("unknown preamble key {other:?}: expected format, party, as-of, source, note or facility"),
+                ));
             }
         }
     }
     let first = || Location::Line(1);
     match format.as_deref() {
         Some(FORMAT) => {}
-        Some(other) => return Err(DecodeError::new(first(), Some("format"), format!("unsupported format {other:?}: expected {FORMAT}"))),
+        Some(other) => {
+            return Err(DecodeError::new(
+                first(),
+                Some("format"),
+                format!("unsupported format {other:?}: expected {FORMAT}"),
+            ));
+        }
         None => return Err(DecodeError::new(first(), Some("format"), format!("missing \"# format: {FORMAT}\" line"))),
     }
     let party = party.ok_or_else(|| DecodeError::new(first(), Some("party"), "missing \"# party: …\" line"))?;
-    let as_of = as_of.ok_or_else(|| DecodeError::new(first(), Some("as-of"), "missing \"# as-of: YYYY-MM-DD\" line"))?;
+    let as_of =
+        as_of.ok_or_else(|| DecodeError::new(first(), Some("as-of"), "missing \"# as-of: YYYY-MM-DD\" line"))?;
     Ok((Header { party, as_of, source, notes, facilities }, raw, line_number - 1))
 }
 
@@ -308,14 +342,20 @@ struct JsonItem<S> {
 
 /// Reads a JSON declaration (one object with `items`; see the format documentation).
 pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
-    let document: JsonDeclaration<Vec<JsonItem<String>>> = serde_json::from_reader(io::BufReader::new(input)).map_err(|e| {
-        let location = if e.line() > 0 { Location::Line(e.line() as u64) } else { Location::File };
-        DecodeError::new(location, None, e.to_string())
-    })?;
+    let document: JsonDeclaration<Vec<JsonItem<String>>> =
+        serde_json::from_reader(io::BufReader::new(input)).map_err(|e| {
+            let location = if e.line() > 0 { Location::Line(e.line() as u64) } else { Location::File };
+            DecodeError::new(location, None, e.to_string())
+        })?;
     if document.format != FORMAT {
-        return Err(DecodeError::new(Location::File, Some("format"), format!("unsupported format {:?}: expected {FORMAT}", document.format)));
+        return Err(DecodeError::new(
+            Location::File,
+            Some("format"),
+            format!("unsupported format {:?}: expected {FORMAT}", document.format),
+        ));
     }
-    let items = document.items.ok_or_else(|| DecodeError::new(Location::File, Some("items"), "missing field `items`"))?;
+    let items =
+        document.items.ok_or_else(|| DecodeError::new(Location::File, Some("items"), "missing field `items`"))?;
     let header = Header {
         party: document.party,
         as_of: document.as_of,
@@ -327,11 +367,19 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
     builder.reserve(items.len());
     for (index, item) in items.iter().enumerate() {
         let located = |e: FieldError| DecodeError::from_field(Location::Record(index), Some(&item.uid), e);
-        let warheads = u32::try_from(item.warheads)
-            .map_err(|_| located(FieldError::new("warheads", format!("{} is not a number of warheads from 0 to 4,294,967,295", item.warheads))))?;
+        let warheads = u32::try_from(item.warheads).map_err(|_| {
+            located(FieldError::new(
+                "warheads",
+                format!("{} is not a number of warheads from 0 to 4,294,967,295", item.warheads),
+            ))
+        })?;
         let range_km = item
             .range_km
-            .map(|r| u32::try_from(r).map_err(|_| located(FieldError::new("range_km", format!("{r} is not a distance from 0 to 4,294,967,295 km")))))
+            .map(|r| {
+                u32::try_from(r).map_err(|_| {
+                    located(FieldError::new("range_km", format!("{r} is not a distance from 0 to 4,294,967,295 km")))
+                })
+            })
             .transpose()?;
         let spec = ItemSpec {
             uid: &item.uid,
@@ -365,7 +413,7 @@ pub fn write_json<W: Write>(declaration: &Declaration, output: W) -> io::Result<
     // large declarations stay readable and diffable. A pretty-printed object
     // always ends in "\n}", which is where the items go.
     let head = serde_json::to_string_pretty(&head)?;
-    output.write_all(head[..head.len() - 2].as_bytes())?;
+    output.write_all(&head.as_bytes()[..head.len() - 2])?;
     output.write_all(b",\n  \"items\": [")?;
     for (index, spec) in declaration.specs().enumerate() {
         output.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;

@@ -139,7 +139,10 @@ impl Declaration {
 /// keeps every declaration representable in both formats without loss.
 fn one_line_text(field: &'static str, text: &str) -> Result<(), FieldError> {
     if text.contains(['\r', '\n']) || text.trim() != text {
-        return Err(FieldError::new(field, format!("{text:?}: write it on one line, without leading or trailing spaces")));
+        return Err(FieldError::new(
+            field,
+            format!("{text:?}: write it on one line, without leading or trailing spaces"),
+        ));
     }
     Ok(())
 }
@@ -168,14 +171,29 @@ impl<'v> Builder<'v> {
         let mut facility_index = HashMap::new();
         for (index, facility) in header.facilities.iter().enumerate() {
             if !is_token(&facility.id) {
-                return Err(FieldError::new("facility", format!("invalid facility id {:?}: use letters, digits and punctuation without spaces, commas or |", facility.id)));
+                return Err(FieldError::new(
+                    "facility",
+                    format!(
+                        "invalid facility id {:?}: use letters, digits and punctuation without spaces, commas or |",
+                        facility.id
+                    ),
+                ));
             }
             if !is_kebab_identifier(&facility.kind) {
-                return Err(FieldError::new("facility", format!("facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base", facility.id, facility.kind)));
+                return Err(FieldError::new(
+                    "facility",
+                    format!(
+                        "facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base",
+                        facility.id, facility.kind
+                    ),
+                ));
             }
             one_line_text("facility", &facility.name)?;
             if facility.name.contains('|') {
-                return Err(FieldError::new("facility", format!("facility {}: the name may not contain |", facility.id)));
+                return Err(FieldError::new(
+                    "facility",
+                    format!("facility {}: the name may not contain |", facility.id),
+                ));
             }
             if facility_index.insert(facility.id.clone(), index as u32).is_some() {
                 return Err(FieldError::new("facility", format!("facility {} is declared twice", facility.id)));
@@ -200,21 +218,41 @@ impl<'v> Builder<'v> {
     /// Adds one item; on error nothing is added.
     pub fn push(&mut self, spec: &ItemSpec<'_>) -> Result<(), FieldError> {
         if !is_token(spec.uid) {
-            return Err(FieldError::new("uid", format!("invalid unique identifier {:?}: use 1 to 128 letters, digits and punctuation without spaces, commas or |", spec.uid)));
+            return Err(FieldError::new(
+                "uid",
+                format!(
+                    "invalid unique identifier {:?}: use 1 to 128 letters, digits and punctuation without spaces, commas or |",
+                    spec.uid
+                ),
+            ));
         }
         if !self.vocabulary.contains(spec.kind) {
             let known: Vec<_> = self.vocabulary.kinds().collect();
-            return Err(FieldError::new("kind", format!("unknown kind {:?}: no known treaty defines it (known kinds: {})", spec.kind, known.join(", "))));
+            return Err(FieldError::new(
+                "kind",
+                format!("unknown kind {:?}: no known treaty defines it (known kinds: {})", spec.kind, known.join(", ")),
+            ));
         }
         if spec.type_name.trim().is_empty() || spec.type_name.trim() != spec.type_name {
-            return Err(FieldError::new("type", format!("invalid type {:?}: give the system's name, such as Minuteman III, without leading or trailing spaces", spec.type_name)));
+            return Err(FieldError::new(
+                "type",
+                format!(
+                    "invalid type {:?}: give the system's name, such as Minuteman III, without leading or trailing spaces",
+                    spec.type_name
+                ),
+            ));
         }
-        let facility = *self
-            .facility_index
-            .get(spec.facility)
-            .ok_or_else(|| FieldError::new("facility", format!("unknown facility {:?}: it is not among the declared facilities", spec.facility)))?;
+        let facility = *self.facility_index.get(spec.facility).ok_or_else(|| {
+            FieldError::new(
+                "facility",
+                format!("unknown facility {:?}: it is not among the declared facilities", spec.facility),
+            )
+        })?;
         if spec.armament == Some(Armament::NonNuclear) && spec.warheads > 0 {
-            return Err(FieldError::new("warheads", format!("{} warheads on an item equipped for non-nuclear armaments", spec.warheads)));
+            return Err(FieldError::new(
+                "warheads",
+                format!("{} warheads on an item equipped for non-nuclear armaments", spec.warheads),
+            ));
         }
         if self.uids.contains(spec.uid) {
             return Err(FieldError::new("uid", format!("duplicate unique identifier {:?}", spec.uid)));
@@ -300,7 +338,10 @@ mod tests {
         builder.push(&spec("A1", "icbm")).unwrap();
         assert_eq!(builder.push(&spec("A1", "icbm")).unwrap_err().field, "uid");
         assert_eq!(builder.push(&spec("A2", "icbn")).unwrap_err().field, "kind");
-        assert_eq!(builder.push(&ItemSpec { facility: "NOWHERE", ..spec("A3", "icbm") }).unwrap_err().field, "facility");
+        assert_eq!(
+            builder.push(&ItemSpec { facility: "NOWHERE", ..spec("A3", "icbm") }).unwrap_err().field,
+            "facility"
+        );
         let bomber = ItemSpec { armament: Some(Armament::NonNuclear), warheads: 2, ..spec("A4", "heavy-bomber") };
         assert_eq!(builder.push(&bomber).unwrap_err().field, "warheads");
         assert_eq!(builder.push(&ItemSpec { type_name: " x", ..spec("A5", "icbm") }).unwrap_err().field, "type");

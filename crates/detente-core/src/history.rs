@@ -89,43 +89,29 @@ pub fn write_aggregates<W: std::io::Write>(rows: &[AggregateRow], output: W) -> 
 /// (date, party) pair appears twice.
 pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let headers = reader.headers().map_err(|e| DecodeError { location: Location::Line(1), uid: None, field: None, message: e.to_string() })?;
+    let headers = reader.headers().map_err(|e| DecodeError::new(Location::Line(1), None, e.to_string()))?;
     if headers.iter().ne(AGGREGATE_COLUMNS) {
-        return Err(DecodeError {
-            location: Location::Line(1),
-            uid: None,
-            field: None,
-            message: format!("expected the columns {}", AGGREGATE_COLUMNS.join(",")),
-        });
+        let message = format!("expected the columns {}", AGGREGATE_COLUMNS.join(","));
+        return Err(DecodeError::new(Location::Line(1), None, message));
     }
     let mut rows: Vec<AggregateRow> = Vec::new();
     for result in reader.deserialize::<AggregateRow>() {
         let row = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             let field = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| AGGREGATE_COLUMNS.get(i as usize)).map(|c| c.to_string()),
+                csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| AGGREGATE_COLUMNS.get(i as usize)),
                 _ => None,
             };
-            DecodeError { location: Location::Line(line), uid: None, field, message: e.to_string() }
+            DecodeError::new(Location::Line(line), field.copied(), e.to_string())
         })?;
-        let line = rows.len() as u64 + 2;
-        if let Some(previous) = rows.last() {
-            if previous.as_of > row.as_of {
-                return Err(DecodeError {
-                    location: Location::Line(line),
-                    uid: None,
-                    field: Some("date".into()),
-                    message: format!("{} comes after {}: rows must be in date order", row.as_of, previous.as_of),
-                });
-            }
+        let at = Location::Line(rows.len() as u64 + 2);
+        if let Some(previous) = rows.last().filter(|previous| previous.as_of > row.as_of) {
+            let message = format!("{} comes after {}: rows must be in date order", row.as_of, previous.as_of);
+            return Err(DecodeError::new(at, Some("date"), message));
         }
         if rows.iter().any(|r| r.as_of == row.as_of && r.party == row.party) {
-            return Err(DecodeError {
-                location: Location::Line(line),
-                uid: None,
-                field: Some("party".into()),
-                message: format!("a second row for {} as of {}", row.party, row.as_of),
-            });
+            let message = format!("a second row for {} as of {}", row.party, row.as_of);
+            return Err(DecodeError::new(at, Some("party"), message));
         }
         rows.push(row);
     }

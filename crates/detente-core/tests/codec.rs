@@ -55,7 +55,10 @@ fn columns_may_come_in_any_order() {
 
 /// Replaces the item row starting with `uid,` by `row`.
 fn with_row(uid: &str, row: &str) -> String {
-    GOOD.lines().map(|l| if l.starts_with(&format!("{uid},")) { row.to_owned() } else { l.to_owned() }).collect::<Vec<_>>().join("\n")
+    GOOD.lines()
+        .map(|l| if l.starts_with(&format!("{uid},")) { row.to_owned() } else { l.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -66,7 +69,12 @@ fn bad_items_are_refused_naming_line_uid_and_field() {
         (with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,-2,,"), 10, "warheads", "negative"),
         (with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,two,,"), 10, "warheads", "not a whole number"),
         (with_row("B2", "B2,heavy-bomber,B-52H,MINOT,converted,4,non-nuclear,"), 12, "warheads", "non-nuclear"),
-        (with_row("M1", "M1,icbm,Minuteman III,GRAND-FORKS,deployed,1,,"), 10, "facility", "unknown facility \"GRAND-FORKS\""),
+        (
+            with_row("M1", "M1,icbm,Minuteman III,GRAND-FORKS,deployed,1,,"),
+            10,
+            "facility",
+            "unknown facility \"GRAND-FORKS\"",
+        ),
         (with_row("M1", "M1,icbm,Minuteman III,MINOT,deploy,1,,"), 10, "status", "unknown status"),
         (with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,1,thermonuclear,"), 10, "armament", "unknown armament"),
         (with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,1,,far"), 10, "range_km", "kilometres"),
@@ -92,7 +100,10 @@ fn bad_headers_and_preambles_are_refused() {
     assert!(error.message.contains("unknown column"));
 
     let error = csv_error(&GOOD.replace(",range_km", ""));
-    assert!(error.message.contains("fields where the header has") || error.message.contains("missing column"), "{error}");
+    assert!(
+        error.message.contains("fields where the header has") || error.message.contains("missing column"),
+        "{error}"
+    );
 
     let error = csv_error(&GOOD.replace(",armament,range_km", ",range_km"));
     assert!(error.to_string().contains("line"), "{error}");
@@ -115,7 +126,10 @@ fn bad_headers_and_preambles_are_refused() {
     let error = csv_error(&GOOD.replace("# facility: EDWARDS", "# facility: MINOT"));
     assert!(error.message.contains("declared twice"), "{error}");
 
-    let error = csv_error(&GOOD.replace("L1,icbm-launcher,Minuteman III,MINOT,deployed,0,,", "L1,icbm-launcher,Minuteman III,MINOT,deployed,0,"));
+    let error = csv_error(&GOOD.replace(
+        "L1,icbm-launcher,Minuteman III,MINOT,deployed,0,,",
+        "L1,icbm-launcher,Minuteman III,MINOT,deployed,0,",
+    ));
     assert_eq!(error.location, Location::Line(9), "{error}");
     assert!(error.message.contains("7 fields where the header has 8"), "{error}");
 
@@ -142,23 +156,34 @@ fn json_errors_name_the_record_and_field() {
     write_json(&declaration, &mut json).unwrap();
     let json = String::from_utf8(json).unwrap();
 
-    let bad = json.replace(r#""uid":"M1","kind":"icbm","type":"Minuteman III","facility":"MINOT","status":"deployed","warheads":1"#, r#""uid":"M1","kind":"icbm","type":"Minuteman III","facility":"MINOT","status":"deployed","warheads":-1"#);
+    let bad = json.replace(
+        r#""uid":"M1","kind":"icbm","type":"Minuteman III","facility":"MINOT","status":"deployed","warheads":1"#,
+        r#""uid":"M1","kind":"icbm","type":"Minuteman III","facility":"MINOT","status":"deployed","warheads":-1"#,
+    );
     assert_ne!(bad, json, "the replacement applies");
     let error = read_json(bad.as_bytes(), &vocabulary()).unwrap_err();
-    assert_eq!((error.location.clone(), error.uid.as_deref(), error.field.as_deref()), (Location::Record(1), Some("M1"), Some("warheads")));
-    assert_eq!(error.to_string(), "items[1] (uid M1), field warheads: -1 is not a number of warheads from 0 to 4,294,967,295");
+    assert_eq!(
+        (error.location.clone(), error.uid.as_deref(), error.field.as_deref()),
+        (Location::Record(1), Some("M1"), Some("warheads"))
+    );
+    assert_eq!(
+        error.to_string(),
+        "items[1] (uid M1), field warheads: -1 is not a number of warheads from 0 to 4,294,967,295"
+    );
 
     let error = read_json(json.replace(r#""uid":"B2""#, r#""uid":"B1""#).as_bytes(), &vocabulary()).unwrap_err();
     assert_eq!((error.location, error.field.as_deref()), (Location::Record(3), Some("uid")));
 
-    let error = read_json(json.replace(r#""status":"test""#, r#""status":"testing""#).as_bytes(), &vocabulary()).unwrap_err();
+    let error =
+        read_json(json.replace(r#""status":"test""#, r#""status":"testing""#).as_bytes(), &vocabulary()).unwrap_err();
     assert!(matches!(error.location, Location::Line(_)), "serde errors carry a line: {error}");
     assert!(error.message.contains("testing"), "{error}");
 
     let error = read_json(json.replace(r#""party": "US""#, r#""party": "U""#).as_bytes(), &vocabulary()).unwrap_err();
     assert!(error.message.contains("invalid party"), "{error}");
 
-    let error = read_json(json.replace(r#""warheads":1"#, r#""warheads":1,"colour":"red""#).as_bytes(), &vocabulary()).unwrap_err();
+    let error = read_json(json.replace(r#""warheads":1"#, r#""warheads":1,"colour":"red""#).as_bytes(), &vocabulary())
+        .unwrap_err();
     assert!(error.message.contains("unknown field `colour`"), "{error}");
 }
 

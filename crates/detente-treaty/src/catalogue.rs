@@ -37,7 +37,9 @@ impl Catalogue {
             .get("treaty")
             .and_then(|v| v.as_str().map(str::to_owned))
             .ok_or_else(|| fail(TreatyError::field("treaty", "missing the id of the treaty it reads")))?;
-        let treaty = self.treaty(&treaty_id).ok_or_else(|| fail(TreatyError::field("treaty", format!("unknown treaty {treaty_id:?}"))))?;
+        let treaty = self
+            .treaty(&treaty_id)
+            .ok_or_else(|| fail(TreatyError::field("treaty", format!("unknown treaty {treaty_id:?}"))))?;
         let interpretation = Interpretation::from_toml(text, treaty).map_err(fail)?;
         self.interpretations.retain(|(_, i)| i.id != interpretation.id);
         self.interpretations.push((origin.to_owned(), interpretation));

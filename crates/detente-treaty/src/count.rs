@@ -117,13 +117,16 @@ pub struct DifferenceLine {
     pub uids: Vec<String>,
 }
 
+/// What a rule can see of an item's life cycle: its status and armament.
+type State = (Status, Option<Armament>);
+
 /// Items that share everything the rules can see.
 #[derive(Debug, Clone)]
 struct Bucket {
     class: usize,
     band: usize,
-    declared: (Status, Option<Armament>),
-    read: (Status, Option<Armament>),
+    declared: State,
+    read: State,
     /// Index of the reading that moved these items, if one did.
     reading: Option<usize>,
     items: u64,
@@ -170,7 +173,12 @@ const STATUSES: usize = Status::ALL.len();
 const ARMAMENTS: usize = 3;
 
 /// Counts `declaration` under `treaty`, read through `interpretation` if one is given.
-pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<&Interpretation>, options: Options) -> Count {
+pub fn count(
+    treaty: &Treaty,
+    declaration: &Declaration,
+    interpretation: Option<&Interpretation>,
+    options: Options,
+) -> Count {
     let interpretation = interpretation.filter(|i| i.applies_to(declaration.party()));
     let readings = interpretation.map_or(&[][..], |i| &i.readings[..]);
     let bands = Bands::new(
@@ -199,7 +207,7 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
 
     let tally = Tally::build(declaration, &bands, readings);
     let buckets = tally.buckets(&classes, &bands, readings);
-    let subject = |b: &Bucket, state: (Status, Option<Armament>)| {
+    let subject = |b: &Bucket, state: State| {
         let facts = &classes[b.class];
         Subject {
             kind: facts.kind,
@@ -216,26 +224,26 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
     let mut findings = Vec::new();
     let mut wanted: HashSet<usize> = if options.with_items { (0..buckets.len()).collect() } else { HashSet::new() };
 
-    let mut limits = Vec::with_capacity(treaty.limits.len());
-    let mut differences = Vec::new();
+    // Phase 1: weigh every limit as read and, with a reading, as declared.
+    let mut weighings = Vec::with_capacity(treaty.limits.len());
     for limit in &treaty.limits {
         let read = weigh(limit, party, &buckets, |b| subject(b, b.read), &classes);
-        for unattributed in &read.unattributed {
-            findings.push(Finding::Unattributed { limit: limit.id.clone(), kind: unattributed.0.clone(), type_name: unattributed.1.clone() });
-        }
-        if interpretation.is_some() {
-            let declared = weigh(limit, party, &buckets, |b| subject(b, b.declared), &classes);
-            let mut changed: Vec<usize> = (0..buckets.len()).filter(|&b| declared.per_bucket[b] != read.per_bucket[b]).collect();
-            // Bucket numbers follow the order types first appear in; names do not.
-            changed.sort_by_key(|&b| bucket_order(&buckets[b], &classes));
-            if !changed.is_empty() || declared.total != read.total {
-                wanted.extend(changed.iter().copied());
-                differences.push((limit.id.clone(), declared.total, read.total, changed, declared.per_bucket, read.per_bucket.clone()));
-            }
-        }
+        let declared = interpretation.map(|_| weigh(limit, party, &buckets, |b| subject(b, b.declared), &classes));
+        let mut changed: Vec<usize> = declared
+            .as_ref()
+            .map(|declared| (0..buckets.len()).filter(|&b| declared.per_bucket[b] != read.per_bucket[b]).collect())
+            .unwrap_or_default();
+        // Bucket numbers follow the order types first appear in; names do not.
+        changed.sort_by_key(|&b| bucket_order(&buckets[b], &classes));
+        wanted.extend(changed.iter().copied());
+        findings.extend(read.unattributed.iter().map(|(kind, type_name)| Finding::Unattributed {
+            limit: limit.id.clone(),
+            kind: kind.clone(),
+            type_name: type_name.clone(),
+        }));
         let max = limit.max_for(party);
-        let (binding, binding_note) = binding(treaty, limit, party, declaration.as_of());
         let excess = max.map_or(0, |m| read.total.saturating_sub(u64::from(m)));
+        let (binding, binding_note) = binding(treaty, limit, party, declaration.as_of());
         if binding && excess > 0 {
             findings.push(Finding::LimitExceeded {
                 limit: limit.id.clone(),
@@ -245,7 +253,18 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
                 excess,
             });
         }
-        limits.push((limit, max, read, excess, binding, binding_note));
+        let count = LimitCount {
+            id: limit.id.clone(),
+            name: limit.name.clone(),
+            article: limit.article.clone(),
+            max,
+            total: read.total,
+            excess,
+            binding,
+            binding_note,
+            lines: Vec::new(),
+        };
+        weighings.push(Weighing { count, read, declared, changed });
     }
 
     let mut prohibited: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -286,54 +305,49 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, interpretation: Option<
         });
     }
     for (kind, bs) in unknown {
-        findings.push(Finding::UnknownKind { kind: kind.to_owned(), items: bs.iter().map(|&b| buckets[b].items).sum(), uids: uids_of(&bs) });
+        findings.push(Finding::UnknownKind {
+            kind: kind.to_owned(),
+            items: bs.iter().map(|&b| buckets[b].items).sum(),
+            uids: uids_of(&bs),
+        });
     }
 
+    // Phase 3: lines and differences, with the identifiers gathered in phase 2.
     let no_uids = HashMap::new();
     let line_uids = if options.with_items { &uids } else { &no_uids };
-    let limits = limits
-        .into_iter()
-        .map(|(limit, max, read, excess, binding, binding_note)| LimitCount {
-            id: limit.id.clone(),
-            name: limit.name.clone(),
-            article: limit.article.clone(),
-            max,
-            total: read.total,
-            excess,
-            binding,
-            binding_note,
-            lines: lines(&buckets, &read.per_bucket, &classes, readings, line_uids),
-        })
-        .collect();
-
-    let differences = differences
-        .into_iter()
-        .map(|(limit, declared, read, changed, declared_per, read_per)| Difference {
-            limit,
-            declared,
-            read,
-            delta: read as i64 - declared as i64,
-            lines: changed
-                .iter()
-                .map(|&b| {
-                    let bucket = &buckets[b];
-                    DifferenceLine {
-                        kind: classes[bucket.class].kind.to_owned(),
-                        type_name: classes[bucket.class].type_name.to_owned(),
-                        declared_status: bucket.declared.0,
-                        declared_armament: bucket.declared.1,
-                        read_status: bucket.read.0,
-                        read_armament: bucket.read.1,
-                        reading: bucket.reading.map(|r| readings[r].id.clone()),
-                        items: bucket.items,
-                        declared_counted: declared_per[b].unwrap_or(0),
-                        read_counted: read_per[b].unwrap_or(0),
-                        uids: uids_of(&[b]),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
+    let mut limits = Vec::with_capacity(weighings.len());
+    let mut differences = Vec::new();
+    for Weighing { mut count, read, declared, changed } in weighings {
+        count.lines = lines(&buckets, &read.per_bucket, &classes, readings, line_uids);
+        if let Some(declared) = declared.filter(|d| !changed.is_empty() || d.total != read.total) {
+            differences.push(Difference {
+                limit: count.id.clone(),
+                declared: declared.total,
+                read: read.total,
+                delta: read.total as i64 - declared.total as i64,
+                lines: changed
+                    .iter()
+                    .map(|&b| {
+                        let bucket = &buckets[b];
+                        DifferenceLine {
+                            kind: classes[bucket.class].kind.to_owned(),
+                            type_name: classes[bucket.class].type_name.to_owned(),
+                            declared_status: bucket.declared.0,
+                            declared_armament: bucket.declared.1,
+                            read_status: bucket.read.0,
+                            read_armament: bucket.read.1,
+                            reading: bucket.reading.map(|r| readings[r].id.clone()),
+                            items: bucket.items,
+                            declared_counted: declared.per_bucket[b].unwrap_or(0),
+                            read_counted: read.per_bucket[b].unwrap_or(0),
+                            uids: uids_of(&[b]),
+                        }
+                    })
+                    .collect(),
+            });
+        }
+        limits.push(count);
+    }
 
     Count {
         treaty: treaty.id.clone(),
@@ -386,7 +400,8 @@ struct Tally {
 
 impl Tally {
     fn key(item: &detente_core::Item, bands: &Bands) -> usize {
-        ((usize::from(item.class) * STATUSES + item.status.index()) * ARMAMENTS + Armament::index(item.armament)) * bands.len()
+        ((usize::from(item.class) * STATUSES + item.status.index()) * ARMAMENTS + Armament::index(item.armament))
+            * bands.len()
             + bands.of(item.range_km)
     }
 
@@ -428,7 +443,12 @@ impl Tally {
         (rest / STATUSES, Status::ALL[rest % STATUSES], armament, band)
     }
 
-    fn buckets(&self, classes: &[ClassFacts<'_>], bands: &Bands, readings: &[crate::interpretation::Reading]) -> Vec<Bucket> {
+    fn buckets(
+        &self,
+        classes: &[ClassFacts<'_>],
+        bands: &Bands,
+        readings: &[crate::interpretation::Reading],
+    ) -> Vec<Bucket> {
         let cells = self.cells.iter().enumerate().filter(|(_, c)| c.0 > 0).map(|(key, &c)| (key, None, c));
         let named = self.named.iter().map(|(&(key, r), &c)| (key, Some(r), c));
         cells
@@ -456,7 +476,13 @@ impl Tally {
     }
 
     /// The second pass: unique identifiers of the items in the wanted buckets.
-    fn uids(&self, declaration: &Declaration, bands: &Bands, buckets: &[Bucket], wanted: &HashSet<usize>) -> HashMap<usize, Vec<String>> {
+    fn uids(
+        &self,
+        declaration: &Declaration,
+        bands: &Bands,
+        buckets: &[Bucket],
+        wanted: &HashSet<usize>,
+    ) -> HashMap<usize, Vec<String>> {
         let mut out: HashMap<usize, Vec<String>> = HashMap::new();
         if wanted.is_empty() {
             return out;
@@ -478,6 +504,16 @@ impl Tally {
         debug_assert!(out.keys().all(|&b| b < buckets.len()));
         out
     }
+}
+
+/// One limit on its way to a [`LimitCount`].
+struct Weighing {
+    count: LimitCount,
+    read: Weighed,
+    /// The same limit counted as declared, when a reading applies.
+    declared: Option<Weighed>,
+    /// Buckets whose contribution the reading changes.
+    changed: Vec<usize>,
 }
 
 struct Weighed {
@@ -523,10 +559,14 @@ fn weigh<'a>(
         });
     }
     for (r, mut selected) in discounted {
-        let Weight::Discounted(by_party) = &limit.count[r].weight else { unreachable!("only discounted rules are collected") };
+        let Weight::Discounted(by_party) = &limit.count[r].weight else {
+            unreachable!("only discounted rules are collected")
+        };
         let discount = by_party.get(party).copied();
         // The discount goes to the items it helps most: those whose full count is highest.
-        selected.sort_by_key(|&b| (std::cmp::Reverse(classes[buckets[b].class].capacity), bucket_order(&buckets[b], classes)));
+        selected.sort_by_key(|&b| {
+            (std::cmp::Reverse(classes[buckets[b].class].capacity), bucket_order(&buckets[b], classes))
+        });
         let mut discount_left = discount.map_or(0, |d| u64::from(d.first));
         for b in selected {
             let facts = &classes[buckets[b].class];
@@ -539,7 +579,8 @@ fn weigh<'a>(
                 }
                 0
             });
-            per_bucket[b] = Some(discounted_items * u64::from(discount.map_or(0, |d| d.each)) + full_items * u64::from(capacity));
+            per_bucket[b] =
+                Some(discounted_items * u64::from(discount.map_or(0, |d| d.each)) + full_items * u64::from(capacity));
         }
     }
     unattributed.sort();
@@ -555,17 +596,31 @@ fn lines(
     readings: &[crate::interpretation::Reading],
     uids: &HashMap<usize, Vec<String>>,
 ) -> Vec<Line> {
-    let mut grouped: BTreeMap<(&str, &str, Status, Option<Armament>, Option<(Status, Option<Armament>, usize)>), Line> = BTreeMap::new();
+    /// Lines group buckets that look the same in a report.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    struct LineKey<'a> {
+        kind: &'a str,
+        type_name: &'a str,
+        read: State,
+        /// The declared state and the reading, for items a reading moved.
+        moved: Option<(State, usize)>,
+    }
+    let mut grouped: BTreeMap<LineKey<'_>, Line> = BTreeMap::new();
     for (b, bucket) in buckets.iter().enumerate() {
         let Some(counted) = per_bucket[b] else { continue };
         let facts = &classes[bucket.class];
-        let moved = bucket.reading.map(|r| (bucket.declared.0, bucket.declared.1, r));
-        let line = grouped.entry((facts.kind, facts.type_name, bucket.read.0, bucket.read.1, moved)).or_insert_with(|| Line {
+        let moved = bucket.reading.map(|r| (bucket.declared, r));
+        let key = LineKey { kind: facts.kind, type_name: facts.type_name, read: bucket.read, moved };
+        let line = grouped.entry(key).or_insert_with(|| Line {
             kind: facts.kind.to_owned(),
             type_name: facts.type_name.to_owned(),
             status: bucket.read.0,
             armament: bucket.read.1,
-            declared: moved.map(|(status, armament, r)| Declared { status, armament, reading: readings[r].id.clone() }),
+            declared: moved.map(|((status, armament), r)| Declared {
+                status,
+                armament,
+                reading: readings[r].id.clone(),
+            }),
             items: 0,
             counted: 0,
             uids: Vec::new(),

@@ -33,7 +33,10 @@ impl std::fmt::Display for Finding {
                 write!(f, "{items} item(s) of kind {kind}, which the treaty does not know: not counted")
             }
             Finding::Unattributed { limit, kind, type_name } => {
-                write!(f, "limit {limit}: the treaty gives no attribution or capacity for {kind} {type_name:?}: counted as 0")
+                write!(
+                    f,
+                    "limit {limit}: the treaty gives no attribution or capacity for {kind} {type_name:?}: counted as 0"
+                )
             }
         }
     }

@@ -65,10 +65,16 @@ impl Interpretation {
     pub fn from_toml(text: &str, treaty: &Treaty) -> Result<Interpretation, TreatyError> {
         let interpretation: Interpretation = toml::from_str(text).map_err(TreatyError::syntax)?;
         if interpretation.format != FORMAT {
-            return Err(TreatyError::field("format", format!("unsupported format {:?}: expected {FORMAT}", interpretation.format)));
+            return Err(TreatyError::field(
+                "format",
+                format!("unsupported format {:?}: expected {FORMAT}", interpretation.format),
+            ));
         }
         if interpretation.treaty != treaty.id {
-            return Err(TreatyError::field("treaty", format!("reads {:?}, not {:?}", interpretation.treaty, treaty.id)));
+            return Err(TreatyError::field(
+                "treaty",
+                format!("reads {:?}, not {:?}", interpretation.treaty, treaty.id),
+            ));
         }
         let sources: BTreeSet<&str> = interpretation.sources.iter().map(|s| s.id.as_str()).collect();
         let mut ids = BTreeSet::new();
@@ -82,7 +88,10 @@ impl Interpretation {
                 return Err(TreatyError::field(format!("{path}.treat_as"), "give a status, an armament or both"));
             }
             if !sources.contains(reading.source.as_str()) {
-                return Err(TreatyError::field(format!("{path}.source"), format!("unknown source {:?}: add it to [[sources]]", reading.source)));
+                return Err(TreatyError::field(
+                    format!("{path}.source"),
+                    format!("unknown source {:?}: add it to [[sources]]", reading.source),
+                ));
             }
         }
         Ok(interpretation)

@@ -65,7 +65,10 @@ impl Selector {
         }
         for (i, kind) in self.kinds.iter().enumerate() {
             if !known_kind(kind) {
-                return Err(crate::TreatyError::field(format!("{path}.kinds[{i}]"), format!("unknown item kind {kind:?}: it is not among the treaty's categories")));
+                return Err(crate::TreatyError::field(
+                    format!("{path}.kinds[{i}]"),
+                    format!("unknown item kind {kind:?}: it is not among the treaty's categories"),
+                ));
             }
         }
         if self.statuses.is_empty() {

@@ -337,10 +337,16 @@ impl Treaty {
     pub fn from_toml(text: &str) -> Result<Treaty, TreatyError> {
         let raw: RawTreaty = toml::from_str(text).map_err(TreatyError::syntax)?;
         if raw.format != FORMAT {
-            return Err(TreatyError::field("format", format!("unsupported format {:?}: expected {FORMAT}", raw.format)));
+            return Err(TreatyError::field(
+                "format",
+                format!("unsupported format {:?}: expected {FORMAT}", raw.format),
+            ));
         }
         if !is_kebab_identifier(&raw.id) {
-            return Err(TreatyError::field("id", format!("{:?} is not a lower-case identifier such as new-start", raw.id)));
+            return Err(TreatyError::field(
+                "id",
+                format!("{:?} is not a lower-case identifier such as new-start", raw.id),
+            ));
         }
         let source_ids: BTreeSet<&str> = raw.sources.iter().map(|s| s.id.as_str()).collect();
         if source_ids.len() != raw.sources.len() {
@@ -350,16 +356,25 @@ impl Treaty {
             if source_ids.contains(id) {
                 Ok(())
             } else {
-                Err(TreatyError::field(format!("{path}.source"), format!("unknown source {id:?}: add it to [[sources]]")))
+                Err(TreatyError::field(
+                    format!("{path}.source"),
+                    format!("unknown source {id:?}: add it to [[sources]]"),
+                ))
             }
         };
         let mut kinds = BTreeSet::new();
         for (i, category) in raw.categories.iter().enumerate() {
             if !is_kebab_identifier(&category.kind) {
-                return Err(TreatyError::field(format!("categories[{i}].kind"), format!("{:?} is not a lower-case identifier such as heavy-bomber", category.kind)));
+                return Err(TreatyError::field(
+                    format!("categories[{i}].kind"),
+                    format!("{:?} is not a lower-case identifier such as heavy-bomber", category.kind),
+                ));
             }
             if !kinds.insert(category.kind.as_str()) {
-                return Err(TreatyError::field(format!("categories[{i}].kind"), format!("kind {:?} is listed twice", category.kind)));
+                return Err(TreatyError::field(
+                    format!("categories[{i}].kind"),
+                    format!("kind {:?} is listed twice", category.kind),
+                ));
             }
         }
         let known_kind = |kind: &str| kinds.contains(kind);
@@ -381,10 +396,16 @@ impl Treaty {
                 return Err(TreatyError::field(format!("{path}.id"), format!("id {:?} is used twice", limit.id)));
             }
             if limit.max.is_none() && limit.max_by_party.is_empty() {
-                return Err(TreatyError::field(format!("{path}.max"), format!("limit {:?} gives neither max nor max_by_party", limit.id)));
+                return Err(TreatyError::field(
+                    format!("{path}.max"),
+                    format!("limit {:?} gives neither max nor max_by_party", limit.id),
+                ));
             }
             if limit.count.is_empty() {
-                return Err(TreatyError::field(format!("{path}.count"), format!("limit {:?} has no counting rule", limit.id)));
+                return Err(TreatyError::field(
+                    format!("{path}.count"),
+                    format!("limit {:?} has no counting rule", limit.id),
+                ));
             }
             cite(path.clone(), &limit.source)?;
             let mut rules = Vec::with_capacity(limit.count.len());
@@ -428,14 +449,25 @@ impl Treaty {
                 (None, Some(before)) => parse_hours(before).map(Due::BeforeHours),
                 _ => return Err(TreatyError::field(format!("{path}.due"), "give exactly one of after or before")),
             }
-            .ok_or_else(|| TreatyError::field(format!("{path}.due"), "a duration is a whole number of hours or days, such as 24h or 5d"))?;
+            .ok_or_else(|| {
+                TreatyError::field(
+                    format!("{path}.due"),
+                    "a duration is a whole number of hours or days, such as 24h or 5d",
+                )
+            })?;
             for (j, day) in n.schedule.iter().enumerate() {
                 if format!("2000-{day}").parse::<Date>().is_err() {
-                    return Err(TreatyError::field(format!("{path}.schedule[{j}]"), format!("{day:?} is not a day of the year written MM-DD")));
+                    return Err(TreatyError::field(
+                        format!("{path}.schedule[{j}]"),
+                        format!("{day:?} is not a day of the year written MM-DD"),
+                    ));
                 }
             }
             if !is_kebab_identifier(&n.due.anchor) {
-                return Err(TreatyError::field(format!("{path}.due.anchor"), format!("{:?} is not a lower-case identifier such as entry-into-force", n.due.anchor)));
+                return Err(TreatyError::field(
+                    format!("{path}.due.anchor"),
+                    format!("{:?} is not a lower-case identifier such as entry-into-force", n.due.anchor),
+                ));
             }
             notifications.push(NotificationKind {
                 id: n.id,

@@ -55,7 +55,14 @@ fn shipped_files_are_complete() {
     assert_eq!(quotas, [10, 8]);
     let due: Vec<_> = new_start.notifications.iter().map(|n| (n.id.as_str(), n.due)).collect();
     use detente_treaty::treaty::Due::*;
-    assert_eq!(due, [("initial-database", AfterHours(45 * 24)), ("six-monthly-update", AfterHours(30 * 24)), ("change-in-data", AfterHours(5 * 24))]);
+    assert_eq!(
+        due,
+        [
+            ("initial-database", AfterHours(45 * 24)),
+            ("six-monthly-update", AfterHours(30 * 24)),
+            ("change-in-data", AfterHours(5 * 24))
+        ]
+    );
     assert_eq!(catalogue.treaty("launch-notification-1988").unwrap().notifications[0].due, BeforeHours(24));
     assert_eq!(catalogue.treaty("major-exercises-1989").unwrap().notifications[0].due, BeforeHours(14 * 24));
     let start = catalogue.treaty("start-i").unwrap();
@@ -98,7 +105,10 @@ fn us_2020_as_declared_gives_the_published_figures() {
     assert_eq!(by_type("heavy-bomber", "B-2A"), 20);
     assert_eq!(by_type("heavy-bomber", "B-52H"), 46);
     // Counting without an interpretation is the same as the declaring party's own reading.
-    assert_eq!(totals(&count), totals(&detente_treaty::count(catalogue.treaty("new-start").unwrap(), &us, None, Options::default())));
+    assert_eq!(
+        totals(&count),
+        totals(&detente_treaty::count(catalogue.treaty("new-start").unwrap(), &us, None, Options::default()))
+    );
 }
 
 #[test]
@@ -120,7 +130,10 @@ fn us_2020_as_russia_reads_it_is_101_over_with_the_items_listed() {
     );
     assert_eq!(count.differences.len(), 1, "only the launcher limit changes");
     let difference = &count.differences[0];
-    assert_eq!((difference.limit.as_str(), difference.declared, difference.read, difference.delta), ("launchers", 800, 901, 101));
+    assert_eq!(
+        (difference.limit.as_str(), difference.declared, difference.read, difference.delta),
+        ("launchers", 800, 901, 101)
+    );
     let mut by_reading: Vec<(String, u64, usize)> = difference
         .lines
         .iter()
@@ -129,12 +142,21 @@ fn us_2020_as_russia_reads_it_is_101_over_with_the_items_listed() {
     by_reading.sort();
     assert_eq!(
         by_reading,
-        [("b-52h-conversions".into(), 41, 41), ("training-silos".into(), 4, 4), ("trident-ii-launcher-conversions".into(), 56, 56)]
+        [
+            ("b-52h-conversions".into(), 41, 41),
+            ("training-silos".into(), 4, 4),
+            ("trident-ii-launcher-conversions".into(), 56, 56)
+        ]
     );
     // The 101 listed items are exactly the declaration's converted and training items.
     let mut listed: Vec<&str> = difference.lines.iter().flat_map(|l| l.uids.iter().map(String::as_str)).collect();
     listed.sort();
-    let mut expected: Vec<&str> = us.items().iter().filter(|i| matches!(i.status, Status::Converted | Status::Training)).map(|i| &*i.uid).collect();
+    let mut expected: Vec<&str> = us
+        .items()
+        .iter()
+        .filter(|i| matches!(i.status, Status::Converted | Status::Training))
+        .map(|i| &*i.uid)
+        .collect();
     expected.sort();
     assert_eq!(listed.len(), 101);
     assert_eq!(listed, expected);
@@ -214,7 +236,9 @@ fn inf_prohibits_ground_launched_500_to_5500_km_from_1991() {
     ];
     let declaration = declare("RU", "2018-06-01", &catalogue, &items);
     let count = count(inf, &declaration, None, Options::default());
-    let [Finding::Prohibited { prohibition, items: prohibited, uids, .. }] = &count.findings[..] else { panic!("{:?}", count.findings) };
+    let [Finding::Prohibited { prohibition, items: prohibited, uids, .. }] = &count.findings[..] else {
+        panic!("{:?}", count.findings)
+    };
     assert_eq!(prohibition, "intermediate-and-shorter-range-missiles");
     assert_eq!(*prohibited, 4);
     assert_eq!(uids, &["X-0000", "X-0001", "X-0004", "X-0005"]);
@@ -228,7 +252,10 @@ fn inf_prohibits_ground_launched_500_to_5500_km_from_1991() {
 #[test]
 fn unknown_kinds_are_a_finding_not_a_silent_zero() {
     let catalogue = catalogue();
-    let items = [Spec("glcm", "BGM-109G", Status::Deployed, None, 1, Some(2500)), Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)];
+    let items = [
+        Spec("glcm", "BGM-109G", Status::Deployed, None, 1, Some(2500)),
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
+    ];
     let declaration = declare("US", "2020-09-01", &catalogue, &items);
     let count = count(catalogue.treaty("new-start").unwrap(), &declaration, None, Options::default());
     assert_eq!(count.findings, [Finding::UnknownKind { kind: "glcm".into(), items: 1, uids: vec!["X-0000".into()] }]);
@@ -240,7 +267,12 @@ fn limits_bind_from_their_date_and_for_parties_only() {
     let catalogue = catalogue();
     let treaty = catalogue.treaty("new-start").unwrap();
     let items: Vec<Spec> = repeat(701, Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)).collect();
-    for (party, date, binding) in [("US", "2017-09-01", false), ("US", "2018-02-05", true), ("CN", "2020-09-01", false), ("US", "2026-02-05", false)] {
+    for (party, date, binding) in [
+        ("US", "2017-09-01", false),
+        ("US", "2018-02-05", true),
+        ("CN", "2020-09-01", false),
+        ("US", "2026-02-05", false),
+    ] {
         let declaration = declare(party, date, &catalogue, &items);
         let count = count(treaty, &declaration, None, Options::default());
         let limit = limit(&count, "deployed-delivery-vehicles");
@@ -270,13 +302,22 @@ fn start_i_attribution_and_bomber_discount() {
     assert_eq!(limit(&count, "heavy-icbms").total, 10);
     assert_eq!(limit(&count, "heavy-icbm-warheads").total, 100);
     // Russia's discount: the first 180 count 8, the rest their capacity (16 for a Tu-95MS).
-    let bombers: Vec<Spec> = repeat(200, Spec("heavy-bomber", "Tu-95MS", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
+    let bombers: Vec<Spec> =
+        repeat(200, Spec("heavy-bomber", "Tu-95MS", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
     let ru = declare("RU", "2005-01-01", &catalogue, &bombers);
-    assert_eq!(limit(&detente_treaty::count(start, &ru, None, Options::default()), "accountable-warheads").total, 180 * 8 + 20 * 16);
+    assert_eq!(
+        limit(&detente_treaty::count(start, &ru, None, Options::default()), "accountable-warheads").total,
+        180 * 8 + 20 * 16
+    );
     // A type with no attribution is reported, not guessed.
-    let unknown = declare("US", "2005-01-01", &catalogue, &[Spec("icbm-launcher", "Midgetman", Status::Deployed, None, 0, None)]);
+    let unknown =
+        declare("US", "2005-01-01", &catalogue, &[Spec("icbm-launcher", "Midgetman", Status::Deployed, None, 0, None)]);
     let count = detente_treaty::count(start, &unknown, None, Options::default());
-    assert!(count.findings.iter().any(|f| matches!(f, Finding::Unattributed { type_name, .. } if type_name == "Midgetman")), "{:?}", count.findings);
+    assert!(
+        count.findings.iter().any(|f| matches!(f, Finding::Unattributed { type_name, .. } if type_name == "Midgetman")),
+        "{:?}",
+        count.findings
+    );
 }
 
 #[test]
@@ -310,15 +351,36 @@ fn malformed_treaty_files_are_refused_naming_the_field() {
         TreatyError::Syntax(message) => message,
         other => panic!("expected a syntax error, got {other}"),
     };
-    assert!(field(treaty_error(|t| t.replacen(r#"kinds = ["icbm", "slbm"]"#, r#"kinds = ["icbm", "slbn"]"#, 1))).starts_with("limits[0].count[0].kinds[1]: unknown item kind \"slbn\""));
-    assert!(field(treaty_error(|t| t.replacen(r#"source = "state-2011-fact-sheet""#, r#"source = "nowhere""#, 1))).contains("unknown source \"nowhere\""));
-    assert!(field(treaty_error(|t| t.replacen(r#"after = "5d""#, r#"after = "5 days""#, 1))).starts_with("notifications[2].due"));
-    assert!(field(treaty_error(|t| t.replacen(r#"weight = "warheads""#, r#"weight = "heads""#, 1))).starts_with("limits[1].count[0].weight: unknown weight"));
-    assert!(field(treaty_error(|t| t.replacen(r#"id = "launchers""#, r#"id = "deployed-warheads""#, 1))).starts_with("limits[2].id"));
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"kinds = ["icbm", "slbm"]"#, r#"kinds = ["icbm", "slbn"]"#, 1)))
+            .starts_with("limits[0].count[0].kinds[1]: unknown item kind \"slbn\"")
+    );
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"source = "state-2011-fact-sheet""#, r#"source = "nowhere""#, 1)))
+            .contains("unknown source \"nowhere\"")
+    );
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"after = "5d""#, r#"after = "5 days""#, 1)))
+            .starts_with("notifications[2].due")
+    );
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"weight = "warheads""#, r#"weight = "heads""#, 1)))
+            .starts_with("limits[1].count[0].weight: unknown weight")
+    );
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"id = "launchers""#, r#"id = "deployed-warheads""#, 1)))
+            .starts_with("limits[2].id")
+    );
     assert!(field(treaty_error(|t| t.replacen("max = 700\n", "", 1))).starts_with("limits[0].max"));
-    assert!(field(treaty_error(|t| t.replacen(r#"schedule = ["03-01", "09-01"]"#, r#"schedule = ["02-30"]"#, 1))).starts_with("notifications[1].schedule[0]"));
+    assert!(
+        field(treaty_error(|t| t.replacen(r#"schedule = ["03-01", "09-01"]"#, r#"schedule = ["02-30"]"#, 1)))
+            .starts_with("notifications[1].schedule[0]")
+    );
     assert!(field(treaty_error(|t| t.replacen("detente-treaty/1", "detente-treaty/9", 1))).starts_with("format"));
-    assert!(field(treaty_error(|t| t.replacen("statuses = [\"deployed\"]\n", "statuses = []\n", 1))).ends_with("give at least one status"));
+    assert!(
+        field(treaty_error(|t| t.replacen("statuses = [\"deployed\"]\n", "statuses = []\n", 1)))
+            .ends_with("give at least one status")
+    );
     // Syntax and type errors come from the TOML reader with line and column.
     let message = syntax(treaty_error(|t| t.replacen("max = 700", "maximum = 700", 1)));
     assert!(message.contains("line ") && message.contains("unknown field `maximum`"), "{message}");
@@ -334,12 +396,18 @@ fn malformed_treaty_files_are_refused_naming_the_field() {
 fn malformed_interpretations_are_refused() {
     let mut catalogue = catalogue();
     let ru = include_str!("../../../data/interpretations/new-start-ru.toml");
-    let error = catalogue.add_interpretation("x.toml", &ru.replace(r#"treaty = "new-start""#, r#"treaty = "new-start-2""#)).unwrap_err();
+    let error = catalogue
+        .add_interpretation("x.toml", &ru.replace(r#"treaty = "new-start""#, r#"treaty = "new-start-2""#))
+        .unwrap_err();
     assert_eq!(error.origin, "x.toml");
     assert!(error.to_string().contains("unknown treaty \"new-start-2\""), "{error}");
-    let error = catalogue.add_interpretation("x.toml", &ru.replace(r#"source = "mid-2022""#, r#"source = "tass""#)).unwrap_err();
+    let error = catalogue
+        .add_interpretation("x.toml", &ru.replace(r#"source = "mid-2022""#, r#"source = "tass""#))
+        .unwrap_err();
     assert!(error.to_string().contains("readings[0].source"), "{error}");
-    let error = catalogue.add_interpretation("x.toml", &ru.replacen(r#"treat_as = { status = "non-deployed" }"#, "treat_as = {}", 1)).unwrap_err();
+    let error = catalogue
+        .add_interpretation("x.toml", &ru.replacen(r#"treat_as = { status = "non-deployed" }"#, "treat_as = {}", 1))
+        .unwrap_err();
     assert!(error.to_string().contains("readings[0].treat_as"), "{error}");
 }
 
@@ -389,7 +457,13 @@ struct Gen {
 }
 
 fn item() -> impl Strategy<Value = Gen> {
-    (0..KINDS.len(), 0..TYPES.len(), prop::sample::select(Status::ALL.to_vec()), prop::option::of(prop::sample::select(Armament::ALL.to_vec())), 0u32..12)
+    (
+        0..KINDS.len(),
+        0..TYPES.len(),
+        prop::sample::select(Status::ALL.to_vec()),
+        prop::option::of(prop::sample::select(Armament::ALL.to_vec())),
+        0u32..12,
+    )
         .prop_map(|(kind, type_name, status, armament, warheads)| Gen {
             kind,
             type_name,

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "detente", version, about = "An open verification and risk-reduction system for strategic arms control.")]
+#[command(
+    name = "detente",
+    version,
+    about = "An open verification and risk-reduction system for strategic arms control."
+)]
 pub struct Cli {
     /// A folder with more treaty files (treaties/*.toml) and interpretations (interpretations/*.toml),
     /// read after the built-in ones; a file with the same id replaces the built-in one.

@@ -45,7 +45,9 @@ pub fn catalogue(data_dir: Option<&Path>) -> anyhow::Result<Catalogue> {
         catalogue.add_treaty(&format!("built-in:{name}"), text).expect("shipped treaty files are valid (tested)");
     }
     for (name, text) in INTERPRETATIONS {
-        catalogue.add_interpretation(&format!("built-in:{name}"), text).expect("shipped interpretations are valid (tested)");
+        catalogue
+            .add_interpretation(&format!("built-in:{name}"), text)
+            .expect("shipped interpretations are valid (tested)");
     }
     if let Some(dir) = data_dir {
         for (sub, is_treaty) in [("treaties", true), ("interpretations", false)] {
@@ -62,7 +64,11 @@ pub fn catalogue(data_dir: Option<&Path>) -> anyhow::Result<Catalogue> {
             for path in paths {
                 let text = read_text(&path)?;
                 let origin = path.display().to_string();
-                let added = if is_treaty { catalogue.add_treaty(&origin, &text).map(drop) } else { catalogue.add_interpretation(&origin, &text).map(drop) };
+                let added = if is_treaty {
+                    catalogue.add_treaty(&origin, &text).map(drop)
+                } else {
+                    catalogue.add_interpretation(&origin, &text).map(drop)
+                };
                 added.map_err(|e| bad_input!("{e}"))?;
             }
         }
@@ -125,7 +131,8 @@ pub fn aggregates() -> Vec<AggregateRow> {
 pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
-    let mut temporary = tempfile::NamedTempFile::new_in(folder).with_context(|| format!("writing in {}", folder.display()))?;
+    let mut temporary =
+        tempfile::NamedTempFile::new_in(folder).with_context(|| format!("writing in {}", folder.display()))?;
     {
         let mut out = BufWriter::new(temporary.as_file_mut());
         write(&mut out).with_context(|| format!("writing {}", path.display()))?;

@@ -20,7 +20,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let numeric = |i: usize| rows.iter().all(|r| r[i].trim_start_matches(['+', '-']).replace(',', "").parse::<f64>().is_ok() || r[i] == "-");
+    let numeric = |i: usize| {
+        rows.iter().all(|r| r[i].trim_start_matches(['+', '-']).replace(',', "").parse::<f64>().is_ok() || r[i] == "-")
+    };
     let mut out = String::new();
     let mut line = |cells: &mut dyn Iterator<Item = &str>| {
         let mut text = String::new();
@@ -53,7 +55,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -108,7 +110,11 @@ fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
         None => "no ceiling for this party".to_owned(),
         Some(_) if limit.excess > 0 => {
             let over = format!("OVER by {}", thousands(limit.excess));
-            if limit.binding { over } else { format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding")) }
+            if limit.binding {
+                over
+            } else {
+                format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding"))
+            }
         }
         Some(max) => format!("within, {} to spare", thousands(u64::from(max) - limit.total)),
     }
@@ -125,7 +131,11 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
         reading_label(declaration, count)
     );
     if !count.in_force {
-        let _ = writeln!(out, "note: {} is not in force on {}; the limits are shown for comparison.", treaty.short_name, count.as_of);
+        let _ = writeln!(
+            out,
+            "note: {} is not in force on {}; the limits are shown for comparison.",
+            treaty.short_name, count.as_of
+        );
     }
     for limit in &count.limits {
         out.push('\n');
@@ -188,7 +198,14 @@ fn describe_difference(count: &Count, difference: &Difference) -> String {
 
 pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} · {} declaration as of {} · {}", treaty.short_name, count.party, count.as_of, reading_label(declaration, count));
+    let _ = writeln!(
+        out,
+        "{} · {} declaration as of {} · {}",
+        treaty.short_name,
+        count.party,
+        count.as_of,
+        reading_label(declaration, count)
+    );
     for limit in &count.limits {
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
         let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, thousands(limit.total), max, status_word(limit));
@@ -199,7 +216,9 @@ pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> 
         let _ = writeln!(out, "Findings ({}):", count.findings.len());
         for finding in &count.findings {
             let _ = writeln!(out, "  - {finding}");
-            if let detente_treaty::Finding::Prohibited { uids, .. } | detente_treaty::Finding::UnknownKind { uids, .. } = finding {
+            if let detente_treaty::Finding::Prohibited { uids, .. }
+            | detente_treaty::Finding::UnknownKind { uids, .. } = finding
+            {
                 out.push_str(&wrap("      ", uids, 100));
             }
         }
@@ -213,7 +232,12 @@ pub fn treaty(treaty: &Treaty) -> String {
     let parties: Vec<&str> = treaty.parties.iter().map(Party::as_str).collect();
     let _ = writeln!(out, "Parties: {}", parties.join(", "));
     let dates = &treaty.dates;
-    for (label, date) in [("Signed", dates.signed), ("In force", dates.entered_into_force), ("Expires", dates.expires), ("Ended", dates.ended)] {
+    for (label, date) in [
+        ("Signed", dates.signed),
+        ("In force", dates.entered_into_force),
+        ("Expires", dates.expires),
+        ("Ended", dates.ended),
+    ] {
         if let Some(date) = date {
             let _ = writeln!(out, "{label:<9} {date}");
         }
@@ -240,11 +264,21 @@ pub fn treaty(treaty: &Treaty) -> String {
                 }
             };
             let from = limit.applies_from.map(|d| format!(" from {d}")).unwrap_or_default();
-            let _ = writeln!(out, "  {} {} ≤ {max}{from} [{}]", limit.article.as_deref().unwrap_or(""), limit.id, limit.source);
+            let _ = writeln!(
+                out,
+                "  {} {} ≤ {max}{from} [{}]",
+                limit.article.as_deref().unwrap_or(""),
+                limit.id,
+                limit.source
+            );
             let _ = writeln!(out, "    {}", limit.name);
             for rule in &limit.count {
                 let s = &rule.select;
-                let mut text = format!("counts {} in status {}", s.kinds.join("/"), s.statuses.iter().map(|x| x.as_str()).collect::<Vec<_>>().join("/"));
+                let mut text = format!(
+                    "counts {} in status {}",
+                    s.kinds.join("/"),
+                    s.statuses.iter().map(|x| x.as_str()).collect::<Vec<_>>().join("/")
+                );
                 if !s.types.is_empty() {
                     let _ = write!(text, ", types {}", s.types.join("/"));
                 }
@@ -260,7 +294,8 @@ pub fn treaty(treaty: &Treaty) -> String {
                     Weight::Each(n) => format!("{n} each"),
                     Weight::Attributed => "attributed warheads".to_owned(),
                     Weight::Discounted(by) => {
-                        let parts: Vec<String> = by.iter().map(|(p, d)| format!("{p}: first {} count {} each", d.first, d.each)).collect();
+                        let parts: Vec<String> =
+                            by.iter().map(|(p, d)| format!("{p}: first {} count {} each", d.first, d.each)).collect();
                         format!("{}; beyond, full capacity", parts.join(", "))
                     }
                 };
@@ -287,12 +322,13 @@ pub fn treaty(treaty: &Treaty) -> String {
     if !treaty.notifications.is_empty() {
         let _ = writeln!(out, "\nNotifications:");
         for n in &treaty.notifications {
-            let hours = |h: u32| if h % 24 == 0 { format!("{} days", h / 24) } else { format!("{h} hours") };
+            let hours = |h: u32| if h.is_multiple_of(24) { format!("{} days", h / 24) } else { format!("{h} hours") };
             let due = match n.due {
                 Due::AfterHours(h) => format!("within {} after the {}", hours(h), n.anchor.replace('-', " ")),
                 Due::BeforeHours(h) => format!("at least {} before the {}", hours(h), n.anchor.replace('-', " ")),
             };
-            let schedule = if n.schedule.is_empty() { String::new() } else { format!(" (as of {})", n.schedule.join(" and ")) };
+            let schedule =
+                if n.schedule.is_empty() { String::new() } else { format!(" (as of {})", n.schedule.join(" and ")) };
             let _ = writeln!(out, "  {}: {due}{schedule} — {} [{}]", n.id, n.name, n.source);
         }
     }
@@ -314,18 +350,28 @@ pub fn history(rows: &[AggregateRow]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let mark = |column: &str, value: u32| if r.is_verified(column) { thousands(u64::from(value)) } else { format!("{}?", thousands(u64::from(value))) };
+            let mark = |column: &str, value: u32| {
+                if r.is_verified(column) {
+                    thousands(u64::from(value))
+                } else {
+                    format!("{}?", thousands(u64::from(value)))
+                }
+            };
             vec![
                 r.as_of.to_string(),
                 r.party.to_string(),
                 mark("deployed_icbm_slbm_bomber", r.deployed_delivery_vehicles),
                 mark("deployed_warheads", r.deployed_warheads),
                 mark("deployed_nondeployed_launchers", r.launchers),
-                serde_json::to_value(r.verification).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                serde_json::to_value(r.verification)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    let mut out = table(&["as of", "party", "deployed (700)", "warheads (1,550)", "launchers (800)", "sources"], &cells);
+    let mut out =
+        table(&["as of", "party", "deployed (700)", "warheads (1,550)", "launchers (800)", "sources"], &cells);
     out.push_str("? = not confirmed by a retrieved source. Sources per row: detente history --json, or data/newstart_aggregate.csv.\n");
     out
 }

@@ -10,7 +10,12 @@ fn root() -> PathBuf {
 }
 
 fn detente(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_detente")).args(args).current_dir(root()).env_remove("DETENTE_DATA").output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("DETENTE_DATA")
+        .output()
+        .expect("the binary runs")
 }
 
 fn ok(args: &[&str]) -> String {
@@ -53,11 +58,20 @@ fn count_us_2020_as_russia_reads_it() {
     assert_eq!(count["reading"]["id"], "new-start-ru");
     let difference = &count["differences"][0];
     assert_eq!((difference["limit"].as_str(), difference["delta"].as_i64()), (Some("launchers"), Some(101)));
-    let uids: Vec<&str> = difference["lines"].as_array().unwrap().iter().flat_map(|l| l["uids"].as_array().unwrap()).map(|u| u.as_str().unwrap()).collect();
+    let uids: Vec<&str> = difference["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["uids"].as_array().unwrap())
+        .map(|u| u.as_str().unwrap())
+        .collect();
     assert_eq!(uids.len(), 101);
     let declaration = std::fs::read_to_string(root().join(US)).unwrap();
     for uid in uids {
-        let row = declaration.lines().find(|l| l.starts_with(&format!("{uid},"))).unwrap_or_else(|| panic!("{uid} is declared"));
+        let row = declaration
+            .lines()
+            .find(|l| l.starts_with(&format!("{uid},")))
+            .unwrap_or_else(|| panic!("{uid} is declared"));
         assert!(row.contains(",converted,") || row.contains(",training,"), "{row}");
     }
 }
@@ -79,7 +93,8 @@ fn compliance_exit_status() {
 fn count_lists_items_on_request() {
     let count = json(&["count", "data/declarations/ru-2020-09-01.csv", "--treaty", "new-start", "--items", "--json"]);
     assert_eq!(totals(&count), [510, 1447, 764]);
-    let listed: usize = count["limits"][2]["lines"].as_array().unwrap().iter().map(|l| l["uids"].as_array().unwrap().len()).sum();
+    let listed: usize =
+        count["limits"][2]["lines"].as_array().unwrap().iter().map(|l| l["uids"].as_array().unwrap().len()).sum();
     assert_eq!(listed, 764);
 }
 
@@ -161,15 +176,23 @@ fn history_reproduces_every_published_row() {
             )
         })
         .collect();
-    let expected: Vec<(String, String, u64, u64, u64)> =
-        PUBLISHED.iter().map(|&(d, p, a, b, c)| (d.to_owned(), p.to_owned(), u64::from(a), u64::from(b), u64::from(c))).collect();
+    let expected: Vec<(String, String, u64, u64, u64)> = PUBLISHED
+        .iter()
+        .map(|&(d, p, a, b, c)| (d.to_owned(), p.to_owned(), u64::from(a), u64::from(b), u64::from(c)))
+        .collect();
     assert_eq!(rows, expected);
     let us = json(&["history", "--party", "US", "--json"]);
     assert_eq!(us.as_array().unwrap().len(), 25);
     // Every row keeps its source, and unverified cells are marked.
     let all = json(&["history", "--json"]);
     assert!(all.as_array().unwrap().iter().all(|r| !r["source"].as_str().unwrap().is_empty()));
-    let marked: Vec<&str> = all.as_array().unwrap().iter().filter(|r| r["verification"] == "unverified").map(|r| r["date"].as_str().unwrap()).collect();
+    let marked: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verification"] == "unverified")
+        .map(|r| r["date"].as_str().unwrap())
+        .collect();
     assert_eq!(marked, ["2022-09-01"]);
     // The CSV form is the shipped dataset, byte for byte.
     assert_eq!(ok(&["history", "--csv"]), std::fs::read_to_string(root().join("data/newstart_aggregate.csv")).unwrap());
@@ -183,7 +206,9 @@ fn history_plot_draws_both_parties_against_the_three_limits() {
     let svg = std::fs::read_to_string(&path).unwrap();
     assert!(svg.starts_with("<svg"));
     assert_eq!(svg.matches("<g class=\"panel\">").count(), 3);
-    for label in ["limit 700", "limit 1550", "limit 800", "<title>US</title>", "<title>RU</title>", "limits apply 2018-02-05"] {
+    for label in
+        ["limit 700", "limit 1550", "limit 800", "<title>US</title>", "<title>RU</title>", "limits apply 2018-02-05"]
+    {
         assert!(svg.contains(label), "{label}");
     }
     assert_eq!(svg.matches("<polyline").count(), 6, "two parties in each of three panels");
@@ -197,7 +222,12 @@ fn treaty_list_and_show() {
     let ids: Vec<&str> = list.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["inf", "launch-notification-1988", "major-exercises-1989", "new-start", "sort", "start-i"]);
     let text = ok(&["treaty", "show", "new-start"]);
-    for expected in ["Article II.1(c) launchers ≤ 800 from 2018-02-05", " 10 per treaty-year: Type One inspections", "within 5 days after the event", "expired"] {
+    for expected in [
+        "Article II.1(c) launchers ≤ 800 from 2018-02-05",
+        " 10 per treaty-year: Type One inspections",
+        "within 5 days after the event",
+        "expired",
+    ] {
         assert!(text.contains(expected), "{expected}\n{text}");
     }
     let show = json(&["treaty", "show", "inf", "--json"]);
@@ -223,7 +253,8 @@ fn users_add_treaties_and_readings_as_files() {
     let count = json(&["count", US, "--treaty", path.to_str().unwrap(), "--json"]);
     assert_eq!(count["treaty"], "trilateral");
     // A broken user file is named in the error.
-    std::fs::write(dir.path().join("treaties/broken.toml"), "format = \"detente-treaty/1\"\nid = \"broken\"\n").unwrap();
+    std::fs::write(dir.path().join("treaties/broken.toml"), "format = \"detente-treaty/1\"\nid = \"broken\"\n")
+        .unwrap();
     let message = bad(&["--data-dir", data, "treaty", "list"]);
     assert!(message.contains("broken.toml") && message.contains("missing field"), "{message}");
 }
@@ -234,13 +265,41 @@ fn bad_declarations_exit_2_naming_file_line_and_field() {
     let original = std::fs::read_to_string(root().join(US)).unwrap();
     let header_line = original.lines().position(|l| l.starts_with("uid,")).unwrap() + 1;
     let cases: [(&str, String, String); 7] = [
-        ("unknown-kind.csv", original.replacen(",icbm,Minuteman III,", ",icbn,Minuteman III,", 1), "field kind: unknown kind \"icbn\"".into()),
-        ("duplicate.csv", original.replacen("US-L-MM3-002,", "US-L-MM3-001,", 1), "field uid: duplicate unique identifier \"US-L-MM3-001\"".into()),
-        ("negative.csv", original.replacen("deployed,5,,12000", "deployed,-5,,12000", 1), "field warheads: -5 is negative".into()),
-        ("non-nuclear.csv", original.replacen("converted,0,non-nuclear", "converted,2,non-nuclear", 1), "field warheads: 2 warheads on an item equipped for non-nuclear".into()),
-        ("bad-date.csv", original.replacen("# as-of: 2020-09-01", "# as-of: 2020-02-30", 1), "line 3, field as-of: invalid date".into()),
-        ("unknown-facility.csv", original.replacen(",MALMSTROM,deployed", ",GRAND-FORKS,deployed", 1), "field facility: unknown facility \"GRAND-FORKS\"".into()),
-        ("wrong-column.csv", original.replacen("range_km", "range", 1), format!("line {header_line}, field range: unknown column \"range\"")),
+        (
+            "unknown-kind.csv",
+            original.replacen(",icbm,Minuteman III,", ",icbn,Minuteman III,", 1),
+            "field kind: unknown kind \"icbn\"".into(),
+        ),
+        (
+            "duplicate.csv",
+            original.replacen("US-L-MM3-002,", "US-L-MM3-001,", 1),
+            "field uid: duplicate unique identifier \"US-L-MM3-001\"".into(),
+        ),
+        (
+            "negative.csv",
+            original.replacen("deployed,5,,12000", "deployed,-5,,12000", 1),
+            "field warheads: -5 is negative".into(),
+        ),
+        (
+            "non-nuclear.csv",
+            original.replacen("converted,0,non-nuclear", "converted,2,non-nuclear", 1),
+            "field warheads: 2 warheads on an item equipped for non-nuclear".into(),
+        ),
+        (
+            "bad-date.csv",
+            original.replacen("# as-of: 2020-09-01", "# as-of: 2020-02-30", 1),
+            "line 3, field as-of: invalid date".into(),
+        ),
+        (
+            "unknown-facility.csv",
+            original.replacen(",MALMSTROM,deployed", ",GRAND-FORKS,deployed", 1),
+            "field facility: unknown facility \"GRAND-FORKS\"".into(),
+        ),
+        (
+            "wrong-column.csv",
+            original.replacen("range_km", "range", 1),
+            format!("line {header_line}, field range: unknown column \"range\""),
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.path().join(name);
@@ -262,8 +321,15 @@ fn import_and_export_round_trip_and_never_write_partial_files() {
     let summary = json(&["import", US, "--out", json_path.to_str().unwrap(), "--json"]);
     assert_eq!(summary["items"], 2032);
     ok(&["export", json_path.to_str().unwrap(), "--format", "csv", "--out", csv_path.to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(&csv_path).unwrap(), std::fs::read_to_string(root().join(US)).unwrap(), "CSV → JSON → CSV is the identity on the shipped file");
-    assert_eq!(ok(&["export", csv_path.to_str().unwrap(), "--format", "json"]), std::fs::read_to_string(&json_path).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&csv_path).unwrap(),
+        std::fs::read_to_string(root().join(US)).unwrap(),
+        "CSV → JSON → CSV is the identity on the shipped file"
+    );
+    assert_eq!(
+        ok(&["export", csv_path.to_str().unwrap(), "--format", "json"]),
+        std::fs::read_to_string(&json_path).unwrap()
+    );
 
     // A bad input leaves an existing output untouched and creates nothing new.
     let broken = dir.path().join("broken.csv");
@@ -285,12 +351,20 @@ fn import_and_export_round_trip_and_never_write_partial_files() {
 fn demo_runs_the_main_job() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(&["demo", "--out", dir.path().to_str().unwrap()]);
-    for expected in ["49 rows", "US as declared", "US as RU reads", "901 (+101)", "match", "Difference in launchers: declared 800, read by RU 901 (+101)"] {
+    for expected in [
+        "49 rows",
+        "US as declared",
+        "US as RU reads",
+        "901 (+101)",
+        "match",
+        "Difference in launchers: declared 800, read by RU 901 (+101)",
+    ] {
         assert!(out.contains(expected), "{expected}\n{out}");
     }
     assert!(!out.contains("DIFFER"), "{out}");
     assert!(dir.path().join("newstart-history.svg").exists());
-    let counts: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("counts.json")).unwrap()).unwrap();
+    let counts: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("counts.json")).unwrap()).unwrap();
     assert_eq!(counts.as_array().unwrap().len(), 3);
 }
 
@@ -303,7 +377,10 @@ fn snapshot_count_as_russia_reads_it() {
 
 #[test]
 fn snapshot_compliance_and_treaty_show() {
-    insta::assert_snapshot!("compliance_ru_declaration", ok(&["compliance", "data/declarations/ru-2020-09-01.csv", "--treaty", "new-start"]));
+    insta::assert_snapshot!(
+        "compliance_ru_declaration",
+        ok(&["compliance", "data/declarations/ru-2020-09-01.csv", "--treaty", "new-start"])
+    );
     insta::assert_snapshot!("treaty_show_new_start", ok(&["treaty", "show", "new-start"]));
     insta::assert_snapshot!("treaty_list", ok(&["treaty", "list"]));
 }

@@ -7,7 +7,11 @@ use crate::args::{ComplianceArgs, CountArgs, CountSelection};
 use crate::{Outcome, bad_input, data, report};
 
 /// Reads the declaration and resolves the treaty and the reading, then counts.
-fn counted(selection: &CountSelection, data_dir: Option<&Path>, options: Options) -> anyhow::Result<(Catalogue, Declaration, Count)> {
+fn counted(
+    selection: &CountSelection,
+    data_dir: Option<&Path>,
+    options: Options,
+) -> anyhow::Result<(Catalogue, Declaration, Count)> {
     let mut catalogue = data::catalogue(data_dir)?;
     let treaty_id = data::treaty(&mut catalogue, &selection.treaty)?.id.clone();
     let declaration = data::declaration(&selection.declaration, &catalogue, data::open(&selection.declaration)?)?;
@@ -18,7 +22,11 @@ fn counted(selection: &CountSelection, data_dir: Option<&Path>, options: Options
     };
     let interpretation = catalogue.interpretation(&treaty.id, &reader);
     if interpretation.is_none() && &reader != declaration.party() {
-        let known: Vec<String> = catalogue.interpretations().filter(|i| i.treaty == treaty.id).map(|i| format!("{} ({})", i.party, i.id)).collect();
+        let known: Vec<String> = catalogue
+            .interpretations()
+            .filter(|i| i.treaty == treaty.id)
+            .map(|i| format!("{} ({})", i.party, i.id))
+            .collect();
         return Err(bad_input!(
             "--as {reader}: {reader} has no published reading of {}; known readings: {}",
             treaty.id,

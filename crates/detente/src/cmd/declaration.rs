@@ -15,7 +15,9 @@ fn read_with_progress(path: &Path, catalogue: &detente_treaty::Catalogue) -> any
     let file = data::open(path)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})").expect("valid template").progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     bar.set_message(format!("reading {}", path.display()));
     let declaration = data::declaration(path, catalogue, bar.wrap_read(file));

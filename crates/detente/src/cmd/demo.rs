@@ -63,7 +63,10 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         .iter()
         .enumerate()
         .map(|(i, limit)| {
-            let mut row = vec![format!("{} {}", limit.article.as_deref().unwrap_or(""), limit.id), limit.max.map(|m| thousands(u64::from(m))).unwrap_or_default()];
+            let mut row = vec![
+                format!("{} {}", limit.article.as_deref().unwrap_or(""), limit.id),
+                limit.max.map(|m| thousands(u64::from(m))).unwrap_or_default(),
+            ];
             row.extend(counts.iter().map(|(_, _, c)| {
                 let l = &c.limits[i];
                 if l.excess > 0 { format!("{} (+{})", thousands(l.total), l.excess) } else { thousands(l.total) }
@@ -77,12 +80,20 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
     out.push_str("\nAgainst the published aggregates for the same date:\n");
     for declaration in &declarations {
         let published = history.iter().find(|r| r.party == *declaration.party() && r.as_of == declaration.as_of());
-        let own = counts.iter().find(|(_, d, c)| std::ptr::eq(*d, declaration) && c.reading.as_ref().is_some_and(|r| &r.party == declaration.party()));
+        let own = counts.iter().find(|(_, d, c)| {
+            std::ptr::eq(*d, declaration) && c.reading.as_ref().is_some_and(|r| &r.party == declaration.party())
+        });
         if let (Some(published), Some((_, _, count))) = (published, own) {
             let counted: Vec<u64> = count.limits.iter().map(|l| l.total).collect();
             let expected: Vec<u64> = published.figures().iter().map(|&v| u64::from(v)).collect();
             let verdict = if counted == expected { "match" } else { "DIFFER" };
-            out.push_str(&format!("  {} {}: counted {:?}, published {:?}: {verdict}\n", declaration.party(), declaration.as_of(), counted, expected));
+            out.push_str(&format!(
+                "  {} {}: counted {:?}, published {:?}: {verdict}\n",
+                declaration.party(),
+                declaration.as_of(),
+                counted,
+                expected
+            ));
         }
     }
 
@@ -91,7 +102,13 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
             continue;
         }
         out.push_str(&format!("\n{label}: the same database, another answer.\n"));
-        out.push_str(&report::count(treaty, declaration, count).split("\nDifference").skip(1).map(|s| format!("Difference{s}")).collect::<String>());
+        out.push_str(
+            &report::count(treaty, declaration, count)
+                .split("\nDifference")
+                .skip(1)
+                .map(|s| format!("Difference{s}"))
+                .collect::<String>(),
+        );
     }
 
     let findings: usize = counts.iter().map(|(_, _, c)| c.findings.len()).sum();
@@ -106,9 +123,14 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
     let svg = super::history::figure(&history, treaty).to_svg();
     data::write_atomically(&chart, |w| w.write_all(svg.as_bytes()))?;
     let counts_file = args.out.join("counts.json");
-    let json: Vec<_> = counts.iter().map(|(label, _, count)| serde_json::json!({ "label": label, "count": count })).collect();
+    let json: Vec<_> =
+        counts.iter().map(|(label, _, count)| serde_json::json!({ "label": label, "count": count })).collect();
     data::write_atomically(&counts_file, |w| serde_json::to_writer_pretty(w, &json).map_err(std::io::Error::other))?;
-    out.push_str(&format!("\nWrote {} (the published series against the limits) and {}.\n", chart.display(), counts_file.display()));
+    out.push_str(&format!(
+        "\nWrote {} (the published series against the limits) and {}.\n",
+        chart.display(),
+        counts_file.display()
+    ));
     print!("{out}");
     Ok(Outcome::Done)
 }

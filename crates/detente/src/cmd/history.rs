@@ -63,7 +63,11 @@ pub fn figure(rows: &[AggregateRow], treaty: &Treaty) -> Figure {
                         .collect(),
                 })
                 .collect(),
-            references: limit.max.map(|max| Reference { label: format!("limit {max}"), y: f64::from(max) }).into_iter().collect(),
+            references: limit
+                .max
+                .map(|max| Reference { label: format!("limit {max}"), y: f64::from(max) })
+                .into_iter()
+                .collect(),
         })
         .collect();
     let mut markers: Vec<Marker> = treaty
@@ -73,14 +77,14 @@ pub fn figure(rows: &[AggregateRow], treaty: &Treaty) -> Figure {
         .map(|d| Marker { label: format!("limits apply {d}"), x: year_fraction(d) })
         .into_iter()
         .collect();
-    markers.extend(
-        treaty
-            .events
-            .iter()
-            .filter(|e| e.what.starts_with("suspension of participation announced"))
-            .map(|e| Marker { label: format!("{} suspends {}", e.party.as_ref().map_or("", |p| p.as_str()), e.date), x: year_fraction(e.date) }),
-    );
-    let years = rows.iter().map(|r| r.as_of.year()).fold((i32::MAX, i32::MIN), |(lo, hi), y| (lo.min(y), hi.max(y + 1)));
+    markers.extend(treaty.events.iter().filter(|e| e.what.starts_with("suspension of participation announced")).map(
+        |e| Marker {
+            label: format!("{} suspends {}", e.party.as_ref().map_or("", |p| p.as_str()), e.date),
+            x: year_fraction(e.date),
+        },
+    ));
+    let years =
+        rows.iter().map(|r| r.as_of.year()).fold((i32::MAX, i32::MIN), |(lo, hi), y| (lo.min(y), hi.max(y + 1)));
     let x_ticks = if years.0 <= years.1 {
         (years.0..=years.1).map(|y| (f64::from(y), y.to_string())).collect()
     } else {

@@ -59,7 +59,10 @@ pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Ou
                         ]
                     })
                     .collect();
-                print!("{}", report::table(&["id", "treaty", "in force", "ends", "limits", "bans", "quotas", "notices"], &rows));
+                print!(
+                    "{}",
+                    report::table(&["id", "treaty", "in force", "ends", "limits", "bans", "quotas", "notices"], &rows)
+                );
             }
         }
         TreatyCommand::Show { name, json } => {
