@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Rebuilds the item-level declarations in this folder from published totals.
 
-Run from anywhere: `python3 data/declarations/reconstruct.py`. Output is
-deterministic; the files are committed, and a test checks their totals.
+Run from anywhere: `python3 data/declarations/reconstruct.py [OUT_DIR]` (by
+default it rewrites the files beside it). Output is deterministic; the files are
+committed, the test command checks they are what this script makes, and the
+tests check their totals against the published figures.
 
 These are RECONSTRUCTIONS, not the parties' real databases (which are not
 public). What is published is kept exactly; what is not is filled in by the
@@ -13,8 +15,10 @@ rules written next to each number below, and every file says so in its
 import csv
 import io
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = sys.argv[1] if len(sys.argv) > 1 else HERE
 COLUMNS = ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km"]
 
 
@@ -30,7 +34,7 @@ def write(name, party, as_of, source, notes, facilities, items):
     w.writerow(COLUMNS)
     for item in items:
         w.writerow(["" if v is None else v for v in item])
-    with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+    with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
         f.write(out.getvalue())
 
 

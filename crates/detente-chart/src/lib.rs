@@ -197,9 +197,11 @@ impl Figure {
                 number(bottom),
                 escape(&marker.label)
             );
+            // Near the right edge the label goes left of its line, clear of the legend.
+            let (anchor, dx) = if x.map(marker.x) > left + 0.75 * (right - left) { ("end", -3) } else { ("start", 3) };
             let _ = writeln!(
                 svg,
-                r##"<text x="{px}" y="{}" dx="3" font-size="10" fill="#555">{}</text>"##,
+                r##"<text x="{px}" y="{}" dx="{dx}" text-anchor="{anchor}" font-size="10" fill="#555">{}</text>"##,
                 number(top + 11.0),
                 escape(&marker.label)
             );

@@ -343,6 +343,12 @@ fn import_and_export_round_trip_and_never_write_partial_files() {
     bad(&["import", broken.to_str().unwrap(), "--out", fresh.to_str().unwrap()]);
     bad(&["export", broken.to_str().unwrap(), "--format", "json", "--out", fresh.to_str().unwrap()]);
     assert!(!fresh.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&csv_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "outputs are ordinary files, not private temporary ones");
+    }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 3, "no temporary files left behind: {leftovers:?}");
 }
