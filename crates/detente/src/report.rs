@@ -97,6 +97,17 @@ fn describe_line(line: &Line) -> String {
     text
 }
 
+/// "New START · US declaration as of 2020-09-01 · as RU reads it (new-start-ru)"
+fn heading(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+    format!(
+        "{} · {} declaration as of {} · {}\n",
+        treaty.short_name,
+        count.party,
+        count.as_of,
+        reading_label(declaration, count)
+    )
+}
+
 fn reading_label(declaration: &Declaration, count: &Count) -> String {
     match &count.reading {
         Some(r) if &r.party == declaration.party() => format!("as declared ({} reading {})", r.party, r.id),
@@ -121,15 +132,7 @@ fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
 }
 
 pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} · {} declaration as of {} · {}",
-        treaty.short_name,
-        count.party,
-        count.as_of,
-        reading_label(declaration, count)
-    );
+    let mut out = heading(treaty, declaration, count);
     if !count.in_force {
         let _ = writeln!(
             out,
@@ -197,15 +200,7 @@ fn describe_difference(count: &Count, difference: &Difference) -> String {
 }
 
 pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} · {} declaration as of {} · {}",
-        treaty.short_name,
-        count.party,
-        count.as_of,
-        reading_label(declaration, count)
-    );
+    let mut out = heading(treaty, declaration, count);
     for limit in &count.limits {
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
         let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, thousands(limit.total), max, status_word(limit));
