@@ -20,8 +20,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
+    // Columns after the first hold numbers (possibly with a note such as "(+101)"): right-aligned.
     let numeric = |i: usize| {
-        rows.iter().all(|r| r[i].trim_start_matches(['+', '-']).replace(',', "").parse::<f64>().is_ok() || r[i] == "-")
+        i > 0 && rows.iter().all(|r| r[i] == "-" || r[i].starts_with(|c: char| c.is_ascii_digit() || c == '+'))
     };
     let mut out = String::new();
     let mut line = |cells: &mut dyn Iterator<Item = &str>| {
@@ -31,7 +32,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i > 0 {
                 text.push_str("  ");
             }
-            if i > 0 && numeric(i) {
+            if numeric(i) {
                 text.push_str(&" ".repeat(pad));
                 text.push_str(cell);
             } else {
@@ -155,9 +156,9 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
             }
         }
     }
-    for difference in &count.differences {
+    if !count.differences.is_empty() {
         out.push('\n');
-        out.push_str(&describe_difference(count, difference));
+        out.push_str(&differences(count));
     }
     if !count.findings.is_empty() {
         let _ = writeln!(out, "\nFindings ({}):", count.findings.len());
@@ -166,6 +167,11 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
         }
     }
     out
+}
+
+/// Every limit a reading changes, with the items that make the difference.
+pub fn differences(count: &Count) -> String {
+    count.differences.iter().map(|d| describe_difference(count, d)).collect::<Vec<_>>().join("\n")
 }
 
 fn describe_difference(count: &Count, difference: &Difference) -> String {

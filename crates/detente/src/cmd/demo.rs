@@ -21,21 +21,26 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         declarations.push(data::declaration(Path::new(name), &catalogue, text.as_bytes())?);
     }
 
-    // Every declaration, counted as each party with a published reading reads it.
-    let readers: Vec<_> = catalogue.interpretations().filter(|i| i.treaty == treaty.id).collect();
+    // Every declaration as declared (under its own party's reading, if that party
+    // published one), then as every other party whose reading applies reads it.
     let mut counts: Vec<(String, &Declaration, Count)> = Vec::new();
     for declaration in &declarations {
-        for reader in &readers {
-            if !reader.applies_to(declaration.party()) {
-                continue;
-            }
-            let label = if &reader.party == declaration.party() {
-                format!("{} as declared", declaration.party())
-            } else {
-                format!("{} as {} reads", declaration.party(), reader.party)
-            };
-            let count = detente_treaty::count(treaty, declaration, Some(reader), Options::default());
-            counts.push((label, declaration, count));
+        let own = catalogue.interpretation(&treaty.id, declaration.party());
+        let label = format!("{} as declared", declaration.party());
+        counts.push((label, declaration, detente_treaty::count(treaty, declaration, own, Options::default())));
+        let others = catalogue.interpretations().filter(|i| {
+            i.treaty == treaty.id
+                && &i.party != declaration.party()
+                && i.applies_to(declaration.party())
+                && !i.readings.is_empty()
+        });
+        for reader in others {
+            let label = format!("{} as {} reads", declaration.party(), reader.party);
+            counts.push((
+                label,
+                declaration,
+                detente_treaty::count(treaty, declaration, Some(reader), Options::default()),
+            ));
         }
     }
 
@@ -80,9 +85,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
     out.push_str("\nAgainst the published aggregates for the same date:\n");
     for declaration in &declarations {
         let published = history.iter().find(|r| r.party == *declaration.party() && r.as_of == declaration.as_of());
-        let own = counts.iter().find(|(_, d, c)| {
-            std::ptr::eq(*d, declaration) && c.reading.as_ref().is_some_and(|r| &r.party == declaration.party())
-        });
+        let own = counts.iter().find(|(label, d, _)| std::ptr::eq(*d, declaration) && label.ends_with("as declared"));
         if let (Some(published), Some((_, _, count))) = (published, own) {
             let counted: Vec<u64> = count.limits.iter().map(|l| l.total).collect();
             let expected: Vec<u64> = published.figures().iter().map(|&v| u64::from(v)).collect();
@@ -97,18 +100,12 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         }
     }
 
-    for (label, declaration, count) in &counts {
+    for (label, _, count) in &counts {
         if count.differences.is_empty() {
             continue;
         }
         out.push_str(&format!("\n{label}: the same database, another answer.\n"));
-        out.push_str(
-            &report::count(treaty, declaration, count)
-                .split("\nDifference")
-                .skip(1)
-                .map(|s| format!("Difference{s}"))
-                .collect::<String>(),
-        );
+        out.push_str(&report::differences(count));
     }
 
     let findings: usize = counts.iter().map(|(_, _, c)| c.findings.len()).sum();
