@@ -362,7 +362,9 @@ fn demo_runs_the_main_job() {
         "US as declared",
         "US as RU reads",
         "901 (+101)",
-        "US 2020-09-01: counted [675, 1457, 800], published [675, 1457, 800]: match", "RU 2020-09-01: counted [510, 1447, 764], published [510, 1447, 764]: match", "RU as declared",
+        "US 2020-09-01: counted [675, 1457, 800], published [675, 1457, 800]: match",
+        "RU 2020-09-01: counted [510, 1447, 764], published [510, 1447, 764]: match",
+        "RU as declared",
         "Difference in launchers: declared 800, read by RU 901 (+101)",
     ] {
         assert!(out.contains(expected), "{expected}\n{out}");
