@@ -22,11 +22,10 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     }
     // A column of numbers (possibly followed by a note, as in "901 (+101)") is right-aligned.
     let is_number = |cell: &str| {
-        cell == "-" || cell.split(' ').next().is_some_and(|n| n.trim_start_matches('+').replace(',', "").parse::<f64>().is_ok())
+        cell == "-"
+            || cell.split(' ').next().is_some_and(|n| n.trim_start_matches('+').replace(',', "").parse::<f64>().is_ok())
     };
     let numeric = |i: usize| i > 0 && rows.iter().all(|r| is_number(&r[i]));
-        i > 0 && rows.iter().all(|r| r[i] == "-" || r[i].starts_with(|c: char| c.is_ascii_digit() || c == '+'))
-    };
     let mut out = String::new();
     let mut line = |cells: &mut dyn Iterator<Item = &str>| {
         let mut text = String::new();
