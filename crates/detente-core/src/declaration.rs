@@ -6,7 +6,10 @@
 //! into a small table of item *classes*, which keeps each item compact and lets
 //! the counting engine work on dense indices instead of strings.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::date::Date;
 use crate::model::{Armament, Facility, Party, Status, Vocabulary, is_kebab_identifier, is_token};
@@ -23,7 +26,7 @@ pub struct Header {
 }
 
 /// A (kind, type) pair shared by many items, such as ("icbm", "Minuteman III").
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemClass {
     pub kind: String,
     pub type_name: String,
@@ -148,14 +151,22 @@ fn one_line_text(field: &'static str, text: &str) -> Result<(), FieldError> {
 }
 
 /// Builds a [`Declaration`] item by item, refusing anything malformed.
+///
+/// The indexes hold item and class *numbers*, hashed by the names those point
+/// to, so no identifier is stored twice. (Keeping a second copy of every uid
+/// cost a million small allocations per million items, and freeing them all at
+/// `finish` slowed the allocator for whatever ran next.)
 #[derive(Debug)]
 pub struct Builder<'v> {
     vocabulary: &'v Vocabulary,
     header: Header,
     facility_index: HashMap<String, u32>,
-    class_index: HashMap<ItemClass, u16>,
+    hasher: DefaultHashBuilder,
+    /// Class numbers, hashed by (kind, type).
+    class_index: HashTable<u16>,
     classes: Vec<ItemClass>,
-    uids: HashSet<Box<str>>,
+    /// Item numbers, hashed by uid.
+    uid_index: HashTable<u32>,
     items: Vec<Item>,
 }
 
@@ -203,16 +214,18 @@ impl<'v> Builder<'v> {
             vocabulary,
             header,
             facility_index,
-            class_index: HashMap::new(),
+            hasher: DefaultHashBuilder::default(),
+            class_index: HashTable::new(),
             classes: Vec::new(),
-            uids: HashSet::new(),
+            uid_index: HashTable::new(),
             items: Vec::new(),
         })
     }
 
     pub fn reserve(&mut self, additional: usize) {
         self.items.reserve(additional);
-        self.uids.reserve(additional);
+        let (hasher, items) = (&self.hasher, &self.items);
+        self.uid_index.reserve(additional, |&i| hasher.hash_one(&*items[i as usize].uid));
     }
 
     /// Adds one item; on error nothing is added.
@@ -254,11 +267,15 @@ impl<'v> Builder<'v> {
                 format!("{} warheads on an item equipped for non-nuclear armaments", spec.warheads),
             ));
         }
-        if self.uids.contains(spec.uid) {
+        let uid_hash = self.hasher.hash_one(spec.uid);
+        if self.uid_index.find(uid_hash, |&i| &*self.items[i as usize].uid == spec.uid).is_some() {
             return Err(FieldError::new("uid", format!("duplicate unique identifier {:?}", spec.uid)));
         }
+        let index = u32::try_from(self.items.len())
+            .map_err(|_| FieldError::new("uid", "more than 4,294,967,295 items in one declaration"))?;
         let class = self.intern(spec.kind, spec.type_name)?;
-        self.uids.insert(spec.uid.into());
+        let (hasher, items) = (&self.hasher, &self.items);
+        self.uid_index.insert_unique(uid_hash, index, |&i| hasher.hash_one(&*items[i as usize].uid));
         self.items.push(Item {
             uid: spec.uid.into(),
             class,
@@ -272,14 +289,20 @@ impl<'v> Builder<'v> {
     }
 
     fn intern(&mut self, kind: &str, type_name: &str) -> Result<u16, FieldError> {
-        let key = ItemClass { kind: kind.to_owned(), type_name: type_name.to_owned() };
-        if let Some(&id) = self.class_index.get(&key) {
+        let hash = self.hasher.hash_one((kind, type_name));
+        let classes = &self.classes;
+        let same = |&c: &u16| classes[usize::from(c)].kind == kind && classes[usize::from(c)].type_name == type_name;
+        if let Some(&id) = self.class_index.find(hash, same) {
             return Ok(id);
         }
         let id = u16::try_from(self.classes.len())
             .map_err(|_| FieldError::new("type", "more than 65,535 distinct (kind, type) pairs in one declaration"))?;
-        self.classes.push(key.clone());
-        self.class_index.insert(key, id);
+        self.classes.push(ItemClass { kind: kind.to_owned(), type_name: type_name.to_owned() });
+        let (hasher, classes) = (&self.hasher, &self.classes);
+        self.class_index.insert_unique(hash, id, |&c| {
+            let class = &classes[usize::from(c)];
+            hasher.hash_one((class.kind.as_str(), class.type_name.as_str()))
+        });
         Ok(id)
     }
 

@@ -29,7 +29,8 @@ impl Catalogue {
         Ok(self.treaty(&self.treaties.iter().find(|(o, _)| o == origin).expect("just added").1.id).expect("just added"))
     }
 
-    /// Adds an interpretation file; its treaty must already be known.
+    /// Adds an interpretation file; its treaty must already be known. It replaces an
+    /// earlier one with the same id, or by the same party of the same treaty.
     pub fn add_interpretation(&mut self, origin: &str, text: &str) -> Result<&Interpretation, CatalogueError> {
         let fail = |error| CatalogueError { origin: origin.to_owned(), error };
         let treaty_id = toml::from_str::<toml::Table>(text)
@@ -41,7 +42,10 @@ impl Catalogue {
             .treaty(&treaty_id)
             .ok_or_else(|| fail(TreatyError::field("treaty", format!("unknown treaty {treaty_id:?}"))))?;
         let interpretation = Interpretation::from_toml(text, treaty).map_err(fail)?;
-        self.interpretations.retain(|(_, i)| i.id != interpretation.id);
+        // One reading per party and treaty: a later file (the user's) replaces an earlier one.
+        self.interpretations.retain(|(_, i)| {
+            i.id != interpretation.id && !(i.treaty == interpretation.treaty && i.party == interpretation.party)
+        });
         self.interpretations.push((origin.to_owned(), interpretation));
         Ok(&self.interpretations.last().expect("just added").1)
     }

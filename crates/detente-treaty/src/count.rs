@@ -290,7 +290,7 @@ pub fn count(
 
     let uids = tally.uids(declaration, &bands, &buckets, &wanted);
     let uids_of = |bs: &[usize]| -> Vec<String> {
-        let mut all: Vec<String> = bs.iter().flat_map(|b| uids.get(b).into_iter().flatten().cloned()).collect();
+        let mut all: Vec<String> = bs.iter().flat_map(|&b| uids[b].iter().cloned()).collect();
         all.sort_unstable();
         all
     };
@@ -313,8 +313,7 @@ pub fn count(
     }
 
     // Phase 3: lines and differences, with the identifiers gathered in phase 2.
-    let no_uids = HashMap::new();
-    let line_uids = if options.with_items { &uids } else { &no_uids };
+    let line_uids = if options.with_items { &uids[..] } else { &[] };
     let mut limits = Vec::with_capacity(weighings.len());
     let mut differences = Vec::new();
     for Weighing { mut count, read, declared, changed } in weighings {
@@ -475,33 +474,47 @@ impl Tally {
             .collect()
     }
 
-    /// The second pass: unique identifiers of the items in the wanted buckets.
+    /// The second pass: unique identifiers of the items in the wanted buckets,
+    /// indexed by bucket number (empty for the others).
     fn uids(
         &self,
         declaration: &Declaration,
         bands: &Bands,
         buckets: &[Bucket],
         wanted: &HashSet<usize>,
-    ) -> HashMap<usize, Vec<String>> {
-        let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+    ) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); buckets.len()];
         if wanted.is_empty() {
             return out;
         }
-        let mut by_key: HashMap<(usize, Option<usize>), usize> = HashMap::new();
-        let cell_keys = self.cells.iter().enumerate().filter(|(_, c)| c.0 > 0).map(|(key, _)| (key, None));
-        let named_keys = self.named.keys().map(|&(key, r)| (key, Some(r)));
-        for (b, key) in cell_keys.chain(named_keys).enumerate() {
+        // Bucket numbers follow `buckets()`: non-empty cells in key order, then named cells.
+        const NOT_WANTED: usize = usize::MAX;
+        let mut cell_bucket = vec![NOT_WANTED; self.cells.len()];
+        let non_empty = self.cells.iter().enumerate().filter(|(_, c)| c.0 > 0).map(|(key, _)| key);
+        for (b, key) in non_empty.enumerate() {
             if wanted.contains(&b) {
-                by_key.insert(key, b);
+                cell_bucket[key] = b;
             }
         }
+        let first_named = buckets.len() - self.named.len();
+        let named_bucket: HashMap<(usize, usize), usize> = self
+            .named
+            .keys()
+            .enumerate()
+            .map(|(i, &key)| (key, first_named + i))
+            .filter(|(_, b)| wanted.contains(b))
+            .collect();
         for item in declaration.items() {
-            let named = if self.named_uids.is_empty() { None } else { self.named_uids.get(&*item.uid).copied() };
-            if let Some(&b) = by_key.get(&(Tally::key(item, bands), named)) {
-                out.entry(b).or_default().push(item.uid.to_string());
+            let key = Tally::key(item, bands);
+            let named = if self.named_uids.is_empty() { None } else { self.named_uids.get(&*item.uid) };
+            let b = match named {
+                Some(&r) => named_bucket.get(&(key, r)).copied().unwrap_or(NOT_WANTED),
+                None => cell_bucket[key],
+            };
+            if b != NOT_WANTED {
+                out[b].push(String::from(&*item.uid));
             }
         }
-        debug_assert!(out.keys().all(|&b| b < buckets.len()));
         out
     }
 }
@@ -594,7 +607,7 @@ fn lines(
     per_bucket: &[Option<u64>],
     classes: &[ClassFacts<'_>],
     readings: &[crate::interpretation::Reading],
-    uids: &HashMap<usize, Vec<String>>,
+    uids: &[Vec<String>],
 ) -> Vec<Line> {
     /// Lines group buckets that look the same in a report.
     #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -627,7 +640,7 @@ fn lines(
         });
         line.items += bucket.items;
         line.counted += counted;
-        line.uids.extend(uids.get(&b).into_iter().flatten().cloned());
+        line.uids.extend(uids.get(b).into_iter().flatten().cloned());
     }
     let mut lines: Vec<Line> = grouped.into_values().collect();
     for line in &mut lines {

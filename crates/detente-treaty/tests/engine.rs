@@ -557,3 +557,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn readings_can_name_specific_items() {
+    let mut catalogue = catalogue();
+    let text = r#"
+format = "detente-interpretation/1"
+id = "named-items"
+name = "Two named test bombers are really deployed"
+treaty = "new-start"
+party = "RU"
+sources = [{ id = "example", title = "Illustration only" }]
+
+[[readings]]
+id = "named-test-bombers"
+description = "These two test bombers are, in this reading, deployed."
+select = { kinds = ["heavy-bomber"], types = ["no such type"], statuses = ["test"] }
+uids = ["US-B-B52H-T1", "US-B-B52H-T2"]
+treat_as = { status = "deployed" }
+source = "example"
+"#;
+    catalogue.add_interpretation("named.toml", text).unwrap();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let reading = catalogue.interpretation("new-start", &"RU".parse().unwrap()).unwrap();
+    assert_eq!(reading.id, "named-items", "a later reading by the same party replaces the earlier one");
+    assert_eq!(catalogue.interpretations().filter(|i| i.party.as_str() == "RU").count(), 1);
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let count = count(treaty, &us, Some(reading), Options { with_items: true });
+    assert_eq!(totals(&count), [677, 1459, 802]);
+    for difference in &count.differences {
+        let uids: Vec<&str> = difference.lines.iter().flat_map(|l| l.uids.iter().map(String::as_str)).collect();
+        assert_eq!(uids, ["US-B-B52H-T1", "US-B-B52H-T2"], "{}", difference.limit);
+        assert_eq!(difference.delta, 2);
+    }
+    let moved = count.limits[0].lines.iter().find(|l| l.declared.is_some()).unwrap();
+    assert_eq!(moved.uids, ["US-B-B52H-T1", "US-B-B52H-T2"]);
+}
