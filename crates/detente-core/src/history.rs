@@ -77,7 +77,9 @@ pub const AGGREGATE_COLUMNS: [&str; 8] = [
 
 /// Writes rows in the dataset's own CSV form (quoting only where needed).
 pub fn write_aggregates<W: std::io::Write>(rows: &[AggregateRow], output: W) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(output);
+    // The header is written even for no rows, so that what is written reads back.
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(output);
+    writer.write_record(AGGREGATE_COLUMNS)?;
     for row in rows {
         writer.serialize(row)?;
     }
@@ -116,4 +118,17 @@ pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeErr
         rows.push(row);
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rows_round_trip() {
+        let mut written = Vec::new();
+        write_aggregates(&[], &mut written).unwrap();
+        assert_eq!(String::from_utf8(written.clone()).unwrap(), format!("{}\n", AGGREGATE_COLUMNS.join(",")));
+        assert_eq!(read_aggregates(written.as_slice()).unwrap(), []);
+    }
 }

@@ -298,13 +298,14 @@ fn default_anchor() -> String {
 
 /// Parses a duration written as whole hours or days: `24h`, `5d`.
 fn parse_hours(text: &str) -> Option<u32> {
-    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
-    let number: u32 = number.parse().ok()?;
-    match unit {
-        "h" => Some(number),
-        "d" => number.checked_mul(24),
-        _ => None,
+    let (number, hours_per_unit) = match text.strip_suffix('h') {
+        Some(hours) => (hours, 1),
+        None => (text.strip_suffix('d')?, 24),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    number.parse::<u32>().ok()?.checked_mul(hours_per_unit)
 }
 
 fn parse_weight(path: &str, value: Option<&toml::Value>) -> Result<Weight, TreatyError> {
@@ -531,5 +532,10 @@ mod tests {
         assert_eq!(parse_hours(""), None);
         assert_eq!(parse_hours("-5d"), None);
         assert_eq!(parse_hours("999999999d"), None);
+        // Found by reading the fuzz target's code: a multi-byte last character once panicked.
+        assert_eq!(parse_hours("é"), None);
+        assert_eq!(parse_hours("24ч"), None);
+        assert_eq!(parse_hours("+5d"), None);
+        assert_eq!(parse_hours("d"), None);
     }
 }
