@@ -336,14 +336,7 @@ mod tests {
         for kind in KINDS {
             assert!(seen.iter().any(|s| s.0 == kind && s.1 == Status::Deployed), "no deployed {kind}");
         }
-        for status in [
-            Status::NonDeployed,
-            Status::Test,
-            Status::Training,
-            Status::Converted,
-            Status::Eliminated,
-            Status::UnderConversion,
-        ] {
+        for status in Status::ALL.into_iter().filter(|&s| s != Status::Deployed) {
             assert!(seen.iter().any(|s| s.1 == status), "no item {status}");
         }
         assert!(seen.contains(&("heavy-bomber", Status::Converted, Some(Armament::NonNuclear))));
