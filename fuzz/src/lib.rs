@@ -156,8 +156,12 @@ pub fn check_count(treaty: &Treaty, declaration: &Declaration, interpretation: O
                 assert!(*excess > 0, "finding for {limit}: a limit exceeded by 0");
             }
             Finding::Prohibited { prohibition: name, items, uids, .. }
-            | Finding::UnknownKind { kind: name, items, uids } => {
+            | Finding::UnknownKind { kind: name, items, uids }
+            | Finding::MissingArmament { kind: name, items, uids } => {
                 assert_eq!(uids.len() as u64, *items, "finding {name}: {} uids for {items} items", uids.len());
+            }
+            Finding::ReadingNamesMissingItems { reading, uids } => {
+                assert!(!uids.is_empty() && uids.is_sorted(), "finding for {reading}: uids empty or unsorted");
             }
             Finding::Unattributed { .. } => {}
         }

@@ -73,26 +73,23 @@ impl DecodeError {
     }
 }
 
-fn parse_warheads(text: &str) -> Result<u32, FieldError> {
-    if text.starts_with('-') {
-        return Err(FieldError::new(
-            "warheads",
-            format!("{text} is negative: give the number of warheads emplaced, 0 or more"),
-        ));
+/// Parses a whole number written with digits only (no sign, no spaces).
+fn parse_count(field: &'static str, text: &str, what: &str) -> Result<u32, FieldError> {
+    if text.starts_with('-') && text.len() > 1 && text[1..].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new(field, format!("{text} is negative: give {what}, 0 or more")));
     }
-    text.parse().map_err(|_| FieldError::new("warheads", format!("{text:?} is not a whole number of warheads")))
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new(field, format!("{text:?} is not a whole number of {what}")));
+    }
+    text.parse().map_err(|_| FieldError::new(field, format!("{text} is too large (at most 4,294,967,295)")))
+}
+
+fn parse_warheads(text: &str) -> Result<u32, FieldError> {
+    parse_count("warheads", text, "warheads emplaced")
 }
 
 fn parse_range(text: &str) -> Result<Option<u32>, FieldError> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if text.starts_with('-') {
-        return Err(FieldError::new("range_km", format!("{text} is negative")));
-    }
-    text.parse()
-        .map(Some)
-        .map_err(|_| FieldError::new("range_km", format!("{text:?} is not a whole number of kilometres")))
+    if text.is_empty() { Ok(None) } else { parse_count("range_km", text, "kilometres").map(Some) }
 }
 
 fn parse_armament(text: &str) -> Result<Option<Armament>, FieldError> {
@@ -106,24 +103,25 @@ fn parse_armament(text: &str) -> Result<Option<Armament>, FieldError> {
 /// facilities), then a header row naming the columns in any order, then one row per item.
 pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
     let mut input = io::BufReader::with_capacity(1 << 16, input);
+    skip_byte_order_mark(&mut input)?;
     let (header, header_row, preamble_lines) = read_preamble(&mut input)?;
     let header_line = preamble_lines + 1;
     let mut builder = Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
 
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(io::Cursor::new(header_row).chain(input));
-    let columns = column_order(reader.headers().map_err(|e| csv_error(e, preamble_lines))?, header_line)?;
+    let lines = LineIndex::default();
+    let body = lines.track(io::Cursor::new(header_row).chain(input));
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body);
+    let line_of = |byte: u64| preamble_lines + 1 + lines.newlines_before(byte);
+    let columns = column_order(reader.headers().map_err(|e| csv_error(e, &line_of))?, header_line)?;
 
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(csv_error(e, preamble_lines)),
+            Err(e) => return Err(csv_error(e, &line_of)),
         }
-        let line = preamble_lines + record.position().map_or(0, |p| p.line());
+        let line = line_of(record.position().map_or(0, |p| p.byte()));
         let field = |column: usize| &record[columns[column]];
         let uid = field(0);
         let located = |e: FieldError| DecodeError::from_field(Location::Line(line), Some(uid), e);
@@ -168,8 +166,8 @@ fn column_order(headers: &csv::StringRecord, line: u64) -> Result<[usize; 8], De
     Ok(order)
 }
 
-fn csv_error(error: csv::Error, preamble_lines: u64) -> DecodeError {
-    let line = error.position().map(|p| preamble_lines + p.line());
+fn csv_error(error: csv::Error, line_of: &dyn Fn(u64) -> u64) -> DecodeError {
+    let line = error.position().map(|p| line_of(p.byte()));
     let message = match error.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("{len} fields where the header has {expected_len}")
@@ -180,15 +178,90 @@ fn csv_error(error: csv::Error, preamble_lines: u64) -> DecodeError {
     DecodeError::new(line.map_or(Location::File, Location::Line), None, message)
 }
 
+/// Skips a UTF-8 byte order mark, which some spreadsheets write at the start of a file.
+fn skip_byte_order_mark<R: BufRead>(input: &mut R) -> Result<(), DecodeError> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let start = input.fill_buf().map_err(|e| DecodeError::new(Location::File, None, e.to_string()))?;
+    if start.starts_with(BOM) {
+        input.consume(BOM.len());
+    }
+    Ok(())
+}
+
+/// Turns the byte offsets the CSV reader reports into line numbers. (The reader's
+/// own line count skips blank lines.) It notes where each newline falls as bytes
+/// pass through, and forgets them once records have moved past them, so it keeps
+/// only what the reader has buffered ahead.
+#[derive(Default, Clone)]
+struct LineIndex {
+    /// Newline offsets not yet passed, and the count of those already passed.
+    state: std::rc::Rc<std::cell::RefCell<(std::collections::VecDeque<u64>, u64)>>,
+}
+
+struct Tracked<R> {
+    inner: R,
+    offset: u64,
+    index: LineIndex,
+}
+
+impl LineIndex {
+    fn track<R: Read>(&self, inner: R) -> Tracked<R> {
+        Tracked { inner, offset: 0, index: self.clone() }
+    }
+
+    /// The number of newlines before a record starting at `byte`; `byte` must not go
+    /// backwards between calls. After `\r\n` the reader may report a record as starting
+    /// at the `\n`, which still ends the line before, so a newline at `byte` counts too.
+    fn newlines_before(&self, byte: u64) -> u64 {
+        let mut state = self.state.borrow_mut();
+        let (pending, passed) = &mut *state;
+        while pending.front().is_some_and(|&newline| newline <= byte) {
+            pending.pop_front();
+            *passed += 1;
+        }
+        *passed
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.index.state.borrow_mut();
+        let newlines = buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n');
+        state.0.extend(newlines.map(|(i, _)| self.offset + i as u64));
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::fmt::Debug for LineIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineIndex").finish_non_exhaustive()
+    }
+}
+
 /// Reads the `# key: value` lines before the header row. Returns the header,
 /// the header row itself (to hand back to the CSV reader) and the number of preamble lines.
 fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), DecodeError> {
+    /// A value that may be given once, remembered with the line that gave it.
+    fn once<T>(slot: &mut Option<(T, u64)>, value: T, line: u64, key: &str) -> Result<(), DecodeError> {
+        match slot {
+            Some((_, first)) => {
+                let message = format!("a second \"{key}\" line (the first is line {first})");
+                Err(DecodeError::new(Location::Line(line), Some(key), message))
+            }
+            None => {
+                *slot = Some((value, line));
+                Ok(())
+            }
+        }
+    }
     let mut format = None;
     let mut party = None;
     let mut as_of = None;
     let mut source = None;
     let mut notes = Vec::new();
-    let mut facilities = Vec::new();
+    let mut facilities: Vec<Facility> = Vec::new();
     let mut line_number = 0u64;
     let mut raw = Vec::new();
     loop {
@@ -196,64 +269,64 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
         let read =
             input.read_until(b'\n', &mut raw).map_err(|e| DecodeError::new(Location::File, None, e.to_string()))?;
         if read == 0 {
-            return Err(DecodeError::new(
-                Location::Line(line_number + 1),
-                None,
-                "the file ends before the header row (uid,kind,type,…)",
-            ));
+            let message = "the file ends before the header row (uid,kind,type,…)";
+            return Err(DecodeError::new(Location::Line(line_number + 1), None, message));
         }
         line_number += 1;
         if !raw.starts_with(b"#") {
             break;
         }
-        let at = Location::Line(line_number);
-        let text = std::str::from_utf8(&raw).map_err(|_| DecodeError::new(at.clone(), None, "not valid UTF-8"))?;
+        let at = || Location::Line(line_number);
+        let text = std::str::from_utf8(&raw).map_err(|_| DecodeError::new(at(), None, "not valid UTF-8"))?;
         let text = text[1..].trim();
         if text.is_empty() {
             continue;
         }
         let Some((key, value)) = text.split_once(':') else {
-            return Err(DecodeError::new(at, None, format!("preamble line {text:?} is not \"key: value\"")));
+            return Err(DecodeError::new(at(), None, format!("preamble line {text:?} is not \"key: value\"")));
         };
         let (key, value) = (key.trim(), value.trim());
-        let field = Some(key);
+        let invalid = |message: String| DecodeError::new(at(), Some(key), message);
+        let located = |e: FieldError| DecodeError::new(at(), Some(e.field), e.message);
         match key {
-            "format" => format = Some(value.to_owned()),
-            "party" => party = Some(value.parse::<Party>().map_err(|m| DecodeError::new(at, field, m))?),
-            "as-of" => as_of = Some(value.parse::<Date>().map_err(|e| DecodeError::new(at, field, e.to_string()))?),
-            "source" => source = Some(value.to_owned()),
+            "format" => once(&mut format, value.to_owned(), line_number, key)?,
+            "party" => once(&mut party, value.parse::<Party>().map_err(invalid)?, line_number, key)?,
+            "as-of" => once(&mut as_of, value.parse::<Date>().map_err(|e| invalid(e.to_string()))?, line_number, key)?,
+            "source" => {
+                crate::declaration::one_line_text("source", value).map_err(located)?;
+                once(&mut source, value.to_owned(), line_number, key)?;
+            }
             "note" => notes.push(value.to_owned()),
             "facility" => {
                 let parts: Vec<_> = value.split('|').map(str::trim).collect();
                 let [id, kind, name] = parts[..] else {
-                    return Err(DecodeError::new(at, field, "a facility is \"ID | kind | name\""));
+                    return Err(invalid("a facility is \"ID | kind | name\"".to_owned()));
                 };
-                facilities.push(Facility { id: id.to_owned(), kind: kind.to_owned(), name: name.to_owned() });
+                let facility = Facility { id: id.to_owned(), kind: kind.to_owned(), name: name.to_owned() };
+                crate::declaration::check_facility(&facility).map_err(located)?;
+                if facilities.iter().any(|f| f.id == facility.id) {
+                    return Err(invalid(format!("facility {} is declared twice", facility.id)));
+                }
+                facilities.push(facility);
             }
             other => {
-                return Err(DecodeError::new(
-                    at,
-                    field,
-                    format!("unknown preamble key {other:?}: expected format, party, as-of, source, note or facility"),
-                ));
+                let message =
+                    format!("unknown preamble key {other:?}: expected format, party, as-of, source, note or facility");
+                return Err(invalid(message));
             }
         }
     }
-    let first = || Location::Line(1);
-    match format.as_deref() {
-        Some(FORMAT) => {}
-        Some(other) => {
-            return Err(DecodeError::new(
-                first(),
-                Some("format"),
-                format!("unsupported format {other:?}: expected {FORMAT}"),
-            ));
-        }
-        None => return Err(DecodeError::new(first(), Some("format"), format!("missing \"# format: {FORMAT}\" line"))),
+    let missing = |key: &str, example: &str| {
+        DecodeError::new(Location::Line(1), Some(key), format!("missing \"# {key}: {example}\" line"))
+    };
+    let (format, format_line) = format.ok_or_else(|| missing("format", FORMAT))?;
+    if format != FORMAT {
+        let message = format!("unsupported format {format:?}: expected {FORMAT}");
+        return Err(DecodeError::new(Location::Line(format_line), Some("format"), message));
     }
-    let party = party.ok_or_else(|| DecodeError::new(first(), Some("party"), "missing \"# party: …\" line"))?;
-    let as_of =
-        as_of.ok_or_else(|| DecodeError::new(first(), Some("as-of"), "missing \"# as-of: YYYY-MM-DD\" line"))?;
+    let party = party.ok_or_else(|| missing("party", "US"))?.0;
+    let as_of = as_of.ok_or_else(|| missing("as-of", "YYYY-MM-DD"))?.0;
+    let source = source.map(|(text, _)| text);
     Ok((Header { party, as_of, source, notes, facilities }, raw, line_number - 1))
 }
 
@@ -342,11 +415,18 @@ struct JsonItem<S> {
 
 /// Reads a JSON declaration (one object with `items`; see the format documentation).
 pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
-    let document: JsonDeclaration<Vec<JsonItem<String>>> =
-        serde_json::from_reader(io::BufReader::new(input)).map_err(|e| {
-            let location = if e.line() > 0 { Location::Line(e.line() as u64) } else { Location::File };
-            DecodeError::new(location, None, e.to_string())
-        })?;
+    let mut input = io::BufReader::new(input);
+    skip_byte_order_mark(&mut input)?;
+    let document: JsonDeclaration<Vec<JsonItem<String>>> = serde_json::from_reader(input).map_err(|e| {
+        if e.line() == 0 {
+            return DecodeError::new(Location::File, None, e.to_string());
+        }
+        // serde_json ends its message with the position, which the location already gives.
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        DecodeError::new(Location::Line(e.line() as u64), None, format!("{message} (column {})", e.column()))
+    })?;
     if document.format != FORMAT {
         return Err(DecodeError::new(
             Location::File,

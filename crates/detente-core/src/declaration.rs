@@ -140,12 +140,35 @@ impl Declaration {
 
 /// Header texts are written one per line in CSV, so they must fit on one: this
 /// keeps every declaration representable in both formats without loss.
-fn one_line_text(field: &'static str, text: &str) -> Result<(), FieldError> {
+pub(crate) fn one_line_text(field: &'static str, text: &str) -> Result<(), FieldError> {
     if text.contains(['\r', '\n']) || text.trim() != text {
         return Err(FieldError::new(
             field,
             format!("{text:?}: write it on one line, without leading or trailing spaces"),
         ));
+    }
+    Ok(())
+}
+
+/// Checks one facility on its own (uniqueness is the builder's business).
+pub(crate) fn check_facility(facility: &Facility) -> Result<(), FieldError> {
+    if !is_token(&facility.id) {
+        let message = format!(
+            "invalid facility id {:?}: use letters, digits and punctuation without spaces, commas or |",
+            facility.id
+        );
+        return Err(FieldError::new("facility", message));
+    }
+    if !is_kebab_identifier(&facility.kind) {
+        let message = format!(
+            "facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base",
+            facility.id, facility.kind
+        );
+        return Err(FieldError::new("facility", message));
+    }
+    one_line_text("facility", &facility.name)?;
+    if facility.name.contains('|') {
+        return Err(FieldError::new("facility", format!("facility {}: the name may not contain |", facility.id)));
     }
     Ok(())
 }
@@ -181,31 +204,7 @@ impl<'v> Builder<'v> {
         }
         let mut facility_index = HashMap::new();
         for (index, facility) in header.facilities.iter().enumerate() {
-            if !is_token(&facility.id) {
-                return Err(FieldError::new(
-                    "facility",
-                    format!(
-                        "invalid facility id {:?}: use letters, digits and punctuation without spaces, commas or |",
-                        facility.id
-                    ),
-                ));
-            }
-            if !is_kebab_identifier(&facility.kind) {
-                return Err(FieldError::new(
-                    "facility",
-                    format!(
-                        "facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base",
-                        facility.id, facility.kind
-                    ),
-                ));
-            }
-            one_line_text("facility", &facility.name)?;
-            if facility.name.contains('|') {
-                return Err(FieldError::new(
-                    "facility",
-                    format!("facility {}: the name may not contain |", facility.id),
-                ));
-            }
+            check_facility(facility)?;
             if facility_index.insert(facility.id.clone(), index as u32).is_some() {
                 return Err(FieldError::new("facility", format!("facility {} is declared twice", facility.id)));
             }

@@ -163,6 +163,7 @@ impl fmt::Display for Armament {
 
 /// A declared site: a base, a storage site, a test range, a conversion or elimination facility.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Facility {
     /// Short identifier that items refer to, such as `MALMSTROM`.
     pub id: String,

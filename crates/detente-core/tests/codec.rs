@@ -288,3 +288,78 @@ proptest! {
         let _ = read_json(text.as_bytes(), &vocabulary());
     }
 }
+
+// --- cases from review ------------------------------------------------------
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let with_bom = format!("\u{feff}{GOOD}");
+    assert_eq!(read_csv(with_bom.as_bytes(), &vocabulary()).unwrap().len(), 4);
+    let declaration = read_csv(GOOD.as_bytes(), &vocabulary()).unwrap();
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), &json].concat();
+    assert_eq!(read_json(with_bom.as_slice(), &vocabulary()).unwrap().len(), 4);
+}
+
+#[test]
+fn a_preamble_key_given_twice_is_refused_at_its_line() {
+    for (key, extra) in [
+        ("party", "# party: RU"),
+        ("as-of", "# as-of: 2021-01-01"),
+        ("source", "# source: second"),
+        ("format", "# format: detente-declaration/1"),
+    ] {
+        let text = GOOD.replacen("# facility: MINOT", &format!("{extra}\n# facility: MINOT"), 1);
+        let error = csv_error(&text);
+        assert_eq!((error.location.clone(), error.field.as_deref()), (Location::Line(6), Some(key)), "{error}");
+        assert!(error.message.contains("a second"), "{error}");
+    }
+}
+
+#[test]
+fn line_numbers_count_blank_lines_and_crlf() {
+    let bad = with_row("M1", "M1,icbm,Minuteman III,MINOT,deploy,1,,");
+    // Three blank lines before the first item move the bad row from line 10 to line 13.
+    let blank = bad.replacen("range_km\n", "range_km\n\n\n\n", 1);
+    assert_eq!(csv_error(&blank).location, Location::Line(13));
+    let crlf = blank.replace('\n', "\r\n");
+    assert_eq!(csv_error(&crlf).location, Location::Line(13));
+    // A quoted field spanning lines: the next row's line number follows the real lines.
+    let quoted = bad.replacen("L1,icbm-launcher,Minuteman III,", "L1,icbm-launcher,\"Minuteman\nIII\",", 1);
+    assert_eq!(csv_error(&quoted).location, Location::Line(11));
+}
+
+#[test]
+fn preamble_errors_name_their_line() {
+    let error = csv_error(&GOOD.replace("# facility: EDWARDS | test-range |", "# facility: EDWARDS | Test Range |"));
+    assert_eq!((error.location, error.field.as_deref()), (Location::Line(7), Some("facility")), "names line 7");
+    let error = csv_error(&GOOD.replace("# format: detente-declaration/1", "# format: detente-declaration/2"));
+    assert_eq!(error.location, Location::Line(1));
+    let error = csv_error(&GOOD.replace("# source: test data", "# source: test data\n# format: x"));
+    assert_eq!((error.location, error.field.as_deref()), (Location::Line(5), Some("format")));
+}
+
+#[test]
+fn json_refuses_unknown_facility_fields() {
+    let declaration = read_csv(GOOD.as_bytes(), &vocabulary()).unwrap();
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let json = String::from_utf8(json)
+        .unwrap()
+        .replace(r#""name": "Edwards AFB""#, r#""name": "Edwards AFB", "location": "CA""#);
+    let error = read_json(json.as_bytes(), &vocabulary()).unwrap_err();
+    assert!(error.message.contains("unknown field `location`"), "{error}");
+    assert!(!error.message.contains(" at line "), "the line is given once, by the location: {error}");
+}
+
+#[test]
+fn numbers_are_plain_digits() {
+    let error = csv_error(&with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,+5,,"));
+    assert_eq!(error.field.as_deref(), Some("warheads"));
+    let error = csv_error(&with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,99999999999,,"));
+    assert!(error.message.contains("too large"), "{error}");
+    let error = csv_error(&with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,1,,-5"));
+    assert_eq!(error.field.as_deref(), Some("range_km"));
+    assert!(error.message.contains("negative"), "{error}");
+}

@@ -198,6 +198,7 @@ pub fn count(
                 kind: &c.kind,
                 type_name: &c.type_name,
                 known: treaty.knows_kind(&c.kind),
+                requires_armament: treaty.category(&c.kind).is_some_and(|c| c.requires_armament),
                 tags: def.map_or(&[][..], |d| &d.tags[..]),
                 attributed: def.and_then(|d| d.attributed_warheads),
                 capacity: def.and_then(|d| d.capacity),
@@ -269,7 +270,8 @@ pub fn count(
 
     let mut prohibited: Vec<(usize, Vec<usize>)> = Vec::new();
     for (p, prohibition) in treaty.prohibitions.iter().enumerate() {
-        if !in_force || prohibition.applies_from.is_some_and(|from| declaration.as_of() < from) {
+        let binds = in_force && treaty.parties.contains(party);
+        if !binds || prohibition.applies_from.is_some_and(|from| declaration.as_of() < from) {
             continue;
         }
         let hits: Vec<usize> = (0..buckets.len())
@@ -281,9 +283,14 @@ pub fn count(
         }
     }
     let mut unknown: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut unarmed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (b, bucket) in buckets.iter().enumerate() {
-        if !classes[bucket.class].known {
-            unknown.entry(classes[bucket.class].kind).or_default().push(b);
+        let facts = &classes[bucket.class];
+        if !facts.known {
+            unknown.entry(facts.kind).or_default().push(b);
+            wanted.insert(b);
+        } else if facts.requires_armament && bucket.read.1.is_none() {
+            unarmed.entry(facts.kind).or_default().push(b);
             wanted.insert(b);
         }
     }
@@ -311,6 +318,16 @@ pub fn count(
             uids: uids_of(&bs),
         });
     }
+    for (kind, bs) in unarmed {
+        findings.push(Finding::MissingArmament {
+            kind: kind.to_owned(),
+            items: bs.iter().map(|&b| buckets[b].items).sum(),
+            uids: uids_of(&bs),
+        });
+    }
+    for (r, uids) in &tally.missing_named {
+        findings.push(Finding::ReadingNamesMissingItems { reading: readings[*r].id.clone(), uids: uids.clone() });
+    }
 
     // Phase 3: lines and differences, with the identifiers gathered in phase 2.
     let line_uids = if options.with_items { &uids[..] } else { &[] };
@@ -324,25 +341,7 @@ pub fn count(
                 declared: declared.total,
                 read: read.total,
                 delta: read.total as i64 - declared.total as i64,
-                lines: changed
-                    .iter()
-                    .map(|&b| {
-                        let bucket = &buckets[b];
-                        DifferenceLine {
-                            kind: classes[bucket.class].kind.to_owned(),
-                            type_name: classes[bucket.class].type_name.to_owned(),
-                            declared_status: bucket.declared.0,
-                            declared_armament: bucket.declared.1,
-                            read_status: bucket.read.0,
-                            read_armament: bucket.read.1,
-                            reading: bucket.reading.map(|r| readings[r].id.clone()),
-                            items: bucket.items,
-                            declared_counted: declared.per_bucket[b].unwrap_or(0),
-                            read_counted: read.per_bucket[b].unwrap_or(0),
-                            uids: uids_of(&[b]),
-                        }
-                    })
-                    .collect(),
+                lines: difference_lines(&changed, &buckets, &classes, readings, &declared, &read, &uids_of),
             });
         }
         limits.push(count);
@@ -358,6 +357,54 @@ pub fn count(
         findings,
         differences,
     }
+}
+
+/// Groups the buckets a reading changed into lines, as `lines()` does for a count:
+/// range bands and other engine details never split a line.
+fn difference_lines(
+    changed: &[usize],
+    buckets: &[Bucket],
+    classes: &[ClassFacts<'_>],
+    readings: &[crate::interpretation::Reading],
+    declared: &Weighed,
+    read: &Weighed,
+    uids_of: &dyn Fn(&[usize]) -> Vec<String>,
+) -> Vec<DifferenceLine> {
+    /// The buckets of one line and what they add up to.
+    #[derive(Default)]
+    struct Group {
+        buckets: Vec<usize>,
+        items: u64,
+        declared_counted: u64,
+        read_counted: u64,
+    }
+    let mut grouped: BTreeMap<(&str, &str, State, State, Option<usize>), Group> = BTreeMap::new();
+    for &b in changed {
+        let bucket = &buckets[b];
+        let facts = &classes[bucket.class];
+        let group =
+            grouped.entry((facts.kind, facts.type_name, bucket.declared, bucket.read, bucket.reading)).or_default();
+        group.buckets.push(b);
+        group.items += bucket.items;
+        group.declared_counted += declared.per_bucket[b].unwrap_or(0);
+        group.read_counted += read.per_bucket[b].unwrap_or(0);
+    }
+    grouped
+        .into_iter()
+        .map(|((kind, type_name, declared_state, read_state, reading), group)| DifferenceLine {
+            kind: kind.to_owned(),
+            type_name: type_name.to_owned(),
+            declared_status: declared_state.0,
+            declared_armament: declared_state.1,
+            read_status: read_state.0,
+            read_armament: read_state.1,
+            reading: reading.map(|r| readings[r].id.clone()),
+            items: group.items,
+            declared_counted: group.declared_counted,
+            read_counted: group.read_counted,
+            uids: uids_of(&group.buckets),
+        })
+        .collect()
 }
 
 /// An order for buckets that depends only on what they hold, never on item order.
@@ -383,6 +430,7 @@ struct ClassFacts<'a> {
     kind: &'a str,
     type_name: &'a str,
     known: bool,
+    requires_armament: bool,
     tags: &'a [String],
     attributed: Option<u32>,
     capacity: Option<u32>,
@@ -395,6 +443,8 @@ struct Tally {
     /// Items a reading names by uid: (cell key, reading) → (items, warheads).
     named: BTreeMap<(usize, usize), (u64, u64)>,
     named_uids: HashMap<String, usize>,
+    /// Per reading, the uids it names that no item has, sorted.
+    missing_named: BTreeMap<usize, Vec<String>>,
 }
 
 impl Tally {
@@ -408,6 +458,7 @@ impl Tally {
         let mut cells = vec![(0u64, 0u64); declaration.classes().len() * STATUSES * ARMAMENTS * bands.len()];
         let mut named = BTreeMap::new();
         let mut named_uids = HashMap::new();
+        let mut missing_named = BTreeMap::new();
         for (r, reading) in readings.iter().enumerate() {
             for uid in &reading.uids {
                 named_uids.entry(uid.clone()).or_insert(r);
@@ -421,17 +472,27 @@ impl Tally {
                 cell.1 += u64::from(item.warheads);
             }
         } else {
+            let mut found = HashSet::new();
             for item in declaration.items() {
                 let key = Tally::key(item, bands);
                 let cell = match named_uids.get(&*item.uid) {
-                    Some(&r) => named.entry((key, r)).or_insert((0, 0)),
+                    Some(&r) => {
+                        found.insert(&*item.uid);
+                        named.entry((key, r)).or_insert((0, 0))
+                    }
                     None => &mut cells[key],
                 };
                 cell.0 += 1;
                 cell.1 += u64::from(item.warheads);
             }
+            for (uid, &r) in &named_uids {
+                if !found.contains(uid.as_str()) {
+                    missing_named.entry(r).or_insert_with(Vec::new).push(uid.clone());
+                }
+            }
+            missing_named.values_mut().for_each(|uids: &mut Vec<String>| uids.sort_unstable());
         }
-        Tally { cells, named, named_uids }
+        Tally { cells, named, named_uids, missing_named }
     }
 
     fn decode(key: usize, bands: &Bands) -> (usize, Status, Option<Armament>, usize) {
@@ -463,7 +524,12 @@ impl Tally {
                     armament,
                     range_km: bands.representative(band),
                 };
-                let reading = named_by.or_else(|| readings.iter().position(|r| r.select.matches(&subject)));
+                // The first reading that selects the items or names them.
+                let by_selector = readings.iter().position(|r| r.select.matches(&subject));
+                let reading = match (named_by, by_selector) {
+                    (Some(named), Some(selected)) => Some(named.min(selected)),
+                    (named, selected) => named.or(selected),
+                };
                 let read = reading.map_or((status, armament), |r| {
                     let treat = readings[r].treat_as;
                     (treat.status.unwrap_or(status), treat.armament.or(armament))
@@ -577,8 +643,11 @@ fn weigh<'a>(
         };
         let discount = by_party.get(party).copied();
         // The discount goes to the items it helps most: those whose full count is highest.
+        // Among equals, items as declared come before items a reading moved, so that a
+        // reading never shifts the discount and shows up as a change to untouched items.
         selected.sort_by_key(|&b| {
-            (std::cmp::Reverse(classes[buckets[b].class].capacity), bucket_order(&buckets[b], classes))
+            let bucket = &buckets[b];
+            (std::cmp::Reverse(classes[bucket.class].capacity), bucket.reading.is_some(), bucket_order(bucket, classes))
         });
         let mut discount_left = discount.map_or(0, |d| u64::from(d.first));
         for b in selected {

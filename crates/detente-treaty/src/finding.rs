@@ -11,6 +11,10 @@ pub enum Finding {
     Prohibited { prohibition: String, description: String, items: u64, uids: Vec<String> },
     /// Items of a kind the treaty does not know, so no rule can count them.
     UnknownKind { kind: String, items: u64, uids: Vec<String> },
+    /// Items of a kind whose armament the treaty's rules depend on, declared without one: no rule counts them.
+    MissingArmament { kind: String, items: u64, uids: Vec<String> },
+    /// A reading names items by uid that the declaration does not contain.
+    ReadingNamesMissingItems { reading: String, uids: Vec<String> },
     /// A rule needs a number the treaty's `types` table does not give for this type.
     Unattributed {
         limit: String,
@@ -31,6 +35,17 @@ impl std::fmt::Display for Finding {
             }
             Finding::UnknownKind { kind, items, .. } => {
                 write!(f, "{items} item(s) of kind {kind}, which the treaty does not know: not counted")
+            }
+            Finding::MissingArmament { kind, items, .. } => {
+                write!(f, "{items} {kind} item(s) declare no armament, which the treaty's rules need: not counted")
+            }
+            Finding::ReadingNamesMissingItems { reading, uids } => {
+                write!(
+                    f,
+                    "reading {reading} names {} item(s) the declaration does not contain: {}",
+                    uids.len(),
+                    uids.join(", ")
+                )
             }
             Finding::Unattributed { limit, kind, type_name } => {
                 write!(

@@ -78,12 +78,18 @@ impl Interpretation {
         }
         let sources: BTreeSet<&str> = interpretation.sources.iter().map(|s| s.id.as_str()).collect();
         let mut ids = BTreeSet::new();
+        let mut named = BTreeSet::new();
         for (i, reading) in interpretation.readings.iter().enumerate() {
             let path = format!("readings[{i}]");
+            for (j, uid) in reading.uids.iter().enumerate() {
+                if !named.insert(uid.as_str()) {
+                    return Err(TreatyError::field(format!("{path}.uids[{j}]"), format!("{uid:?} is named twice")));
+                }
+            }
             if !ids.insert(reading.id.as_str()) {
                 return Err(TreatyError::field(format!("{path}.id"), format!("id {:?} is used twice", reading.id)));
             }
-            reading.select.validate(&format!("{path}.select"), |k| treaty.knows_kind(k))?;
+            reading.select.validate(&format!("{path}.select"), |k| treaty.knows_kind(k), |t| treaty.knows_tag(t))?;
             if reading.treat_as.status.is_none() && reading.treat_as.armament.is_none() {
                 return Err(TreatyError::field(format!("{path}.treat_as"), "give a status, an armament or both"));
             }

@@ -59,7 +59,12 @@ impl Selector {
     }
 
     /// Checks the selector against the treaty's vocabulary; `path` names it in errors.
-    pub(crate) fn validate(&self, path: &str, known_kind: impl Fn(&str) -> bool) -> Result<(), crate::TreatyError> {
+    pub(crate) fn validate(
+        &self,
+        path: &str,
+        known_kind: impl Fn(&str) -> bool,
+        known_tag: impl Fn(&str) -> bool,
+    ) -> Result<(), crate::TreatyError> {
         if self.kinds.is_empty() {
             return Err(crate::TreatyError::field(format!("{path}.kinds"), "give at least one item kind"));
         }
@@ -69,6 +74,12 @@ impl Selector {
                     format!("{path}.kinds[{i}]"),
                     format!("unknown item kind {kind:?}: it is not among the treaty's categories"),
                 ));
+            }
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            if !known_tag(tag) {
+                let message = format!("unknown tag {tag:?}: no entry in the treaty's [[types]] carries it");
+                return Err(crate::TreatyError::field(format!("{path}.tags[{i}]"), message));
             }
         }
         if self.statuses.is_empty() {

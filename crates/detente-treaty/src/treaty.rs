@@ -60,6 +60,10 @@ pub struct TreatyEvent {
 pub struct Category {
     pub kind: String,
     pub description: String,
+    /// Items of this kind must say what they are equipped for, because rules tell
+    /// nuclear from non-nuclear ones (heavy bombers); one that does not is a finding.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_armament: bool,
 }
 
 /// Facts about a type of system that counting rules may use.
@@ -379,6 +383,8 @@ impl Treaty {
             }
         }
         let known_kind = |kind: &str| kinds.contains(kind);
+        let tags: BTreeSet<&str> = raw.types.iter().flat_map(|t| t.tags.iter().map(String::as_str)).collect();
+        let known_tag = |tag: &str| tags.contains(tag);
         for (i, event) in raw.events.iter().enumerate() {
             cite(format!("events[{i}]"), &event.source)?;
         }
@@ -412,7 +418,7 @@ impl Treaty {
             let mut rules = Vec::with_capacity(limit.count.len());
             for (j, rule) in limit.count.into_iter().enumerate() {
                 let rule_path = format!("{path}.count[{j}]");
-                rule.select.validate(&rule_path, known_kind)?;
+                rule.select.validate(&rule_path, known_kind, known_tag)?;
                 let weight = parse_weight(&rule_path, rule.weight.as_ref())?;
                 rules.push(Rule { select: rule.select, weight });
             }
@@ -434,7 +440,7 @@ impl Treaty {
                 return Err(TreatyError::field(format!("{path}.select"), "give at least one selector"));
             }
             for (j, selector) in prohibition.select.iter().enumerate() {
-                selector.validate(&format!("{path}.select[{j}]"), known_kind)?;
+                selector.validate(&format!("{path}.select[{j}]"), known_kind, known_tag)?;
             }
             cite(path, &prohibition.source)?;
         }
@@ -501,11 +507,20 @@ impl Treaty {
     }
 
     pub fn knows_kind(&self, kind: &str) -> bool {
-        self.categories.iter().any(|c| c.kind == kind)
+        self.category(kind).is_some()
+    }
+
+    pub fn category(&self, kind: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.kind == kind)
     }
 
     pub fn type_def(&self, kind: &str, type_name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.kind == kind && t.name == type_name)
+    }
+
+    /// Whether some entry of the `types` table carries `tag`.
+    pub fn knows_tag(&self, tag: &str) -> bool {
+        self.types.iter().any(|t| t.tags.iter().any(|x| x == tag))
     }
 
     pub fn source(&self, id: &str) -> Option<&Source> {

@@ -593,3 +593,173 @@ source = "example"
     let moved = count.limits[0].lines.iter().find(|l| l.declared.is_some()).unwrap();
     assert_eq!(moved.uids, ["US-B-B52H-T1", "US-B-B52H-T2"]);
 }
+
+// --- cases from review ------------------------------------------------------
+
+fn with_reading(catalogue: &mut Catalogue, readings: &str) -> detente_treaty::Interpretation {
+    let text = format!(
+        "format = \"detente-interpretation/1\"\nid = \"test-reading\"\nname = \"test\"\ntreaty = \"new-start\"\nparty = \"RU\"\nsources = [{{ id = \"example\", title = \"Illustration only\" }}]\n{readings}"
+    );
+    catalogue.add_interpretation("test.toml", &text).unwrap().clone()
+}
+
+#[test]
+fn prohibitions_bind_parties_only() {
+    let catalogue = catalogue();
+    let inf = catalogue.treaty("inf").unwrap();
+    let items = [Spec("glbm", "DF-21", Status::Deployed, None, 1, Some(1750))];
+    assert!(count(inf, &declare("CN", "1995-01-01", &catalogue, &items), None, Options::default()).findings.is_empty());
+    assert_eq!(
+        count(inf, &declare("RU", "1995-01-01", &catalogue, &items), None, Options::default()).findings.len(),
+        1
+    );
+}
+
+#[test]
+fn a_named_item_takes_the_first_reading_that_selects_or_names_it() {
+    let mut catalogue = catalogue();
+    let reading = with_reading(
+        &mut catalogue,
+        r#"
+[[readings]]
+id = "first-by-selector"
+description = "x"
+select = { kinds = ["heavy-bomber"], statuses = ["test"] }
+treat_as = { status = "non-deployed" }
+source = "example"
+
+[[readings]]
+id = "second-by-uid"
+description = "x"
+select = { kinds = ["heavy-bomber"], statuses = ["eliminated"] }
+uids = ["X-0000"]
+treat_as = { status = "deployed" }
+source = "example"
+"#,
+    );
+    let items = [Spec("heavy-bomber", "B-52H", Status::Test, Some(Armament::Nuclear), 0, None)];
+    let us = declare("US", "2020-09-01", &catalogue, &items);
+    let count = count(catalogue.treaty("new-start").unwrap(), &us, Some(&reading), Options::default());
+    assert_eq!(totals(&count), [0, 0, 1], "counted as the first reading says: non-deployed");
+    assert_eq!(count.differences[0].lines[0].reading.as_deref(), Some("first-by-selector"));
+}
+
+#[test]
+fn differences_are_not_split_by_range_bands() {
+    let mut catalogue = catalogue();
+    let reading = with_reading(
+        &mut catalogue,
+        r#"
+[[readings]]
+id = "moved"
+description = "x"
+select = { kinds = ["icbm"], statuses = ["deployed"] }
+treat_as = { status = "non-deployed" }
+source = "example"
+
+[[readings]]
+id = "ranged"
+description = "Matches nothing here, but its range splits the engine's range bands at 500 and 5,501 km."
+select = { kinds = ["icbm"], statuses = ["eliminated"], range_km = { min = 500, max = 5500 } }
+treat_as = { status = "deployed" }
+source = "example"
+"#,
+    );
+    // The items fall into three range bands; the difference must still be one line.
+    let items: Vec<Spec> = [300, 700, 6000, 13000]
+        .into_iter()
+        .map(|km| Spec("icbm", "Minuteman III", Status::Deployed, None, 1, Some(km)))
+        .collect();
+    let us = declare("US", "2020-09-01", &catalogue, &items);
+    let count = count(catalogue.treaty("new-start").unwrap(), &us, Some(&reading), Options::default());
+    for difference in &count.differences {
+        assert_eq!(difference.lines.len(), 1, "{difference:?}");
+        assert_eq!(difference.lines[0].uids.len(), 4);
+    }
+}
+
+#[test]
+fn a_reading_never_moves_the_discount_onto_untouched_items() {
+    let mut catalogue = catalogue();
+    let text = TREATIES[1].1.replace(r#"id = "start-i""#, r#"id = "start-i-test""#);
+    catalogue.add_treaty("start-i-test.toml", &text).unwrap();
+    let reading_text = r#"
+format = "detente-interpretation/1"
+id = "arm-them"
+name = "x"
+treaty = "start-i-test"
+party = "RU"
+sources = [{ id = "example", title = "Illustration only" }]
+[[readings]]
+id = "unset-is-nuclear"
+description = "x"
+select = { kinds = ["heavy-bomber"], statuses = ["deployed"], armaments = ["non-nuclear"] }
+treat_as = { armament = "nuclear" }
+source = "example"
+"#;
+    catalogue.add_interpretation("arm.toml", reading_text).unwrap();
+    let reading = catalogue.interpretation("start-i-test", &"RU".parse().unwrap()).unwrap().clone();
+    let mut items: Vec<Spec> =
+        repeat(150, Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
+    items.extend(repeat(2, Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::NonNuclear), 0, None)));
+    let us = declare("US", "2005-01-01", &catalogue, &items);
+    let count = count(catalogue.treaty("start-i-test").unwrap(), &us, Some(&reading), Options::default());
+    let difference = count.differences.iter().find(|d| d.limit == "accountable-warheads").unwrap();
+    assert_eq!(difference.delta, 40, "two more bombers beyond the 150 discounted: 20 each");
+    assert_eq!(difference.lines.len(), 1, "only the moved bombers appear: {:?}", difference.lines);
+    assert_eq!(difference.lines[0].reading.as_deref(), Some("unset-is-nuclear"));
+}
+
+#[test]
+fn bombers_without_an_armament_are_a_finding() {
+    let catalogue = catalogue();
+    let items = [Spec("heavy-bomber", "B-52H", Status::Deployed, None, 0, None)];
+    let us = declare("US", "2020-09-01", &catalogue, &items);
+    let count = count(catalogue.treaty("new-start").unwrap(), &us, None, Options::default());
+    assert_eq!(
+        count.findings,
+        [Finding::MissingArmament { kind: "heavy-bomber".into(), items: 1, uids: vec!["X-0000".into()] }]
+    );
+}
+
+#[test]
+fn readings_naming_absent_or_repeated_items_are_caught() {
+    let mut catalogue = catalogue();
+    let reading = with_reading(
+        &mut catalogue,
+        r#"
+[[readings]]
+id = "ghosts"
+description = "x"
+select = { kinds = ["icbm"], statuses = ["eliminated"] }
+uids = ["X-0000", "GHOST-2", "GHOST-1"]
+treat_as = { status = "deployed" }
+source = "example"
+"#,
+    );
+    let items = [Spec("icbm", "Minuteman III", Status::NonDeployed, None, 1, None)];
+    let us = declare("US", "2020-09-01", &catalogue, &items);
+    let count = count(catalogue.treaty("new-start").unwrap(), &us, Some(&reading), Options::default());
+    assert_eq!(
+        count.findings,
+        [Finding::ReadingNamesMissingItems {
+            reading: "ghosts".into(),
+            uids: vec!["GHOST-1".into(), "GHOST-2".into()]
+        }]
+    );
+    let twice = "format = \"detente-interpretation/1\"\nid = \"t\"\nname = \"t\"\ntreaty = \"new-start\"\nparty = \"CN\"\nsources = [{ id = \"e\", title = \"e\" }]\n[[readings]]\nid = \"a\"\ndescription = \"x\"\nselect = { kinds = [\"icbm\"], statuses = [\"test\"] }\nuids = [\"A\", \"A\"]\ntreat_as = { status = \"deployed\" }\nsource = \"e\"\n";
+    let error = catalogue.add_interpretation("twice.toml", twice).unwrap_err();
+    assert!(error.to_string().contains("readings[0].uids[1]: \"A\" is named twice"), "{error}");
+}
+
+#[test]
+fn tags_must_be_defined_by_a_type() {
+    let text = TREATIES[1].1.replace(
+        r#"tags = ["mobile"]
+  statuses"#,
+        r#"tags = ["mobil"]
+  statuses"#,
+    );
+    let error = detente_treaty::Treaty::from_toml(&text).unwrap_err();
+    assert!(error.to_string().contains("limits[3].count[0].tags[0]: unknown tag \"mobil\""), "{error}");
+}

@@ -43,9 +43,17 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        // A reader such as `head` closed our output: it has what it wanted.
+        Err(error) if is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("detente: {error:#}");
             if error.is::<BadInput>() { ExitCode::from(2) } else { ExitCode::from(3) }
         }
     }
+}
+
+fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }

@@ -151,7 +151,8 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
         for line in &limit.lines {
             let _ = writeln!(out, "  {:>7}  {}", thousands(line.counted), describe_line(line));
             if line.counted != line.items {
-                let _ = writeln!(out, "           ({} items)", thousands(line.items));
+                let noun = if line.items == 1 { "item" } else { "items" };
+                let _ = writeln!(out, "           ({} {noun})", thousands(line.items));
             }
             if !line.uids.is_empty() {
                 out.push_str(&wrap("           ", &line.uids, 100));

@@ -392,3 +392,41 @@ fn snapshot_compliance_and_treaty_show() {
     insta::assert_snapshot!("treaty_show_new_start", ok(&["treaty", "show", "new-start"]));
     insta::assert_snapshot!("treaty_list", ok(&["treaty", "list"]));
 }
+
+// --- cases from review ------------------------------------------------------
+
+#[test]
+fn as_a_party_whose_reading_does_not_apply_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cn = dir.path().join("cn.csv");
+    let text = std::fs::read_to_string(root().join("data/declarations/ru-2020-09-01.csv")).unwrap();
+    std::fs::write(&cn, text.replacen("# party: RU", "# party: CN", 1)).unwrap();
+    let message = bad(&["count", cn.to_str().unwrap(), "--treaty", "new-start", "--as", "RU"]);
+    assert!(message.contains("applies to declarations of US only, not CN"), "{message}");
+}
+
+#[test]
+fn export_refuses_a_format_that_does_not_match_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.csv");
+    let message = bad(&["export", US, "--format", "json", "--out", out.to_str().unwrap()]);
+    assert!(message.contains("does not match --format json"), "{message}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["count", US, "--treaty", "new-start", "--as", "RU", "--items", "--json"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}

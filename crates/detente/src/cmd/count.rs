@@ -21,6 +21,18 @@ fn counted(
         None => declaration.party().clone(),
     };
     let interpretation = catalogue.interpretation(&treaty.id, &reader);
+    if let Some(reading) =
+        interpretation.filter(|i| !i.applies_to(declaration.party()) && &reader != declaration.party())
+    {
+        let parties: Vec<&str> = reading.applies_to.iter().map(|p| p.as_str()).collect();
+        return Err(bad_input!(
+            "--as {reader}: {reader}'s reading of {} ({}) applies to declarations of {} only, not {}",
+            treaty.id,
+            reading.id,
+            parties.join(", "),
+            declaration.party()
+        ));
+    }
     if interpretation.is_none() && &reader != declaration.party() {
         let known: Vec<String> = catalogue
             .interpretations()
@@ -43,7 +55,7 @@ pub fn count(args: CountArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome
         super::print_json(&count)?;
     } else {
         let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
-        print!("{}", report::count(treaty, &declaration, &count));
+        super::print_text(&report::count(treaty, &declaration, &count))?;
     }
     Ok(Outcome::Done)
 }
@@ -61,7 +73,7 @@ pub fn compliance(args: ComplianceArgs, data_dir: Option<&Path>) -> anyhow::Resu
         }))?;
     } else {
         let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
-        print!("{}", report::compliance(treaty, &declaration, &count));
+        super::print_text(&report::compliance(treaty, &declaration, &count))?;
     }
     Ok(if args.fail_on_findings && !count.findings.is_empty() { Outcome::Findings } else { Outcome::Done })
 }

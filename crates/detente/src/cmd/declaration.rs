@@ -8,7 +8,7 @@ use detente_core::codec;
 
 use crate::args::{ExportArgs, Format, ImportArgs};
 use crate::data::{self, Extension};
-use crate::{Outcome, report};
+use crate::{Outcome, bad_input, report};
 
 /// Reads a declaration with a progress bar on the terminal (none when stderr is not one).
 fn read_with_progress(path: &Path, catalogue: &detente_treaty::Catalogue) -> anyhow::Result<Declaration> {
@@ -46,15 +46,25 @@ pub fn import(args: ImportArgs, data_dir: Option<&Path>) -> anyhow::Result<Outco
     if args.json {
         super::print_json(&summary)?;
     } else {
-        print!("{}", report::summary_text(&summary));
+        super::print_text(&report::summary_text(&summary))?;
         if let Some(out) = &args.out {
-            println!("written to {}", out.display());
+            super::print_text(&format!("written to {}\n", out.display()))?;
         }
     }
     Ok(Outcome::Done)
 }
 
 pub fn export(args: ExportArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    if let Some(out) = &args.out {
+        let matches = matches!(
+            (data::extension(out)?, args.format),
+            (Extension::Csv, Format::Csv) | (Extension::Json, Format::Json)
+        );
+        if !matches {
+            let format = if args.format == Format::Csv { "csv" } else { "json" };
+            return Err(bad_input!("--out {}: the extension does not match --format {format}", out.display()));
+        }
+    }
     let catalogue = data::catalogue(data_dir)?;
     let declaration = read_with_progress(&args.file, &catalogue)?;
     match &args.out {

@@ -128,6 +128,6 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         chart.display(),
         counts_file.display()
     ));
-    print!("{out}");
+    super::print_text(&out)?;
     Ok(Outcome::Done)
 }

@@ -24,7 +24,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<Outcome> {
     } else if args.csv {
         history::write_aggregates(&rows, std::io::stdout().lock())?;
     } else if args.plot.is_none() || !rows.is_empty() {
-        print!("{}", report::history(&rows));
+        super::print_text(&report::history(&rows))?;
     }
     Ok(Outcome::Done)
 }

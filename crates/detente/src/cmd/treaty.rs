@@ -70,7 +70,7 @@ pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Ou
             if json {
                 super::print_json(treaty)?;
             } else {
-                print!("{}", report::treaty(treaty));
+                super::print_text(&report::treaty(treaty))?;
             }
         }
     }
