@@ -161,7 +161,14 @@ def time_process(cmd: list[str], tty: bool) -> tuple[float, int, bytes, str]:
     """Wall-clock seconds, peak RSS (KiB), what the process drew on stderr, and its stdout.
 
     With `tty`, stderr is a pseudo-terminal so that the progress bar is drawn (and paid for).
+
+    The peak RSS comes from GNU time run as an intermediate process: on Linux a child's
+    own `ru_maxrss` keeps the high-water mark of the process it was forked from (this
+    script, which holds the SQLite and DuckDB tables), so `wait4` here would overstate it.
     """
+    rss_file = tempfile.NamedTemporaryFile(delete=False)
+    rss_file.close()
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *cmd]
     with tempfile.TemporaryFile() as stdout:
         master = slave = None
         if tty:
@@ -188,7 +195,7 @@ def time_process(cmd: list[str], tty: bool) -> tuple[float, int, bytes, str]:
             reader.start()
         else:
             drawn.extend(process.stderr.read())
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _ = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if reader is not None:
@@ -198,7 +205,10 @@ def time_process(cmd: list[str], tty: bool) -> tuple[float, int, bytes, str]:
         text = stdout.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}):\n{drawn.decode('utf-8', 'replace')}\n{text}")
-    return elapsed, usage.ru_maxrss, bytes(drawn), text
+    with open(rss_file.name) as f:
+        rss_kib = int(f.read().split()[-1])
+    os.unlink(rss_file.name)
+    return elapsed, rss_kib, bytes(drawn), text
 
 
 def fmt_ms(ms: float) -> str:
@@ -206,6 +216,8 @@ def fmt_ms(ms: float) -> str:
 
 
 def main() -> int:
+    if not os.path.exists("/usr/bin/time"):
+        raise SystemExit("bench/compare.py needs GNU time for peak memory: apt-get install time")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2010)

@@ -227,8 +227,7 @@ impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut state = self.index.state.borrow_mut();
-        let newlines = buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n');
-        state.0.extend(newlines.map(|(i, _)| self.offset + i as u64));
+        state.0.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| self.offset + i as u64));
         self.offset += n as u64;
         Ok(n)
     }
