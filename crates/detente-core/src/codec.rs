@@ -21,7 +21,7 @@ pub const FORMAT: &str = "detente-declaration/1";
 pub const COLUMNS: [&str; 8] = ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km"];
 
 /// Where in the input a problem lies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     /// A CSV line, counted from 1 and including the `#` preamble.
     Line(u64),

@@ -96,17 +96,28 @@ pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeErr
         let message = format!("expected the columns {}", AGGREGATE_COLUMNS.join(","));
         return Err(DecodeError::new(Location::Line(1), None, message));
     }
+    let headers = headers.clone();
     let mut rows: Vec<AggregateRow> = Vec::new();
-    for result in reader.deserialize::<AggregateRow>() {
-        let row = result.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            let field = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| AGGREGATE_COLUMNS.get(i as usize)),
-                _ => None,
-            };
-            DecodeError::new(Location::Line(line), field.copied(), e.to_string())
+    let mut record = csv::StringRecord::new();
+    loop {
+        let read = reader.read_record(&mut record).map_err(|e| {
+            DecodeError::new(e.position().map_or(Location::File, |p| Location::Line(p.line())), None, e.to_string())
         })?;
-        let at = Location::Line(rows.len() as u64 + 2);
+        if !read {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let at = Location::Line(line);
+        let row: AggregateRow = record.deserialize(Some(&headers)).map_err(|e| {
+            // The crate's own message repeats the position; keep only what went wrong.
+            let (field, message) = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => {
+                    (err.field().and_then(|i| AGGREGATE_COLUMNS.get(i as usize)).copied(), err.kind().to_string())
+                }
+                _ => (None, e.to_string()),
+            };
+            DecodeError::new(at, field, message)
+        })?;
         if let Some(previous) = rows.last().filter(|previous| previous.as_of > row.as_of) {
             let message = format!("{} comes after {}: rows must be in date order", row.as_of, previous.as_of);
             return Err(DecodeError::new(at, Some("date"), message));
@@ -123,6 +134,23 @@ pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_real_line() {
+        let header = AGGREGATE_COLUMNS.join(",");
+        // The first row's source spans two lines, so the second row starts on line 4.
+        let text = format!("{header}\n2012-03-01,US,1,2,3,2+,,\"a source\non two lines\"\n2011-02-05,US,1,2,3,2+,,s\n");
+        let error = read_aggregates(text.as_bytes()).unwrap_err();
+        assert_eq!((error.location, error.field.as_deref()), (Location::Line(4), Some("date")), "{error}");
+        let text = format!("{header}\n2011-02-05,US,1,-2,3,2+,,s\n");
+        let error = read_aggregates(text.as_bytes()).unwrap_err();
+        assert_eq!((error.location, error.field.as_deref()), (Location::Line(2), Some("deployed_warheads")), "{error}");
+        // For an unknown enum value the CSV reader does not say which column; the value is named.
+        let text = format!("{header}\n2011-02-05,US,1,2,3,maybe,,s\n");
+        let error = read_aggregates(text.as_bytes()).unwrap_err();
+        assert_eq!(error.location, Location::Line(2));
+        assert!(error.to_string().starts_with("line 2: unknown variant `maybe`"), "{error}");
+    }
 
     #[test]
     fn no_rows_round_trip() {

@@ -96,7 +96,7 @@ fn bad_headers_and_preambles_are_refused() {
     assert!(error.message.contains("no such day"), "{}", error.message);
 
     let error = csv_error(&GOOD.replace("range_km", "range"));
-    assert_eq!((error.location.clone(), error.field.as_deref()), (Location::Line(8), Some("range")));
+    assert_eq!((error.location, error.field.as_deref()), (Location::Line(8), Some("range")));
     assert!(error.message.contains("unknown column"));
 
     let error = csv_error(&GOOD.replace(",range_km", ""));
@@ -163,7 +163,7 @@ fn json_errors_name_the_record_and_field() {
     assert_ne!(bad, json, "the replacement applies");
     let error = read_json(bad.as_bytes(), &vocabulary()).unwrap_err();
     assert_eq!(
-        (error.location.clone(), error.uid.as_deref(), error.field.as_deref()),
+        (error.location, error.uid.as_deref(), error.field.as_deref()),
         (Location::Record(1), Some("M1"), Some("warheads"))
     );
     assert_eq!(
@@ -312,7 +312,7 @@ fn a_preamble_key_given_twice_is_refused_at_its_line() {
     ] {
         let text = GOOD.replacen("# facility: MINOT", &format!("{extra}\n# facility: MINOT"), 1);
         let error = csv_error(&text);
-        assert_eq!((error.location.clone(), error.field.as_deref()), (Location::Line(6), Some(key)), "{error}");
+        assert_eq!((error.location, error.field.as_deref()), (Location::Line(6), Some(key)), "{error}");
         assert!(error.message.contains("a second"), "{error}");
     }
 }
