@@ -1,0 +1,343 @@
+//! The tree over a log of leaves, as small pure functions over indices.
+//!
+//! **Stored hashes.** When leaf `i` is appended, the log stores its hash and
+//! then the hash of every complete subtree that leaf closes: the level-1 node
+//! when `i + 1` is even, the level-2 node when it is a multiple of 4, and so on.
+//! Every hash is stored once, in the order it becomes known, so a log of `n`
+//! leaves holds `2n - popcount(n)` hashes and an append only ever adds to the
+//! end. Any root and any proof is then a fold over O(log n) stored hashes.
+//!
+//! **Reading.** Functions that need stored hashes first work out *which*
+//! (pure index math), then ask a [`HashReader`] for all of them in one call,
+//! then compute. Storage backends answer one batched query per proof.
+
+use crate::hash::Hash;
+
+/// Hashes stored for a log of `n` leaves.
+pub fn stored_hash_count(n: u64) -> u64 {
+    2 * n - u64::from(n.count_ones())
+}
+
+/// Where the hash of the complete subtree at `level` with index `index` is
+/// stored: it covers leaves `[index << level, (index + 1) << level)`.
+pub fn stored_hash_index(level: u32, index: u64) -> u64 {
+    // The subtree is complete once its last leaf is appended: that leaf's hash
+    // comes first, then the nodes of levels 1 to `level` closed by it.
+    let last_leaf = ((index + 1) << level) - 1;
+    stored_hash_count(last_leaf) + u64::from(level)
+}
+
+/// Reads stored hashes by index, in the order asked.
+pub trait HashReader {
+    type Error;
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, Self::Error>;
+}
+
+/// A stored hash the reader does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("stored hash {0} is missing")]
+pub struct MissingHash(pub u64);
+
+/// The stored hashes of a log held in memory, in stored order.
+impl HashReader for [Hash] {
+    type Error = MissingHash;
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, MissingHash> {
+        indexes.iter().map(|&i| self.get(i as usize).copied().ok_or(MissingHash(i))).collect()
+    }
+}
+
+impl HashReader for Vec<Hash> {
+    type Error = MissingHash;
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, MissingHash> {
+        self.as_slice().read_hashes(indexes)
+    }
+}
+
+/// The complete subtrees that make up leaves `[lo, hi)`, largest first, as
+/// (level, index). `lo` must be a multiple of the largest power of two not
+/// above `hi - lo`, as every range of the RFC's recursions is.
+fn complete_subtrees(lo: u64, hi: u64) -> impl Iterator<Item = (u32, u64)> {
+    let mut start = lo;
+    let size = hi - lo;
+    (0..64u32).rev().filter(move |level| size >> level & 1 == 1).map(move |level| {
+        let subtree = (level, start >> level);
+        start += 1 << level;
+        subtree
+    })
+}
+
+/// The hash of leaves `[lo, hi)` from the hashes of its complete subtrees:
+/// RFC 9162's MTH splits off the largest power of two on the left, so the
+/// subtrees fold from the right.
+fn fold_range(subtree_hashes: &[Hash]) -> Hash {
+    let (last, rest) = subtree_hashes.split_last().expect("a non-empty range");
+    rest.iter().rev().fold(*last, |right, left| Hash::node(left, &right))
+}
+
+/// Hashes for several ranges with one read. Returns one hash per range.
+fn range_hashes<R: HashReader + ?Sized>(ranges: &[(u64, u64)], reader: &R) -> Result<Vec<Hash>, R::Error> {
+    let mut indexes = Vec::new();
+    let mut counts = Vec::with_capacity(ranges.len());
+    for &(lo, hi) in ranges {
+        let before = indexes.len();
+        indexes.extend(complete_subtrees(lo, hi).map(|(level, index)| stored_hash_index(level, index)));
+        counts.push(indexes.len() - before);
+    }
+    let hashes = reader.read_hashes(&indexes)?;
+    let mut start = 0;
+    Ok(counts
+        .into_iter()
+        .map(|count| {
+            let hash = fold_range(&hashes[start..start + count]);
+            start += count;
+            hash
+        })
+        .collect())
+}
+
+/// The root of the first `size` leaves (RFC 9162 §2.1.1).
+pub fn tree_hash<R: HashReader + ?Sized>(size: u64, reader: &R) -> Result<Hash, R::Error> {
+    if size == 0 {
+        return Ok(Hash::empty());
+    }
+    Ok(range_hashes(&[(0, size)], reader)?[0])
+}
+
+/// The hashes to store, in order, when leaf `n` (0-based) with hash `leaf` is
+/// appended to a log of `n` leaves: the leaf, then each subtree it completes.
+pub fn hashes_to_store<R: HashReader + ?Sized>(n: u64, leaf: Hash, reader: &R) -> Result<Vec<Hash>, R::Error> {
+    let closed = (n + 1).trailing_zeros();
+    // The left sibling of the subtree being closed at each level.
+    let siblings: Vec<u64> = (0..closed).map(|level| stored_hash_index(level, ((n + 1) >> level) - 2)).collect();
+    let siblings = reader.read_hashes(&siblings)?;
+    let mut stored = Vec::with_capacity(closed as usize + 1);
+    stored.push(leaf);
+    let mut current = leaf;
+    for sibling in siblings {
+        current = Hash::node(&sibling, &current);
+        stored.push(current);
+    }
+    Ok(stored)
+}
+
+/// The largest power of two strictly less than `n` (`n` > 1).
+fn split(n: u64) -> u64 {
+    1 << (63 - (n - 1).leading_zeros())
+}
+
+/// The ranges whose hashes make the audit path of leaf `index` in `[lo, hi)`,
+/// in proof order (RFC 9162 §2.1.3.1, PATH).
+fn inclusion_ranges(index: u64, lo: u64, hi: u64, out: &mut Vec<(u64, u64)>) {
+    if hi - lo <= 1 {
+        return;
+    }
+    let k = split(hi - lo);
+    if index < lo + k {
+        inclusion_ranges(index, lo, lo + k, out);
+        out.push((lo + k, hi));
+    } else {
+        inclusion_ranges(index, lo + k, hi, out);
+        out.push((lo, lo + k));
+    }
+}
+
+/// The ranges whose hashes make the proof that the first `m` leaves of
+/// `[lo, hi)` are a prefix of it (RFC 9162 §2.1.4.1, SUBPROOF).
+fn consistency_ranges(m: u64, lo: u64, hi: u64, whole: bool, out: &mut Vec<(u64, u64)>) {
+    let n = hi - lo;
+    if m == n {
+        if !whole {
+            out.push((lo, hi));
+        }
+        return;
+    }
+    let k = split(n);
+    if m <= k {
+        consistency_ranges(m, lo, lo + k, whole, out);
+        out.push((lo + k, hi));
+    } else {
+        consistency_ranges(m - k, lo + k, hi, false, out);
+        out.push((lo, lo + k));
+    }
+}
+
+/// Why a proof cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProveError<E> {
+    #[error("leaf {index} is not in a tree of {size} leaves")]
+    NoSuchLeaf { index: u64, size: u64 },
+    #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
+    Shrinking { first: u64, second: u64 },
+    #[error(transparent)]
+    Read(E),
+}
+
+/// The inclusion proof (audit path) of leaf `index` in the tree of `size` leaves.
+pub fn prove_inclusion<R: HashReader + ?Sized>(
+    index: u64,
+    size: u64,
+    reader: &R,
+) -> Result<Vec<Hash>, ProveError<R::Error>> {
+    if index >= size {
+        return Err(ProveError::NoSuchLeaf { index, size });
+    }
+    let mut ranges = Vec::new();
+    inclusion_ranges(index, 0, size, &mut ranges);
+    range_hashes(&ranges, reader).map_err(ProveError::Read)
+}
+
+/// The consistency proof between the trees of `first` and `second` leaves
+/// (empty when `first` is 0 or equals `second`).
+pub fn prove_consistency<R: HashReader + ?Sized>(
+    first: u64,
+    second: u64,
+    reader: &R,
+) -> Result<Vec<Hash>, ProveError<R::Error>> {
+    if first > second {
+        return Err(ProveError::Shrinking { first, second });
+    }
+    if first == 0 || first == second {
+        return Ok(Vec::new());
+    }
+    let mut ranges = Vec::new();
+    consistency_ranges(first, 0, second, true, &mut ranges);
+    range_hashes(&ranges, reader).map_err(ProveError::Read)
+}
+
+/// Why a proof does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("leaf {index} is not in a tree of {size} leaves")]
+    NoSuchLeaf { index: u64, size: u64 },
+    #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
+    Shrinking { first: u64, second: u64 },
+    #[error("the proof has more hashes than the tree sizes allow")]
+    TooLong,
+    #[error("the proof has fewer hashes than the tree sizes need")]
+    TooShort,
+    #[error("the proof leads to a different root")]
+    RootMismatch,
+}
+
+/// Checks that `leaf` is leaf `index` of the tree of `size` leaves with root `root`
+/// (RFC 9162 §2.1.3.2).
+pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), VerifyError> {
+    if index >= size {
+        return Err(VerifyError::NoSuchLeaf { index, size });
+    }
+    // fn walks up from the leaf, sn from the last leaf; where they meet, the
+    // path turns from right siblings to left ones.
+    let (mut fn_, mut sn) = (index, size - 1);
+    let mut r = *leaf;
+    for p in proof {
+        if sn == 0 {
+            return Err(VerifyError::TooLong);
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = Hash::node(p, &r);
+            while fn_ & 1 == 0 && fn_ != 0 {
+                fn_ >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            r = Hash::node(&r, p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    if sn != 0 {
+        return Err(VerifyError::TooShort);
+    }
+    if r != *root {
+        return Err(VerifyError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// Checks that the tree of `first` leaves with root `first_root` is a prefix of
+/// the tree of `second` leaves with root `second_root` (RFC 9162 §2.1.4.2).
+pub fn verify_consistency(
+    first: u64,
+    second: u64,
+    first_root: &Hash,
+    second_root: &Hash,
+    proof: &[Hash],
+) -> Result<(), VerifyError> {
+    if first > second {
+        return Err(VerifyError::Shrinking { first, second });
+    }
+    if first == 0 || first == second {
+        if !proof.is_empty() {
+            return Err(VerifyError::TooLong);
+        }
+        // Every tree extends the empty one; a tree extends itself only with the same root.
+        return if first == 0 || first_root == second_root { Ok(()) } else { Err(VerifyError::RootMismatch) };
+    }
+    let (mut fn_, mut sn) = (first - 1, second - 1);
+    // When the first tree is a complete subtree, its root is the proof's implicit first element.
+    let mut path = proof.iter();
+    let seed = if first.is_power_of_two() { *first_root } else { *path.next().ok_or(VerifyError::TooShort)? };
+    while fn_ & 1 == 1 {
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    let (mut fr, mut sr) = (seed, seed);
+    for c in path {
+        if sn == 0 {
+            return Err(VerifyError::TooLong);
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            fr = Hash::node(c, &fr);
+            sr = Hash::node(c, &sr);
+            while fn_ & 1 == 0 && fn_ != 0 {
+                fn_ >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            sr = Hash::node(&sr, c);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    if sn != 0 {
+        return Err(VerifyError::TooShort);
+    }
+    if fr != *first_root || sr != *second_root {
+        return Err(VerifyError::RootMismatch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_layout() {
+        // Leaves 0 and 1, then node(0,1), then leaf 2, leaf 3, node(2,3), node(0..4), leaf 4.
+        assert_eq!(stored_hash_index(0, 0), 0);
+        assert_eq!(stored_hash_index(0, 1), 1);
+        assert_eq!(stored_hash_index(1, 0), 2);
+        assert_eq!(stored_hash_index(0, 2), 3);
+        assert_eq!(stored_hash_index(0, 3), 4);
+        assert_eq!(stored_hash_index(1, 1), 5);
+        assert_eq!(stored_hash_index(2, 0), 6);
+        assert_eq!(stored_hash_index(0, 4), 7);
+        assert_eq!(stored_hash_count(4), 7);
+        assert_eq!(stored_hash_count(5), 8);
+        for n in 1..2000u64 {
+            // The last hash stored for n leaves is the top subtree closed by leaf n - 1.
+            let level = n.trailing_zeros();
+            assert_eq!(stored_hash_index(level, (n >> level) - 1), stored_hash_count(n) - 1, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn splits() {
+        assert_eq!(split(2), 1);
+        assert_eq!(split(3), 2);
+        assert_eq!(split(4), 2);
+        assert_eq!(split(5), 4);
+        assert_eq!(split(1 << 40), 1 << 39);
+    }
+}
