@@ -348,34 +348,22 @@ pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<(
     }
     let mut writer = csv::Writer::from_writer(output);
     writer.write_record(COLUMNS)?;
-    let mut numbers = (itoa_buffer(), itoa_buffer());
     for spec in declaration.specs() {
-        let warheads = format_into(&mut numbers.0, spec.warheads);
-        let range = spec.range_km.map(|r| format_into(&mut numbers.1, r).to_owned()).unwrap_or_default();
+        let warheads = spec.warheads.to_string();
+        let range = spec.range_km.map(|r| r.to_string()).unwrap_or_default();
         writer.write_record([
             spec.uid,
             spec.kind,
             spec.type_name,
             spec.facility,
             spec.status.as_str(),
-            warheads,
+            &warheads,
             spec.armament.map_or("", Armament::as_str),
             &range,
         ])?;
     }
     writer.flush()?;
     Ok(())
-}
-
-fn itoa_buffer() -> String {
-    String::with_capacity(10)
-}
-
-fn format_into(buffer: &mut String, value: u32) -> &str {
-    use std::fmt::Write as _;
-    buffer.clear();
-    let _ = write!(buffer, "{value}");
-    buffer
 }
 
 // ---------------------------------------------------------------------------

@@ -29,10 +29,6 @@ impl Hash {
         Hash(Sha256::digest(block).into())
     }
 
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
     /// Lower-case hexadecimal, 64 characters.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()

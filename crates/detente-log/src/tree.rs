@@ -219,28 +219,22 @@ pub enum VerifyError {
     RootMismatch,
 }
 
-/// Checks that `leaf` is leaf `index` of the tree of `size` leaves with root `root`
-/// (RFC 9162 §2.1.3.2).
-pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), VerifyError> {
-    if index >= size {
-        return Err(VerifyError::NoSuchLeaf { index, size });
-    }
-    // fn walks up from the leaf, sn from the last leaf; where they meet, the
-    // path turns from right siblings to left ones.
-    let (mut fn_, mut sn) = (index, size - 1);
-    let mut r = *leaf;
-    for p in proof {
+/// The walk both RFC 9162 verifiers share. `fn_` climbs from the proven node and
+/// `sn` from the last leaf; each proof hash is a sibling on the left (`true`,
+/// where `fn_` is a right child or the two walks have met) or on the right.
+/// Checks that the proof is exactly as long as the sizes require.
+fn walk(mut fn_: u64, mut sn: u64, proof: &[Hash], mut step: impl FnMut(&Hash, bool)) -> Result<(), VerifyError> {
+    for hash in proof {
         if sn == 0 {
             return Err(VerifyError::TooLong);
         }
-        if fn_ & 1 == 1 || fn_ == sn {
-            r = Hash::node(p, &r);
+        let left = fn_ & 1 == 1 || fn_ == sn;
+        step(hash, left);
+        if left {
             while fn_ & 1 == 0 && fn_ != 0 {
                 fn_ >>= 1;
                 sn >>= 1;
             }
-        } else {
-            r = Hash::node(&r, p);
         }
         fn_ >>= 1;
         sn >>= 1;
@@ -248,6 +242,17 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
     if sn != 0 {
         return Err(VerifyError::TooShort);
     }
+    Ok(())
+}
+
+/// Checks that `leaf` is leaf `index` of the tree of `size` leaves with root `root`
+/// (RFC 9162 §2.1.3.2).
+pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), VerifyError> {
+    if index >= size {
+        return Err(VerifyError::NoSuchLeaf { index, size });
+    }
+    let mut r = *leaf;
+    walk(index, size - 1, proof, |p, left| r = if left { Hash::node(p, &r) } else { Hash::node(&r, p) })?;
     if r != *root {
         return Err(VerifyError::RootMismatch);
     }
@@ -273,35 +278,24 @@ pub fn verify_consistency(
         // Every tree extends the empty one; a tree extends itself only with the same root.
         return if first == 0 || first_root == second_root { Ok(()) } else { Err(VerifyError::RootMismatch) };
     }
-    let (mut fn_, mut sn) = (first - 1, second - 1);
     // When the first tree is a complete subtree, its root is the proof's implicit first element.
-    let mut path = proof.iter();
-    let seed = if first.is_power_of_two() { *first_root } else { *path.next().ok_or(VerifyError::TooShort)? };
-    while fn_ & 1 == 1 {
-        fn_ >>= 1;
-        sn >>= 1;
-    }
+    let (seed, rest) = if first.is_power_of_two() {
+        (*first_root, proof)
+    } else {
+        let (seed, rest) = proof.split_first().ok_or(VerifyError::TooShort)?;
+        (*seed, rest)
+    };
+    // The walk starts above the levels where the first tree's last leaf is a right child.
+    let skipped = (first - 1).trailing_ones();
     let (mut fr, mut sr) = (seed, seed);
-    for c in path {
-        if sn == 0 {
-            return Err(VerifyError::TooLong);
-        }
-        if fn_ & 1 == 1 || fn_ == sn {
+    walk((first - 1) >> skipped, (second - 1) >> skipped, rest, |c, left| {
+        if left {
             fr = Hash::node(c, &fr);
             sr = Hash::node(c, &sr);
-            while fn_ & 1 == 0 && fn_ != 0 {
-                fn_ >>= 1;
-                sn >>= 1;
-            }
         } else {
             sr = Hash::node(&sr, c);
         }
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    if sn != 0 {
-        return Err(VerifyError::TooShort);
-    }
+    })?;
     if fr != *first_root || sr != *second_root {
         return Err(VerifyError::RootMismatch);
     }

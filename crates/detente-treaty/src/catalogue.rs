@@ -23,10 +23,11 @@ impl Catalogue {
     /// A later file with the same id replaces an earlier one, so users can override shipped treaties.
     pub fn add_treaty(&mut self, origin: &str, text: &str) -> Result<&Treaty, CatalogueError> {
         let treaty = Treaty::from_toml(text).map_err(|error| CatalogueError { origin: origin.to_owned(), error })?;
-        self.treaties.retain(|(_, t)| t.id != treaty.id);
+        let id = treaty.id.clone();
+        self.treaties.retain(|(_, t)| t.id != id);
         self.treaties.push((origin.to_owned(), treaty));
         self.treaties.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        Ok(self.treaty(&self.treaties.iter().find(|(o, _)| o == origin).expect("just added").1.id).expect("just added"))
+        Ok(self.treaty(&id).expect("just added"))
     }
 
     /// Adds an interpretation file; its treaty must already be known. It replaces an

@@ -523,10 +523,6 @@ impl Treaty {
         self.types.iter().any(|t| t.tags.iter().any(|x| x == tag))
     }
 
-    pub fn source(&self, id: &str) -> Option<&Source> {
-        self.sources.iter().find(|s| s.id == id)
-    }
-
     /// Whether the treaty is in force on `date`: from entry into force until it ended or expired.
     pub fn in_force_on(&self, date: Date) -> bool {
         let started = self.dates.entered_into_force.is_some_and(|eif| eif <= date);
