@@ -1,12 +1,26 @@
-//! The record's tamper-evident log, as mathematics: RFC 6962 / RFC 9162 leaf
-//! and node hashing, roots of any size, inclusion and consistency proofs and
-//! their verification.
+//! The record's tamper-evident log, as mathematics and formats:
 //!
-//! Architecture invariant: no I/O. Stored hashes come through the
-//! [`HashReader`] trait; a storage backend implements it with one batched query.
+//! - [`tree`]: RFC 6962 / RFC 9162 hashing, roots, inclusion and consistency
+//!   proofs and their verification;
+//! - [`keys`], [`note`]: C2SP signed-note keys and notes (Ed25519, strict);
+//! - [`checkpoint`]: C2SP tlog-checkpoint;
+//! - [`witness`]: the checks of C2SP tlog-witness `add-checkpoint`;
+//! - [`policy`]: C2SP tlog-policy quorums;
+//! - [`bundle`]: C2SP tlog-proof offline bundles;
+//! - [`entry`]: the canonical, signed encoding of the record's entries.
+//!
+//! Architecture invariant: no I/O, no clock, no randomness. Stored hashes come
+//! through the [`HashReader`] trait; times and key seeds are passed in.
 
+pub mod bundle;
+pub mod checkpoint;
+pub mod entry;
 mod hash;
+pub mod keys;
+pub mod note;
+pub mod policy;
 pub mod tree;
+pub mod witness;
 
 pub use hash::Hash;
 pub use tree::{HashReader, ProveError, VerifyError};

@@ -194,3 +194,70 @@ fn equal_sizes_need_an_empty_proof_and_equal_roots() {
     assert!(log.prove_inclusion(5, 5).is_err());
     assert!(log.prove_consistency(3, 6).is_err(), "a size beyond the log");
 }
+
+// Signed notes and checkpoints against Cloudflare's `signed_note` and `tlog_tiles`.
+mod notes {
+    use detente_log::Hash;
+    use detente_log::checkpoint::{Checkpoint, SignedCheckpoint};
+    use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
+    use detente_log::note::Note;
+    use proptest::prelude::*;
+    use signed_note::{StandardSigner, StandardVerifier, VerifierList};
+
+    // Go's sumdb/note documentation key pair, written by Go, not by detente (data only).
+    const GO_SIGNING_KEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const GO_VERIFIER_KEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+
+    fn origin() -> impl Strategy<Value = String> {
+        "[a-z]{1,12}\\.example/[a-z0-9]{1,12}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// detente writes, signed_note verifies and tlog_tiles reads the same checkpoint.
+        #[test]
+        fn signed_note_accepts_detente_checkpoints(origin in origin(), size: u64, root: [u8; 32], seed: [u8; 32]) {
+            let key = SigningKey::from_seed(&origin, Algorithm::Ed25519, seed).unwrap();
+            let checkpoint = Checkpoint::new(&origin, size, Hash(root));
+            let mut note = Note::new(checkpoint.text()).unwrap();
+            note.sign(&key, 0);
+            let written = note.to_string();
+
+            let verifier = StandardVerifier::new(&key.verifier().to_string()).unwrap();
+            let theirs = signed_note::Note::from_bytes(written.as_bytes()).unwrap();
+            let (verified, _) = theirs.verify(&VerifierList::new(vec![Box::new(verifier)])).unwrap();
+            prop_assert_eq!(verified.len(), 1);
+            let parsed = tlog_tiles::Checkpoint::from_bytes(theirs.text()).unwrap();
+            prop_assert_eq!((parsed.origin(), parsed.size(), parsed.hash().0), (origin.as_str(), size, root));
+        }
+
+        /// signed_note signs a checkpoint tlog_tiles wrote; detente reads and verifies it.
+        #[test]
+        fn detente_accepts_signed_note_checkpoints(size: u64, root: [u8; 32]) {
+            let text = tlog_tiles::Checkpoint::new("PeterNeumann", size, tlog_tiles::Hash(root), "").unwrap().to_bytes();
+            let signer = StandardSigner::new(GO_SIGNING_KEY).unwrap();
+            let mut theirs = signed_note::Note::new(&text, &[]).unwrap();
+            theirs.add_sigs(&[&signer]).unwrap();
+            let written = String::from_utf8(theirs.to_bytes()).unwrap();
+
+            let key = VerifierKey::parse(GO_VERIFIER_KEY).unwrap();
+            let signed = SignedCheckpoint::open(&written, &key, &[]).unwrap();
+            prop_assert_eq!(signed.checkpoint, Checkpoint::new("PeterNeumann", size, Hash(root)));
+            prop_assert_eq!(signed.note.to_string(), written);
+        }
+    }
+
+    #[test]
+    fn signed_note_and_detente_agree_on_verifier_keys() {
+        let key = SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [5; 32]).unwrap();
+        let vkey = key.verifier().to_string();
+        let verifier = StandardVerifier::new(&vkey).unwrap();
+        use signed_note::Verifier as _;
+        assert_eq!((verifier.name(), verifier.key_id()), (key.name(), key.verifier().id()));
+        // And signed_note's own signer key text reads as the same key here.
+        let go = StandardSigner::new(GO_SIGNING_KEY).unwrap();
+        use signed_note::Signer as _;
+        assert_eq!(go.key_id(), SigningKey::parse(GO_SIGNING_KEY).unwrap().verifier().id());
+    }
+}

@@ -1,0 +1,266 @@
+//! C2SP tlog-policy files: which logs are trusted, which witnesses, and the
+//! quorum of cosignatures a checkpoint needs before anyone relies on it.
+//!
+//! ```text
+//! log us.detente.example/record+1a2b3c4d+AQ…
+//! witness RU ru.detente.example/witness+…+BA…
+//! witness NEUTRAL neutral.example/witness+…+BA…
+//! group parties all RU
+//! group enough all parties NEUTRAL
+//! quorum enough
+//! ```
+
+use crate::keys::{Algorithm, KeyError, VerifierKey};
+use crate::note::Verified;
+
+/// A parsed policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    logs: Vec<VerifierKey>,
+    witnesses: Vec<Witness>,
+    groups: Vec<Group>,
+    quorum: Option<Member>,
+}
+
+/// A witness the policy names.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    pub name: String,
+    pub key: VerifierKey,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    name: String,
+    threshold: usize,
+    members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Witness(usize),
+    Group(usize),
+}
+
+/// A policy line that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy line {line}: {message}")]
+pub struct PolicyError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let mut policy = Policy { logs: Vec::new(), witnesses: Vec::new(), groups: Vec::new(), quorum: None };
+        let mut saw_quorum = false;
+        for (i, raw) in text.split('\n').enumerate() {
+            let line = i + 1;
+            let fail = |message: String| PolicyError { line, message };
+            if raw.chars().any(|c| c.is_ascii_control() && c != '\t') {
+                return Err(fail("control characters other than tab are not allowed".into()));
+            }
+            let words: Vec<&str> = raw.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+            let key = |text: &str, algorithm: Algorithm| -> Result<VerifierKey, PolicyError> {
+                let key = VerifierKey::parse(text).map_err(|e: KeyError| fail(e.to_string()))?;
+                if key.algorithm() != algorithm {
+                    return Err(fail(format!("the key {text} has the wrong signature type for this line")));
+                }
+                Ok(key)
+            };
+            match words.as_slice() {
+                [] => {}
+                [first, ..] if first.starts_with('#') => {}
+                ["log", vkey, rest @ ..] if rest.len() <= 1 => {
+                    let log = key(vkey, Algorithm::Ed25519)?;
+                    if policy.logs.iter().any(|other| other.public_key() == log.public_key()) {
+                        return Err(fail(format!("the key of log {} is listed twice", log.name())));
+                    }
+                    policy.logs.push(log);
+                }
+                ["witness", name, vkey, rest @ ..] if rest.len() <= 1 => {
+                    policy.check_new_name(name).map_err(fail)?;
+                    let witness_key = key(vkey, Algorithm::Cosignature)?;
+                    if policy.witnesses.iter().any(|w| w.key.public_key() == witness_key.public_key()) {
+                        return Err(fail(format!("the key of witness {name} is listed twice")));
+                    }
+                    let url = rest.first().map(|u| u.to_string());
+                    policy.witnesses.push(Witness { name: name.to_string(), key: witness_key, url });
+                }
+                ["group", name, threshold, members @ ..] if !members.is_empty() => {
+                    policy.check_new_name(name).map_err(fail)?;
+                    let members = policy.members(members).map_err(fail)?;
+                    let threshold = match *threshold {
+                        "all" => members.len(),
+                        "any" => 1,
+                        k => k.parse().ok().filter(|k| (1..=members.len()).contains(k)).ok_or_else(|| {
+                            fail(format!("threshold {k:?} must be all, any or a number from 1 to {}", members.len()))
+                        })?,
+                    };
+                    policy.groups.push(Group { name: name.to_string(), threshold, members });
+                }
+                ["quorum", name] => {
+                    if saw_quorum {
+                        return Err(fail("a policy has exactly one quorum line".into()));
+                    }
+                    saw_quorum = true;
+                    policy.quorum = match *name {
+                        "none" => None,
+                        name => {
+                            Some(policy.lookup(name).ok_or_else(|| fail(format!("{name:?} is not defined above")))?)
+                        }
+                    };
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "expected `log <vkey> [url]`, `witness <name> <vkey> [url]`, \
+                         `group <name> <all|any|k> <member>…` or `quorum <name|none>`, found {raw:?}"
+                    )));
+                }
+            }
+        }
+        if !saw_quorum {
+            return Err(PolicyError {
+                line: text.lines().count().max(1),
+                message: "the policy has no quorum line".into(),
+            });
+        }
+        Ok(policy)
+    }
+
+    fn check_new_name(&self, name: &str) -> Result<(), String> {
+        if name == "none" {
+            return Err("`none` is reserved and cannot name a witness or group".into());
+        }
+        if self.lookup(name).is_some() {
+            return Err(format!("{name:?} is already defined"));
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, name: &str) -> Option<Member> {
+        let witness = self.witnesses.iter().position(|w| w.name == name).map(Member::Witness);
+        witness.or_else(|| self.groups.iter().position(|g| g.name == name).map(Member::Group))
+    }
+
+    fn members(&self, names: &[&str]) -> Result<Vec<Member>, String> {
+        let mut members = Vec::new();
+        for name in names {
+            let member = self.lookup(name).ok_or_else(|| format!("group member {name:?} is not defined above"))?;
+            if members.contains(&member) {
+                return Err(format!("group member {name:?} is listed twice"));
+            }
+            members.push(member);
+        }
+        Ok(members)
+    }
+
+    pub fn logs(&self) -> &[VerifierKey] {
+        &self.logs
+    }
+
+    pub fn witnesses(&self) -> &[Witness] {
+        &self.witnesses
+    }
+
+    pub fn witness_keys(&self) -> Vec<VerifierKey> {
+        self.witnesses.iter().map(|w| w.key.clone()).collect()
+    }
+
+    /// The names (in this policy) of the witnesses among `cosignatures`.
+    pub fn cosigners(&self, cosignatures: &[Verified]) -> Vec<String> {
+        let by = |w: &&Witness| cosignatures.iter().any(|c| c.name == w.key.name() && c.id == w.key.id());
+        self.witnesses.iter().filter(by).map(|w| w.name.clone()).collect()
+    }
+
+    /// Whether the witnesses named in `cosigners` make up the quorum.
+    pub fn quorum_met(&self, cosigners: &[String]) -> bool {
+        self.quorum.is_none_or(|member| self.witnessed(member, cosigners))
+    }
+
+    fn witnessed(&self, member: Member, cosigners: &[String]) -> bool {
+        match member {
+            Member::Witness(i) => cosigners.contains(&self.witnesses[i].name),
+            Member::Group(i) => {
+                let group = &self.groups[i];
+                group.members.iter().filter(|&&m| self.witnessed(m, cosigners)).count() >= group.threshold
+            }
+        }
+    }
+
+    /// The quorum rule in words, for reports.
+    pub fn describe_quorum(&self) -> String {
+        self.quorum.map_or_else(|| "none (no cosignature needed)".into(), |member| self.describe(member))
+    }
+
+    fn describe(&self, member: Member) -> String {
+        match member {
+            Member::Witness(i) => self.witnesses[i].name.clone(),
+            Member::Group(i) => {
+                let group = &self.groups[i];
+                let members: Vec<String> = group.members.iter().map(|&m| self.describe(m)).collect();
+                format!("{} of {} [{}]", group.threshold, group.members.len(), members.join(", "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SigningKey;
+
+    fn key(name: &str, algorithm: Algorithm, seed: u8) -> String {
+        SigningKey::from_seed(name, algorithm, [seed; 32]).unwrap().verifier().to_string()
+    }
+
+    fn example() -> String {
+        format!(
+            "# the US record\nlog {}\n\nwitness RU {}\nwitness CN {} https://cn.example/witness\n\
+             witness X {}\n\tgroup parties 1 RU CN\ngroup q all parties X\nquorum q\n",
+            key("us.example/record", Algorithm::Ed25519, 1),
+            key("ru.example/witness", Algorithm::Cosignature, 2),
+            key("cn.example/witness", Algorithm::Cosignature, 3),
+            key("neutral.example/witness", Algorithm::Cosignature, 4),
+        )
+    }
+
+    #[test]
+    fn nested_groups_decide_the_quorum() {
+        let policy = Policy::parse(&example()).unwrap();
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!policy.quorum_met(&names(&[])));
+        assert!(!policy.quorum_met(&names(&["RU", "CN"])));
+        assert!(!policy.quorum_met(&names(&["X"])));
+        assert!(policy.quorum_met(&names(&["CN", "X"])));
+        assert_eq!(policy.describe_quorum(), "2 of 2 [1 of 2 [RU, CN], X]");
+        assert_eq!(policy.witnesses()[1].url.as_deref(), Some("https://cn.example/witness"));
+    }
+
+    #[test]
+    fn quorum_none_needs_nothing() {
+        let policy = Policy::parse(&format!("log {}\nquorum none\n", key("l", Algorithm::Ed25519, 1))).unwrap();
+        assert!(policy.quorum_met(&[]));
+    }
+
+    #[test]
+    fn mistakes_name_the_line() {
+        let base = example();
+        let cases = [
+            (base.replace("quorum q", "quorum nobody"), 9, "not defined"),
+            (base.replace("group q all parties X", "group q 3 parties X"), 8, "threshold"),
+            (base.replace("group q all parties X", "group q all parties parties"), 8, "twice"),
+            (base.replace("witness X", "witness RU"), 6, "already defined"),
+            (base.replace("quorum q\n", ""), 8, "no quorum"),
+            (base.replace("quorum q\n", "quorum q\nquorum q\n"), 10, "exactly one"),
+            (base.replace("log ", "lg "), 2, "expected"),
+            (format!("witness W {}\nquorum W\n", key("w", Algorithm::Ed25519, 5)), 1, "wrong signature type"),
+        ];
+        for (text, line, message) in cases {
+            let error = Policy::parse(&text).unwrap_err();
+            assert_eq!(error.line, line, "{error}");
+            assert!(error.message.contains(message), "{error}");
+        }
+    }
+}
