@@ -271,7 +271,10 @@ mod tests {
         assert!(matches!(VerifierKey::parse(&good.replace("530d903a", "530d903b")), Err(KeyError::IdMismatch { .. })));
         assert!(matches!(VerifierKey::parse(&good.replace("530d903a", "530D903A")), Err(KeyError::IdSyntax(_))));
         assert!(matches!(VerifierKey::parse(&good.replace("Aeky", "Ajky")), Err(KeyError::UnsupportedType(_))));
-        assert!(matches!(VerifierKey::parse("a b+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"), Err(KeyError::Name(_))));
+        assert!(matches!(
+            VerifierKey::parse("a b+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"),
+            Err(KeyError::Name(_))
+        ));
         assert!(matches!(VerifierKey::parse("x+00000000+AQAA"), Err(KeyError::Length(2))));
         // The identity point is of small order: a weak key.
         let mut identity = [0u8; 33];

@@ -103,6 +103,56 @@ pub fn tree_hash<R: HashReader + ?Sized>(size: u64, reader: &R) -> Result<Hash, 
     Ok(range_hashes(&[(0, size)], reader)?[0])
 }
 
+/// The right edge of a log: the hashes of the complete subtrees that make up
+/// its leaves, largest first (one per set bit of the size). It is all an
+/// appender or an auditor needs to carry from one leaf to the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    hashes: Vec<Hash>,
+}
+
+impl Frontier {
+    /// The stored-hash indexes of the frontier of a log of `size` leaves.
+    pub fn indexes(size: u64) -> Vec<u64> {
+        complete_subtrees(0, size).map(|(level, index)| stored_hash_index(level, index)).collect()
+    }
+
+    /// The frontier of a log of `size` leaves from the hashes at [`Frontier::indexes`].
+    pub fn from_hashes(size: u64, hashes: Vec<Hash>) -> Frontier {
+        assert_eq!(hashes.len(), size.count_ones() as usize, "one frontier hash per set bit of the size");
+        Frontier { size, hashes }
+    }
+
+    /// Reads the frontier of a log of `size` leaves.
+    pub fn read<R: HashReader + ?Sized>(size: u64, reader: &R) -> Result<Frontier, R::Error> {
+        Ok(Frontier::from_hashes(size, reader.read_hashes(&Frontier::indexes(size))?))
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends a leaf and pushes the hashes to store for it onto `stored`:
+    /// the leaf, then each subtree it completes (as [`hashes_to_store`]).
+    pub fn push(&mut self, leaf: Hash, stored: &mut Vec<Hash>) {
+        stored.push(leaf);
+        let mut hash = leaf;
+        for _ in 0..(self.size + 1).trailing_zeros() {
+            let left = self.hashes.pop().expect("a completed subtree has a left sibling");
+            hash = Hash::node(&left, &hash);
+            stored.push(hash);
+        }
+        self.hashes.push(hash);
+        self.size += 1;
+    }
+
+    /// The root of the log.
+    pub fn root(&self) -> Hash {
+        if self.hashes.is_empty() { Hash::empty() } else { fold_range(&self.hashes) }
+    }
+}
+
 /// The hashes to store, in order, when leaf `n` (0-based) with hash `leaf` is
 /// appended to a log of `n` leaves: the leaf, then each subtree it completes.
 pub fn hashes_to_store<R: HashReader + ?Sized>(n: u64, leaf: Hash, reader: &R) -> Result<Vec<Hash>, R::Error> {
@@ -333,5 +383,22 @@ mod tests {
         assert_eq!(split(4), 2);
         assert_eq!(split(5), 4);
         assert_eq!(split(1 << 40), 1 << 39);
+    }
+
+    #[test]
+    fn the_frontier_stores_what_the_log_stores_and_knows_every_root() {
+        let mut stored = Vec::new();
+        let mut frontier = Frontier::default();
+        for i in 0..300u64 {
+            let leaf = Hash::leaf(&i.to_be_bytes());
+            let expected = hashes_to_store(i, leaf, &stored).unwrap();
+            let mut pushed = Vec::new();
+            frontier.push(leaf, &mut pushed);
+            assert_eq!(pushed, expected, "leaf {i}");
+            stored.extend(pushed);
+            assert_eq!(frontier.root(), tree_hash(i + 1, &stored).unwrap(), "root of {}", i + 1);
+            assert_eq!(Frontier::read(i + 1, &stored).unwrap(), frontier, "frontier of {}", i + 1);
+        }
+        assert_eq!(Frontier::default().root(), Hash::empty());
     }
 }

@@ -1,0 +1,50 @@
+-- The record: one party's log (entries and the stored hashes of its tree),
+-- its latest signed checkpoint, and, when the store serves a witness, the
+-- latest checkpoint cosigned per log and the evidence of inconsistent ones.
+
+CREATE TABLE log_meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    origin TEXT NOT NULL,
+    party TEXT NOT NULL,
+    verifier_key TEXT NOT NULL
+);
+
+-- The tree size moves only by compare-and-swap, in the same transaction as
+-- the rows it counts.
+CREATE TABLE tree_size (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL CHECK (size >= 0)
+);
+INSERT INTO tree_size (id, size) VALUES (1, 0);
+
+CREATE TABLE entries (
+    idx INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+
+-- RFC 6962 hashes in Go tlog's stored-hash order (2n - popcount(n) for n entries).
+CREATE TABLE hashes (
+    idx INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL CHECK (length(hash) = 32)
+);
+
+CREATE TABLE latest_checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);
+
+CREATE TABLE witnessed (
+    origin TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL CHECK (length(root) = 32),
+    note TEXT NOT NULL
+);
+
+CREATE TABLE evidence (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    request TEXT NOT NULL
+);

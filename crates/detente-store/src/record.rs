@@ -1,0 +1,378 @@
+//! A party's record over a [`Store`]: append signed entries, sign
+//! checkpoints that can never fork, prove entries, gather cosignatures and
+//! audit everything.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use detente_core::Party;
+use detente_log::bundle::ProofBundle;
+use detente_log::checkpoint::{Checkpoint, SignedCheckpoint};
+use detente_log::entry::SignedEntry;
+use detente_log::keys::{SigningKey, VerifierKey};
+use detente_log::note::{Note, NoteSignature, Verified};
+use detente_log::tree::{self, Frontier};
+use detente_log::witness::AddCheckpoint;
+use detente_log::{Hash, HashReader, ProveError};
+
+use crate::{LogMeta, Store, StoreError};
+
+/// Entries read per query during an audit.
+const AUDIT_CHUNK: u64 = 16_384;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the store holds no record yet (start one with `detente log init`)")]
+    NotInitialised,
+    #[error("the store already holds the record of {0}")]
+    AlreadyInitialised(String),
+    #[error("the key {given} is not the record's key {expected}")]
+    WrongKey { expected: String, given: String },
+    #[error("entry {index} cannot be appended: {problem}")]
+    Rejected { index: u64, problem: String },
+    #[error("another writer appended first; nothing was written")]
+    Conflict,
+    #[error("there is no signed checkpoint yet (make one with `detente log checkpoint`)")]
+    NoCheckpoint,
+    #[error("entry {index} is not covered by the latest checkpoint, of size {size}")]
+    NotCovered { index: u64, size: u64 },
+    #[error("no proof: {0}")]
+    Proof(String),
+    #[error("refusing to sign: {0}")]
+    WouldFork(String),
+    #[error("cosignatures refused: {0}")]
+    Cosignature(String),
+    #[error("tampering found: {0}")]
+    Tampered(#[from] Tampered),
+}
+
+/// What an audit found wrong, naming the entry, node or checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Tampered {
+    #[error("entry {index}: {problem}")]
+    Entry { index: u64, problem: String },
+    #[error(
+        "stored tree node {stored} over entries {first}..={last} differs from the node recomputed from those entries"
+    )]
+    Node { stored: u64, first: u64, last: u64 },
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+}
+
+/// The result of an audit that found nothing wrong.
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    pub entries: u64,
+    pub root: Hash,
+    pub checkpoint: Option<Checkpoint>,
+    pub signatures_checked: bool,
+}
+
+/// A party's record.
+#[derive(Debug)]
+pub struct Record<S> {
+    store: S,
+    meta: LogMeta,
+    key: VerifierKey,
+    party: Party,
+}
+
+impl<S: Store> Record<S> {
+    /// Starts the record of `party`, kept under `key` (whose name is the
+    /// log's origin), in an empty store.
+    pub async fn init(store: S, key: &VerifierKey, party: Party) -> Result<Record<S>, RecordError> {
+        let meta = LogMeta { origin: key.name().into(), party: party.as_str().into(), verifier_key: key.to_string() };
+        if !store.init(&meta).await? {
+            let existing = store.meta().await?.ok_or(RecordError::NotInitialised)?;
+            return Err(RecordError::AlreadyInitialised(format!("{} ({})", existing.party, existing.origin)));
+        }
+        Record::open(store).await
+    }
+
+    /// Opens the record a store holds.
+    pub async fn open(store: S) -> Result<Record<S>, RecordError> {
+        let meta = store.meta().await?.ok_or(RecordError::NotInitialised)?;
+        let key = VerifierKey::parse(&meta.verifier_key).map_err(|_| StoreError::Corrupt("log key"))?;
+        let party = meta.party.parse().map_err(|_| StoreError::Corrupt("party"))?;
+        Ok(Record { store, meta, key, party })
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.meta.origin
+    }
+
+    pub fn party(&self) -> &Party {
+        &self.party
+    }
+
+    pub fn key(&self) -> &VerifierKey {
+        &self.key
+    }
+
+    pub async fn size(&self) -> Result<u64, RecordError> {
+        Ok(self.store.size().await?)
+    }
+
+    fn check_signer(&self, key: &SigningKey) -> Result<(), RecordError> {
+        if key.verifier() != &self.key {
+            return Err(RecordError::WrongKey { expected: self.key.to_string(), given: key.verifier().to_string() });
+        }
+        Ok(())
+    }
+
+    /// Appends entries in one durable transaction. Each must be the party's,
+    /// signed with the record's key, and numbered with its place in the log.
+    pub async fn append(&self, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
+        let size = self.store.size().await?;
+        for (index, entry) in (size..).zip(entries) {
+            let rejected = |problem: String| RecordError::Rejected { index, problem };
+            if entry.entry().party != self.party {
+                return Err(rejected(format!(
+                    "it is {}'s entry, not {}'s",
+                    entry.entry().party.as_str(),
+                    self.party.as_str()
+                )));
+            }
+            if entry.entry().sequence != index {
+                return Err(rejected(format!("it is numbered {}, the next place is {index}", entry.entry().sequence)));
+            }
+            entry.verify(&self.key).map_err(|e| rejected(e.to_string()))?;
+        }
+        let mut frontier = Frontier::read(size, &Stored(self.read_all(&Frontier::indexes(size)).await?))
+            .expect("every frontier hash was read");
+        let mut hashes = Vec::with_capacity(entries.len() * 2);
+        for entry in entries {
+            frontier.push(entry.leaf_hash(), &mut hashes);
+        }
+        let bytes: Vec<Vec<u8>> = entries.iter().map(|e| e.bytes().to_vec()).collect();
+        if !self.store.append(size, &bytes, &hashes).await? {
+            return Err(RecordError::Conflict);
+        }
+        Ok(size..size + entries.len() as u64)
+    }
+
+    async fn read_all(&self, indexes: &[u64]) -> Result<HashMap<u64, Hash>, RecordError> {
+        let hashes = self.store.read_hashes(indexes).await?;
+        Ok(indexes.iter().copied().zip(hashes).collect())
+    }
+
+    /// Runs a pure tree function over the stored hashes: once to learn which
+    /// hashes it needs, then, after one query for them, to its answer.
+    async fn with_stored<T>(&self, f: impl Fn(&Stored) -> Result<T, ProveError<Wanted>>) -> Result<T, RecordError> {
+        let mut stored = Stored(HashMap::new());
+        loop {
+            match f(&stored) {
+                Ok(value) => return Ok(value),
+                Err(ProveError::Read(Wanted(indexes))) => stored.0.extend(self.read_all(&indexes).await?),
+                Err(other) => return Err(RecordError::Proof(other.to_string())),
+            }
+        }
+    }
+
+    /// The root of the first `size` entries.
+    pub async fn root(&self, size: u64) -> Result<Hash, RecordError> {
+        self.with_stored(|stored| tree::tree_hash(size, stored).map_err(ProveError::Read)).await
+    }
+
+    /// The latest checkpoint, its log signature verified (cosignatures are
+    /// kept in the note but checked only against a policy).
+    pub async fn latest(&self) -> Result<Option<SignedCheckpoint>, RecordError> {
+        let Some(note) = self.store.checkpoint().await? else { return Ok(None) };
+        let signed = SignedCheckpoint::open(&note, &self.key, &[]).map_err(|e| Tampered::Checkpoint(e.to_string()))?;
+        Ok(Some(signed))
+    }
+
+    /// Signs a checkpoint of the whole log, unless that would contradict the
+    /// last one: the new tree must extend it, proven from the store before
+    /// signing. The checkpoint is replaced by compare-and-swap, so of two
+    /// processes checkpointing at once, one wins and the other starts again
+    /// from the winner's checkpoint.
+    pub async fn checkpoint(&self, key: &SigningKey) -> Result<SignedCheckpoint, RecordError> {
+        self.check_signer(key)?;
+        loop {
+            let previous = self.latest().await?;
+            let size = self.store.size().await?;
+            let root = self.root(size).await?;
+            if let Some(previous) = &previous {
+                let last = &previous.checkpoint;
+                if last.size > size {
+                    return Err(RecordError::WouldFork(format!(
+                        "the store has {size} entries but the last checkpoint covers {}: entries were lost",
+                        last.size
+                    )));
+                }
+                let proof = self.with_stored(|stored| tree::prove_consistency(last.size, size, stored)).await?;
+                tree::verify_consistency(last.size, size, &last.root, &root, &proof).map_err(|e| {
+                    RecordError::WouldFork(format!("the tree of {size} does not extend the last checkpoint: {e}"))
+                })?;
+                if last.size == size {
+                    return Ok(previous.clone());
+                }
+            }
+            let checkpoint = Checkpoint::new(self.origin(), size, root);
+            let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
+            note.sign(key, 0);
+            let old = previous.as_ref().map(|p| p.checkpoint.size);
+            if self.store.swap_checkpoint(old, size, &note.to_string()).await? {
+                return Ok(SignedCheckpoint { checkpoint, note, cosignatures: Vec::new() });
+            }
+        }
+    }
+
+    /// A tlog-proof bundle for entry `index` against the latest checkpoint,
+    /// with the entry itself as the bundle's extra data.
+    pub async fn prove(&self, index: u64) -> Result<ProofBundle, RecordError> {
+        let latest = self.latest().await?.ok_or(RecordError::NoCheckpoint)?;
+        let size = latest.checkpoint.size;
+        if index >= size {
+            return Err(RecordError::NotCovered { index, size });
+        }
+        let proof = self.with_stored(|stored| tree::prove_inclusion(index, size, stored)).await?;
+        let entry = self.store.read_entries(index, index + 1).await?.remove(0);
+        Ok(ProofBundle { extra: Some(entry), index, proof, checkpoint: latest.note.to_string() })
+    }
+
+    /// The tlog-witness `add-checkpoint` request that takes a witness from
+    /// `old_size` to the latest checkpoint.
+    pub async fn witness_request(&self, old_size: u64) -> Result<AddCheckpoint, RecordError> {
+        let latest = self.latest().await?.ok_or(RecordError::NoCheckpoint)?;
+        let size = latest.checkpoint.size;
+        let proof = match old_size {
+            0 => Vec::new(),
+            _ => self.with_stored(|stored| tree::prove_consistency(old_size, size, stored)).await?,
+        };
+        Ok(AddCheckpoint { old_size, proof, checkpoint: latest.note.to_string() })
+    }
+
+    /// Adds a witness's cosignature lines (its `add-checkpoint` answer) to
+    /// the latest checkpoint. Each must verify against one of `witnesses`.
+    pub async fn add_cosignatures(&self, lines: &str, witnesses: &[VerifierKey]) -> Result<Vec<Verified>, RecordError> {
+        let latest = self.latest().await?.ok_or(RecordError::NoCheckpoint)?;
+        let mut note = latest.note.clone();
+        for (i, line) in lines.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
+            let signature = NoteSignature::parse(line, i + 1).map_err(|e| RecordError::Cosignature(e.to_string()))?;
+            if !witnesses.iter().any(|w| w.name() == signature.name && w.id() == signature.id) {
+                return Err(RecordError::Cosignature(format!(
+                    "line {}: {} is not a witness key given",
+                    i + 1,
+                    signature.name
+                )));
+            }
+            note.add_signature(signature);
+        }
+        let verified = note.verify(witnesses).map_err(|e| RecordError::Cosignature(e.to_string()))?;
+        let size = latest.checkpoint.size;
+        if !self.store.swap_checkpoint(Some(size), size, &note.to_string()).await? {
+            return Err(RecordError::Cosignature(format!("the checkpoint moved on from size {size}; ask again")));
+        }
+        Ok(verified)
+    }
+
+    /// Recomputes everything from the entries: each entry's encoding, place,
+    /// party and (if asked) signature; every stored hash; the checkpoint's
+    /// signature and root. Stops at the first problem, naming it.
+    pub async fn audit(&self, check_signatures: bool) -> Result<AuditReport, RecordError> {
+        let size = self.store.size().await?;
+        let checkpoint = self.latest().await?.map(|c| c.checkpoint);
+        let mut frontier = Frontier::default();
+        let mut checkpoint_root = (checkpoint.as_ref().map(|c| c.size) == Some(0)).then(Hash::empty);
+        let mut recomputed = Vec::new();
+        let mut start = 0;
+        while start < size {
+            let end = (start + AUDIT_CHUNK).min(size);
+            let entries = self.store.read_entries(start, end).await.map_err(missing_entry)?;
+            let stored =
+                self.store.read_hash_range(tree::stored_hash_count(start), tree::stored_hash_count(end)).await?;
+            let mut at = 0;
+            for (index, bytes) in (start..).zip(&entries) {
+                self.check_entry(index, bytes, check_signatures)?;
+                recomputed.clear();
+                frontier.push(Hash::leaf(bytes), &mut recomputed);
+                for (level, hash) in recomputed.iter().enumerate() {
+                    if stored[at] != *hash {
+                        return Err(tampered_hash(index, level as u32, tree::stored_hash_count(start) + at as u64));
+                    }
+                    at += 1;
+                }
+                if checkpoint.as_ref().map(|c| c.size) == Some(index + 1) {
+                    checkpoint_root = Some(frontier.root());
+                }
+            }
+            start = end;
+        }
+        if let Some(checkpoint) = &checkpoint {
+            match checkpoint_root {
+                None => {
+                    let problem = format!("it covers {} entries, the log holds {size}", checkpoint.size);
+                    return Err(Tampered::Checkpoint(problem).into());
+                }
+                Some(root) if root != checkpoint.root => {
+                    let problem = format!("its root differs from the root of the first {} entries", checkpoint.size);
+                    return Err(Tampered::Checkpoint(problem).into());
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(AuditReport { entries: size, root: frontier.root(), checkpoint, signatures_checked: check_signatures })
+    }
+
+    fn check_entry(&self, index: u64, bytes: &[u8], check_signature: bool) -> Result<(), Tampered> {
+        let problem = |problem: String| Tampered::Entry { index, problem };
+        let entry = SignedEntry::decode(bytes).map_err(|e| problem(e.to_string()))?;
+        if entry.entry().sequence != index {
+            return Err(problem(format!("it is numbered {} but stored at {index}", entry.entry().sequence)));
+        }
+        if entry.entry().party != self.party {
+            return Err(problem(format!(
+                "it is {}'s entry in {}'s record",
+                entry.entry().party.as_str(),
+                self.party.as_str()
+            )));
+        }
+        if check_signature {
+            entry.verify(&self.key).map_err(|e| problem(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+fn missing_entry(error: StoreError) -> RecordError {
+    match error {
+        StoreError::Missing { what: "entry", index } => {
+            Tampered::Entry { index, problem: "it is missing".into() }.into()
+        }
+        other => other.into(),
+    }
+}
+
+/// Names what a stored hash that differs covers: the entry for a leaf hash,
+/// the entries under a node otherwise.
+fn tampered_hash(index: u64, level: u32, stored: u64) -> RecordError {
+    if level == 0 {
+        return Tampered::Entry { index, problem: "its stored leaf hash does not match its bytes".into() }.into();
+    }
+    Tampered::Node { stored, first: index + 1 - (1 << level), last: index }.into()
+}
+
+/// Hashes read from the store so far.
+#[derive(Debug)]
+pub struct Stored(HashMap<u64, Hash>);
+
+/// The stored hashes a tree function asked for that were not read yet.
+#[derive(Debug, thiserror::Error)]
+#[error("stored hashes not read yet: {0:?}")]
+pub struct Wanted(Vec<u64>);
+
+impl HashReader for Stored {
+    type Error = Wanted;
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, Wanted> {
+        let found: Option<Vec<Hash>> = indexes.iter().map(|i| self.0.get(i).copied()).collect();
+        found.ok_or_else(|| Wanted(indexes.to_vec()))
+    }
+}

@@ -1,0 +1,69 @@
+//! A witness over a [`Store`]: C2SP tlog-witness `add-checkpoint`, with the
+//! check and the new size persisted atomically (compare-and-swap on the
+//! size the check saw), and inconsistent checkpoints kept as evidence.
+
+use detente_log::checkpoint::Checkpoint;
+use detente_log::keys::{SigningKey, VerifierKey};
+use detente_log::note::Note;
+use detente_log::witness::{self, AddCheckpoint, Latest, Refusal};
+
+use crate::{Evidence, Store, StoreError, WitnessedCheckpoint};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WitnessError {
+    /// The HTTP status the answer carries.
+    pub fn status(&self) -> u16 {
+        match self {
+            WitnessError::Refused(refusal) => refusal.status(),
+            WitnessError::Store(_) => 500,
+        }
+    }
+}
+
+/// Handles one `add-checkpoint` request body. On success returns the
+/// response body: this witness's cosignature line. `now` is the time to put
+/// in the cosignature, in seconds since the epoch.
+pub async fn add_checkpoint<S: Store>(
+    store: &S,
+    body: &str,
+    logs: &[VerifierKey],
+    key: &SigningKey,
+    now: u64,
+) -> Result<String, WitnessError> {
+    let request = AddCheckpoint::parse(body)?;
+    let origin = Note::parse(&request.checkpoint)
+        .ok()
+        .and_then(|note| Checkpoint::parse(note.text()).ok())
+        .map(|c| c.origin)
+        .ok_or_else(|| Refusal::BadRequest("the checkpoint cannot be read".into()))?;
+    let known = store.witnessed(&origin).await?;
+    let latest = known.as_ref().map(|k| Latest { size: k.size, root: k.root });
+    let accepted = match witness::check(&request, logs, latest) {
+        Ok(accepted) => accepted,
+        Err(refusal @ Refusal::Inconsistent(_)) => {
+            // Signed by the log yet inconsistent with what it showed before:
+            // evidence of misbehaviour, kept before answering.
+            let evidence = Evidence { origin, received: now, reason: refusal.to_string(), request: body.into() };
+            store.keep_evidence(&evidence).await?;
+            return Err(refusal.into());
+        }
+        Err(refusal) => return Err(refusal.into()),
+    };
+    let mut note = accepted.note;
+    let cosignature = note.sign(key, now);
+    let new =
+        WitnessedCheckpoint { size: accepted.checkpoint.size, root: accepted.checkpoint.root, note: note.to_string() };
+    if !store.swap_witnessed(&origin, known.map(|k| k.size), &new).await? {
+        // Another request moved this log's size between the check and now.
+        let latest = store.witnessed(&origin).await?.map_or(0, |k| k.size);
+        return Err(Refusal::Conflict { latest }.into());
+    }
+    Ok(cosignature.to_string())
+}

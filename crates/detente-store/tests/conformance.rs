@@ -1,0 +1,338 @@
+//! One conformance suite, run against every backend: SQLite in a temporary
+//! directory and PostgreSQL in a fresh database on the server that
+//! `scripts/test-all` starts (its address in `DETENTE_TEST_POSTGRES`).
+//!
+//! Each story is written once over the [`Store`] trait; a macro instantiates
+//! it per backend. Stories that tamper with rows reach behind the trait with
+//! SQL, which both backends accept in the same `$n` form.
+
+use detente_log::bundle::ProofBundle;
+use detente_log::entry::{Body, Content, Entry, SignedEntry};
+use detente_log::keys::{Algorithm, SigningKey};
+use detente_log::policy::Policy;
+use detente_log::witness::Refusal;
+use detente_log::{Hash, MemoryLog};
+use detente_store::postgres::PgStore;
+use detente_store::record::{Record, RecordError, Tampered};
+use detente_store::sqlite::SqliteStore;
+use detente_store::witness::{WitnessError, add_checkpoint};
+use detente_store::{Evidence, Store};
+
+fn log_key() -> SigningKey {
+    SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [1; 32]).unwrap()
+}
+
+fn witness_key(seed: u8) -> SigningKey {
+    SigningKey::from_seed(&format!("w{seed}.detente.example/witness"), Algorithm::Cosignature, [seed; 32]).unwrap()
+}
+
+fn entry(sequence: u64) -> SignedEntry {
+    Entry {
+        party: "US".parse().unwrap(),
+        sequence,
+        time: 1_700_000_000 + sequence,
+        body: Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None },
+        content: Content::of("text/plain", format!("notification {sequence}").into_bytes()),
+    }
+    .sign(&log_key())
+    .unwrap()
+}
+
+async fn record_with<S: Store>(store: S, entries: u64) -> Record<S> {
+    let record = Record::init(store, log_key().verifier(), "US".parse().unwrap()).await.unwrap();
+    let mut next = 0;
+    // Uneven batches cross tree levels and SQLite's per-statement row limit.
+    for batch in [1, 2, 5, 100, 9_000, 7] {
+        let batch: Vec<SignedEntry> = (next..(next + batch).min(entries)).map(entry).collect();
+        next += batch.len() as u64;
+        if !batch.is_empty() {
+            record.append(&batch).await.unwrap();
+        }
+    }
+    record
+}
+
+async fn appends_store_what_the_tree_math_says<S: Store>(store: S) {
+    let record = record_with(store, 3_000).await;
+    let mut memory = MemoryLog::new();
+    for i in 0..3_000 {
+        memory.push(entry(i).bytes());
+    }
+    assert_eq!(record.size().await.unwrap(), 3_000);
+    for size in [0, 1, 2, 3, 1_000, 2_047, 2_048, 3_000] {
+        assert_eq!(record.root(size).await.unwrap(), memory.root(size), "root of {size}");
+    }
+    let stored = record.store().read_hash_range(0, memory.stored().len() as u64).await.unwrap();
+    assert_eq!(stored, memory.stored());
+    assert_eq!(
+        record.store().read_entries(10, 12).await.unwrap(),
+        vec![entry(10).bytes().to_vec(), entry(11).bytes().to_vec()]
+    );
+    assert!(record.store().read_entries(2_999, 3_001).await.is_err(), "a range past the end is refused");
+}
+
+async fn appends_are_compare_and_swap<S: Store + Clone>(store: S) {
+    let record = record_with(store, 10).await;
+    // A writer that still thinks the log has 9 entries writes nothing.
+    let stale = record.store().append(9, &[entry(9).bytes().to_vec()], &[Hash::leaf(entry(9).bytes())]).await.unwrap();
+    assert!(!stale);
+    assert_eq!(record.size().await.unwrap(), 10);
+    // Entries out of place, of another party or badly signed are refused before anything is written.
+    assert!(matches!(record.append(&[entry(11)]).await, Err(RecordError::Rejected { index: 10, .. })));
+    let forged = Entry { party: "US".parse().unwrap(), ..entry(10).entry().clone() }
+        .sign(&SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [2; 32]).unwrap())
+        .unwrap();
+    assert!(matches!(record.append(&[forged]).await, Err(RecordError::Rejected { .. })));
+    assert_eq!(record.size().await.unwrap(), 10);
+    assert!(matches!(
+        Record::init(record.store().clone(), log_key().verifier(), "US".parse().unwrap()).await,
+        Err(RecordError::AlreadyInitialised(_))
+    ));
+}
+
+async fn checkpoints_never_go_back_or_fork<S: Store>(store: S) {
+    let record = record_with(store, 100).await;
+    let first = record.checkpoint(&log_key()).await.unwrap();
+    assert_eq!(first.checkpoint.size, 100);
+    // Nothing new: the same checkpoint, not a second signature.
+    assert_eq!(record.checkpoint(&log_key()).await.unwrap().note, first.note);
+    record.append(&[entry(100)]).await.unwrap();
+    let second = record.checkpoint(&log_key()).await.unwrap();
+    assert_eq!(second.checkpoint.size, 101);
+    // The stored checkpoint can only move by compare-and-swap from its own size.
+    assert!(!record.store().swap_checkpoint(Some(100), 100, "stale").await.unwrap());
+    assert!(!record.store().swap_checkpoint(None, 100, "stale").await.unwrap());
+    assert_eq!(record.latest().await.unwrap().unwrap().checkpoint.size, 101);
+    // Another key cannot sign for the record.
+    let other = SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [3; 32]).unwrap();
+    assert!(matches!(record.checkpoint(&other).await, Err(RecordError::WrongKey { .. })));
+}
+
+async fn proofs_verify_offline<S: Store>(store: S) {
+    let record = record_with(store, 777).await;
+    record.checkpoint(&log_key()).await.unwrap();
+    let policy = Policy::parse(&format!("log {}\nquorum none\n", log_key().verifier())).unwrap();
+    for index in [0, 1, 400, 776] {
+        let bundle = ProofBundle::parse(&record.prove(index).await.unwrap().to_string()).unwrap();
+        let entry_bytes = bundle.extra.clone().unwrap();
+        assert_eq!(entry_bytes, entry(index).bytes());
+        bundle.verify(&entry_bytes, &policy).unwrap();
+        assert!(bundle.verify(entry(index + 1).bytes(), &policy).is_err(), "another entry is not proven by it");
+    }
+    assert!(matches!(record.prove(777).await, Err(RecordError::NotCovered { .. })));
+}
+
+async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, log_store: S, fork_store: S) {
+    let witness = witness_key(7);
+    let logs = [log_key().verifier().clone()];
+    let record = record_with(log_store, 50).await;
+    record.checkpoint(&log_key()).await.unwrap();
+    let request = record.witness_request(0).await.unwrap().to_text();
+    let line = add_checkpoint(&witness_store, &request, &logs, &witness, 1_800_000_000).await.unwrap();
+    let cosigned = record.add_cosignatures(&line, std::slice::from_ref(witness.verifier())).await.unwrap();
+    assert_eq!(cosigned.iter().filter(|v| v.timestamp == Some(1_800_000_000)).count(), 1);
+
+    // The same request again: the witness has moved to 50, so old size 0 conflicts.
+    let again = add_checkpoint(&witness_store, &request, &logs, &witness, 1_800_000_001).await;
+    assert!(matches!(again, Err(WitnessError::Refused(Refusal::Conflict { latest: 50 }))), "{again:?}");
+
+    // The log grows; a request from the witness's size with a proof is cosigned.
+    record.append(&(50..80).map(entry).collect::<Vec<_>>()).await.unwrap();
+    record.checkpoint(&log_key()).await.unwrap();
+    let grown = record.witness_request(50).await.unwrap().to_text();
+    add_checkpoint(&witness_store, &grown, &logs, &witness, 1_800_000_002).await.unwrap();
+    assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80);
+
+    // A fork: the same key signs a different history of the same size. Refused with 422 and kept.
+    let fork = Record::init(fork_store, log_key().verifier(), "US".parse().unwrap()).await.unwrap();
+    let other: Vec<SignedEntry> =
+        (0..80).map(|i| Entry { time: 1, ..entry(i).entry().clone() }.sign(&log_key()).unwrap()).collect();
+    fork.append(&other).await.unwrap();
+    fork.checkpoint(&log_key()).await.unwrap();
+    let forked = fork.witness_request(0).await.unwrap();
+    let forked = detente_log::witness::AddCheckpoint { old_size: 80, ..forked }.to_text();
+    let refused = add_checkpoint(&witness_store, &forked, &logs, &witness, 1_800_000_003).await;
+    assert!(matches!(&refused, Err(e) if e.status() == 422), "{refused:?}");
+    let kept: Vec<Evidence> = witness_store.evidence().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].request.as_str(), kept[0].received), (forked.as_str(), 1_800_000_003));
+    assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80, "the witness did not move");
+
+    // Unknown logs and bad signatures get 404 and 403.
+    let stranger =
+        [SigningKey::from_seed("other.example/log", Algorithm::Ed25519, [9; 32]).unwrap().verifier().clone()];
+    let unknown = add_checkpoint(&witness_store, &grown, &stranger, &witness, 0).await;
+    assert_eq!(unknown.unwrap_err().status(), 404);
+    let impostor =
+        [SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [9; 32]).unwrap().verifier().clone()];
+    assert_eq!(add_checkpoint(&witness_store, &grown, &impostor, &witness, 0).await.unwrap_err().status(), 403);
+}
+
+async fn concurrent_witness_requests_never_roll_back<S: Store + 'static>(witness_store: S, log_store: S) {
+    // Two requests from the same old size race; exactly one wins and the other gets 409.
+    let witness = witness_key(8);
+    let logs = [log_key().verifier().clone()];
+    let record = record_with(log_store, 10).await;
+    record.checkpoint(&log_key()).await.unwrap();
+    let small = record.witness_request(0).await.unwrap().to_text();
+    record.append(&(10..20).map(entry).collect::<Vec<_>>()).await.unwrap();
+    record.checkpoint(&log_key()).await.unwrap();
+    let large = record.witness_request(0).await.unwrap().to_text();
+    let (a, b) = tokio::join!(
+        add_checkpoint(&witness_store, &small, &logs, &witness, 1),
+        add_checkpoint(&witness_store, &large, &logs, &witness, 1),
+    );
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+    let loser = if a.is_ok() { b } else { a };
+    assert_eq!(loser.unwrap_err().status(), 409);
+}
+
+/// Changes byte `offset` of a row with the given SQL, run by the backend.
+macro_rules! tamper_story {
+    ($name:ident, $store:expr, $pool:ident) => {
+        async fn $name(seed: u64) {
+            let store = $store;
+            let record = record_with(store, 300).await;
+            record.checkpoint(&log_key()).await.unwrap();
+            record.audit(true).await.unwrap();
+            let mut random = seed;
+            let mut next = |n: u64| {
+                random = random.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (random >> 33) % n
+            };
+            let pool = record.store().$pool();
+            for case in 0..24 {
+                let which = next(3);
+                let (table, key) = match which {
+                    0 => ("entries", next(300) as i64),
+                    1 => ("hashes", next(detente_log::tree::stored_hash_count(300)) as i64),
+                    _ => ("latest_checkpoint", 1),
+                };
+                let (column, id) = match table {
+                    "entries" => ("data", "idx"),
+                    "hashes" => ("hash", "idx"),
+                    _ => ("note", "id"),
+                };
+                let select = format!("SELECT {column} FROM {table} WHERE {id} = $1");
+                let original: Vec<u8> = if table == "latest_checkpoint" {
+                    let (text,): (String,) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(select)).bind(key).fetch_one(pool).await.unwrap();
+                    text.into_bytes()
+                } else {
+                    let (bytes,): (Vec<u8>,) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(select)).bind(key).fetch_one(pool).await.unwrap();
+                    bytes
+                };
+                let mut changed = original.clone();
+                let at = next(changed.len() as u64) as usize;
+                // Keep a note valid UTF-8: flip a low bit of an ASCII byte.
+                changed[at] ^= if table == "latest_checkpoint" { 0x01 } else { 1 << next(8) };
+                if table == "latest_checkpoint" && !changed[at].is_ascii() {
+                    continue;
+                }
+                let update = format!("UPDATE {table} SET {column} = $1 WHERE {id} = $2");
+                let write = |bytes: Vec<u8>| {
+                    let update = update.clone();
+                    async move {
+                        if table == "latest_checkpoint" {
+                            sqlx::query(sqlx::AssertSqlSafe(update))
+                                .bind(String::from_utf8_lossy(&bytes).into_owned())
+                                .bind(key)
+                                .execute(pool)
+                                .await
+                                .unwrap();
+                        } else {
+                            sqlx::query(sqlx::AssertSqlSafe(update)).bind(bytes).bind(key).execute(pool).await.unwrap();
+                        }
+                    }
+                };
+                write(changed).await;
+                let found = record
+                    .audit(true)
+                    .await
+                    .expect_err(&format!("case {case}: {table} {key} byte {at} changed unnoticed"));
+                let named = match (&found, table) {
+                    (RecordError::Tampered(Tampered::Entry { index, .. }), "entries") => *index == key as u64,
+                    (RecordError::Tampered(Tampered::Entry { .. } | Tampered::Node { .. }), "hashes") => true,
+                    (RecordError::Tampered(Tampered::Checkpoint(_)), "latest_checkpoint") => true,
+                    _ => false,
+                };
+                assert!(named, "case {case}: {table} {key}: {found}");
+                write(original).await;
+                record.audit(true).await.unwrap();
+            }
+        }
+    };
+}
+
+async fn sqlite_store() -> SqliteStore {
+    let dir = tempfile::tempdir().unwrap().keep();
+    SqliteStore::open(&dir.join("record.db")).await.unwrap()
+}
+
+async fn postgres_store() -> PgStore {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let server = std::env::var("DETENTE_TEST_POSTGRES").expect(
+        "DETENTE_TEST_POSTGRES must give a PostgreSQL server address such as postgres://user@127.0.0.1:5432; \
+         scripts/test-all starts a throwaway cluster and sets it",
+    );
+    let name = format!("detente_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    admin.close().await;
+    PgStore::open(&format!("{server}/{name}")).await.unwrap()
+}
+
+tamper_story!(sqlite_tampering, sqlite_store().await, pool);
+tamper_story!(postgres_tampering, postgres_store().await, pool);
+
+macro_rules! conformance {
+    ($backend:ident, $store:ident, $tamper:ident) => {
+        mod $backend {
+            use super::*;
+
+            #[tokio::test]
+            async fn appends_store_what_the_tree_math_says() {
+                super::appends_store_what_the_tree_math_says($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn appends_are_compare_and_swap() {
+                super::appends_are_compare_and_swap($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn checkpoints_never_go_back_or_fork() {
+                super::checkpoints_never_go_back_or_fork($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn proofs_verify_offline() {
+                super::proofs_verify_offline($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn witnesses_cosign_refuse_and_keep_evidence() {
+                super::witnesses_cosign_refuse_and_keep_evidence($store().await, $store().await, $store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_witness_requests_never_roll_back() {
+                for _ in 0..5 {
+                    super::concurrent_witness_requests_never_roll_back($store().await, $store().await).await;
+                }
+            }
+
+            #[tokio::test]
+            async fn any_changed_byte_is_found_and_named() {
+                for seed in 1..=4 {
+                    super::$tamper(seed).await;
+                }
+            }
+        }
+    };
+}
+
+conformance!(sqlite, sqlite_store, sqlite_tampering);
+conformance!(postgres, postgres_store, postgres_tampering);
