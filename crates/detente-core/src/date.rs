@@ -54,6 +54,11 @@ impl Date {
     pub fn day_number(self) -> i32 {
         self.days
     }
+
+    /// The date `days` after 1970-01-01 (before it when negative).
+    pub fn from_day_number(days: i32) -> Date {
+        Date { days }
+    }
 }
 
 fn is_leap(year: i32) -> bool {

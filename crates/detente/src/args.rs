@@ -37,6 +37,195 @@ pub enum Command {
     Export(ExportArgs),
     /// Run the main job on the shipped public data: both parties, both readings, the chart.
     Demo(DemoArgs),
+    /// Make an Ed25519 key pair: a private key file (mode 0600) and a C2SP verifier key.
+    Keygen(KeygenArgs),
+    /// A party's record: a tamper-evident log of signed entries with signed checkpoints.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Act as a witness: check a log's checkpoint against the last one seen, and cosign it.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+    /// Verify a C2SP tlog-proof bundle offline, with nothing but a tlog-policy file.
+    VerifyProof(VerifyProofArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key's name: for a log, its origin, such as us.detente.example/record.
+    #[arg(long)]
+    pub name: String,
+    /// Make a witness (cosigner) key instead of a log key.
+    #[arg(long)]
+    pub witness: bool,
+    /// Where to write: PREFIX.key (private) and PREFIX.vkey (public). Existing files are never overwritten.
+    #[arg(long, value_name = "PREFIX")]
+    pub out: PathBuf,
+}
+
+/// Where a record is kept: sqlite:PATH, postgres://…, or a plain path (SQLite).
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    #[arg(long, env = "DETENTE_STORE", value_name = "ADDRESS")]
+    pub store: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Start a party's record in an empty store, kept under a log key.
+    Init {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The log's private key file; its name becomes the record's origin.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The party whose record this is, such as US.
+        #[arg(long)]
+        party: String,
+    },
+    /// Sign documents as entries and append them, durably.
+    Append(AppendArgs),
+    /// Sign a checkpoint of the whole record (never one that contradicts the last).
+    Checkpoint {
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Show the record: its checkpoint, its witnesses and its entries.
+    Show(ShowArgs),
+    /// Write a C2SP tlog-proof bundle for one entry, against the latest checkpoint.
+    Prove {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The entry's index.
+        index: u64,
+        /// Write the bundle here instead of to standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write the tlog-witness add-checkpoint request that takes a witness from OLD to the latest checkpoint.
+    WitnessRequest {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The size of the last checkpoint the witness cosigned (0 if none).
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+    },
+    /// Add a witness's cosignatures (its add-checkpoint answer) to the latest checkpoint.
+    Cosign {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The witnesses' verifier keys (files or key text).
+        #[arg(long = "witness-key", value_name = "VKEY", required = true)]
+        witness_keys: Vec<String>,
+        /// The witness's answer (- for standard input).
+        answer: PathBuf,
+    },
+    /// Audit the record: recompute every hash, check every entry and signature and the checkpoint.
+    Verify {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Skip the entries' signatures (the tree and the checkpoint are still checked).
+        #[arg(long)]
+        no_signatures: bool,
+        /// A tlog-policy file: also report whether the checkpoint has its quorum of cosignatures.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The log's private key file.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// declaration, notification, receipt, inspection-report, concern or escrow-commitment.
+    #[arg(long)]
+    pub kind: String,
+    /// The treaty the entry is made under.
+    #[arg(long, default_value = "new-start")]
+    pub treaty: String,
+    /// For a notification: its kind, such as change-in-data.
+    #[arg(long)]
+    pub notice: Option<String>,
+    /// For an inspection report: the inspection's kind, such as type-one.
+    #[arg(long)]
+    pub inspection: Option<String>,
+    /// The entry referred to (a receipt's subject, a notification's or concern's): PARTY:SEQUENCE:LEAFHASH(hex).
+    #[arg(long, value_name = "REF")]
+    pub refers_to: Option<String>,
+    /// For an escrow commitment: the escrow tree's root (hex) and its number of leaves.
+    #[arg(long, value_name = "HEX")]
+    pub escrow_root: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub escrow_leaves: Option<u64>,
+    /// The documents' media type (by default from the file extension).
+    #[arg(long)]
+    pub media_type: Option<String>,
+    /// Each line of the input is one entry (for streams of notifications).
+    #[arg(long)]
+    pub lines: bool,
+    /// With --lines: entries per durable commit.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Sign a checkpoint after each commit.
+    #[arg(long)]
+    pub checkpoint: bool,
+    /// The documents to record (- for standard input).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The first entry to list.
+    #[arg(long, default_value_t = 0)]
+    pub from: u64,
+    /// How many entries to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u64,
+    /// A tlog-policy file: report whether the checkpoint has its quorum of cosignatures.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Answer a tlog-witness add-checkpoint request: cosign, or refuse with 400/403/404/409/422.
+    AddCheckpoint {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The witness's private (cosigner) key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The verifier keys of the logs this witness follows (files or key text).
+        #[arg(long = "log-key", value_name = "VKEY", required = true)]
+        log_keys: Vec<String>,
+        /// The request body (- for standard input).
+        request: PathBuf,
+    },
+    /// List the inconsistent checkpoints this witness was shown and kept as evidence.
+    Evidence {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyProofArgs {
+    /// The .tlog-proof bundle.
+    pub bundle: PathBuf,
+    /// The tlog-policy file: trusted logs, witnesses and the quorum.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,12 @@ mod count;
 mod declaration;
 mod demo;
 mod history;
+mod keys;
+mod proof;
+mod record;
+mod store;
 mod treaty;
+mod witness;
 
 use std::io::Write;
 
@@ -21,6 +26,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Import(args) => declaration::import(args, data_dir),
         Command::Export(args) => declaration::export(args, data_dir),
         Command::Demo(args) => demo::run(args, data_dir),
+        Command::Keygen(args) => keys::keygen(args),
+        Command::Log(command) => record::run(command),
+        Command::Witness(command) => witness::run(command),
+        Command::VerifyProof(args) => proof::run(args),
     }
 }
 
