@@ -233,9 +233,15 @@ impl<S: Store> Record<S> {
         if index >= size {
             return Err(RecordError::NotCovered { index, size });
         }
-        let proof = self.with_stored(|stored| tree::prove_inclusion(index, size, stored)).await?;
+        let proof = self.inclusion_proof(index, size).await?;
         let entry = self.store.read_entries(index, index + 1).await?.remove(0);
         Ok(ProofBundle { extra: Some(entry), index, proof, checkpoint: latest.note.to_string() })
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries,
+    /// from one query for the stored hashes it needs.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, RecordError> {
+        self.with_stored(|stored| tree::prove_inclusion(index, size, stored)).await
     }
 
     /// The tlog-witness `add-checkpoint` request that takes a witness from
