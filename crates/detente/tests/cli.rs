@@ -374,6 +374,18 @@ fn demo_runs_the_main_job() {
     let counts: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("counts.json")).unwrap()).unwrap();
     assert_eq!(counts.as_array().unwrap().len(), 3);
+    // The record: witnessed by both, and the notification proven offline from the files alone.
+    assert!(out.contains("cosigned by RU and NEUTRAL (quorum 2 of 2 [RU, NEUTRAL]: met)"), "{out}");
+    let record = dir.path().join("record");
+    let proven = ok(&[
+        "verify-proof",
+        record.join("notification.tlog-proof").to_str().unwrap(),
+        "--policy",
+        record.join("policy.txt").to_str().unwrap(),
+    ]);
+    assert!(proven.contains("proven: entry 1 (notification 1 of US)") && proven.contains("witnessed"), "{proven}");
+    // Running the demo again starts the record afresh.
+    ok(&["demo", "--out", dir.path().to_str().unwrap()]);
 }
 
 // --- what people read: snapshots, reviewed with `cargo insta review` -----

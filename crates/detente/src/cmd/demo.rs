@@ -5,6 +5,12 @@
 use std::path::Path;
 
 use detente_core::Declaration;
+use detente_log::entry::{Body, Content, Entry};
+use detente_log::keys::{Algorithm, SigningKey};
+use detente_log::policy::Policy;
+use detente_store::record::Record;
+use detente_store::sqlite::SqliteStore;
+use detente_store::witness::add_checkpoint;
 use detente_treaty::{Count, Options};
 
 use crate::args::DemoArgs;
@@ -128,6 +134,79 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         chart.display(),
         counts_file.display()
     ));
+    out.push_str(&record_walkthrough(&args.out, &declarations)?);
     super::print_text(&out)?;
     Ok(Outcome::Done)
+}
+
+/// The record on the same data: the U.S. log records its declaration and a
+/// notification, two witnesses (Russia's and a neutral one) cosign its
+/// checkpoint, and the notification is proven offline under a policy that
+/// needs both. Fresh keys every run; the stores are rebuilt in `out`.
+fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Result<String> {
+    let folder = out.join("record");
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)?;
+    }
+    std::fs::create_dir_all(&folder)?;
+    let key = |name: &str, algorithm| -> anyhow::Result<SigningKey> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("the random source failed: {e}"))?;
+        Ok(SigningKey::from_seed(name, algorithm, seed)?)
+    };
+    let us_key = key("us.detente.example/record", Algorithm::Ed25519)?;
+    let witnesses = [
+        ("RU", key("ru.detente.example/witness", Algorithm::Cosignature)?),
+        ("NEUTRAL", key("neutral.detente.example/witness", Algorithm::Cosignature)?),
+    ];
+    let us = declarations.iter().find(|d| d.party().as_str() == "US").expect("the U.S. declaration is shipped");
+    let (_, us_text) = data::DECLARATIONS.iter().find(|(name, _)| name.starts_with("us-")).expect("shipped");
+    let time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+
+    let mut policy = format!("log {}\n", us_key.verifier());
+    for (name, witness) in &witnesses {
+        policy.push_str(&format!("witness {name} {}\n", witness.verifier()));
+    }
+    policy.push_str("group both all RU NEUTRAL\nquorum both\n");
+    let policy_file = folder.join("policy.txt");
+    data::write_atomically(&policy_file, |w| w.write_all(policy.as_bytes()))?;
+    let policy = Policy::parse(&policy).expect("the demo policy is valid");
+
+    let bundle_file = folder.join("notification.tlog-proof");
+    let summary = super::store::runtime()?.block_on(async {
+        let store = SqliteStore::open(&folder.join("us-record.db")).await?;
+        let record = Record::init(store, us_key.verifier(), us.party().clone()).await?;
+        let entry = |sequence, body, content| Entry { party: us.party().clone(), sequence, time, body, content };
+        let declaration = entry(0, Body::Declaration { treaty: "new-start".into(), as_of: us.as_of() }, Content::of("text/csv", us_text.as_bytes().to_vec()));
+        let notice = Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None };
+        let notification = entry(1, notice, Content::of("text/plain", b"One B-52H heavy bomber converted to non-nuclear armaments.\n".to_vec()));
+        record.append(&[declaration.sign(&us_key)?, notification.sign(&us_key)?]).await?;
+        record.checkpoint(&us_key).await?;
+        for (name, witness) in &witnesses {
+            let witness_store = SqliteStore::open(&folder.join(format!("{}-witness.db", name.to_lowercase()))).await?;
+            let request = record.witness_request(0).await?.to_text();
+            let cosignature = add_checkpoint(&witness_store, &request, std::slice::from_ref(us_key.verifier()), witness, time).await?;
+            record.add_cosignatures(&cosignature, std::slice::from_ref(witness.verifier())).await?;
+        }
+        let bundle = record.prove(1).await?;
+        data::write_atomically(&bundle_file, |w| w.write_all(bundle.to_string().as_bytes()))?;
+        let witnessed = bundle.verify(bundle.extra.as_deref().unwrap_or_default(), &policy)?;
+        let audit = record.audit(true).await?;
+        anyhow::Ok(format!(
+            "\nThe record: the U.S. log ({}) holds {} signed entries (the declaration, by digest, and a notification).\n\
+             Its checkpoint of size {} is cosigned by {} (quorum {}: {}); the full audit checks out.\n",
+            record.origin(),
+            audit.entries,
+            witnessed.signed.checkpoint.size,
+            witnessed.cosigners.join(" and "),
+            policy.describe_quorum(),
+            if witnessed.quorum_met { "met" } else { "NOT met" },
+        ))
+    })?;
+    Ok(format!(
+        "{summary}The notification is proven offline by {}:\n  detente verify-proof {} --policy {}\n",
+        bundle_file.display(),
+        bundle_file.display(),
+        policy_file.display()
+    ))
 }
