@@ -7,6 +7,9 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use detente_core::{Declaration, Vocabulary};
+use detente_log::MemoryLog;
+use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
+use detente_log::policy::Policy;
 use detente_treaty::count::Count;
 use detente_treaty::{Finding, Interpretation, Options, Treaty};
 
@@ -168,4 +171,69 @@ pub fn check_count(treaty: &Treaty, declaration: &Declaration, interpretation: O
     }
     assert_eq!(full.findings.len(), bare.findings.len(), "findings depend on with_items");
     full
+}
+
+// The fixtures of the detente-log targets (note, checkpoint, keys, proof_bundle,
+// witness_request, policy, entry, proofs). The seeds in fuzz/seeds/ are made
+// with these keys and this log, so that the fuzzer starts from inputs that verify.
+
+/// The fuzz-only log key: Ed25519, `log.example/record`, seed `[1; 32]`.
+pub fn log_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::from_seed("log.example/record", Algorithm::Ed25519, [1; 32]).expect("a valid name"))
+}
+
+/// The fuzz-only witness key: a cosigner (type 0x04), `witness.example/w`, seed `[2; 32]`.
+pub fn witness_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        SigningKey::from_seed("witness.example/w", Algorithm::Cosignature, [2; 32]).expect("a valid name")
+    })
+}
+
+/// The fuzz-only party key that signs entries: Ed25519, `us.example/record`, seed `[3; 32]`.
+pub fn entry_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::from_seed("us.example/record", Algorithm::Ed25519, [3; 32]).expect("a valid name"))
+}
+
+/// The verifier key of the C2SP signed-note example.
+pub const EXAMPLE_VKEY: &str = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+
+/// The keys the `note` target trusts: the C2SP example key, the log key and the witness key.
+pub fn trusted_keys() -> &'static [VerifierKey] {
+    static KEYS: OnceLock<Vec<VerifierKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let example = VerifierKey::parse(EXAMPLE_VKEY).expect("the C2SP example key is valid");
+        vec![example, log_key().verifier().clone(), witness_key().verifier().clone()]
+    })
+}
+
+/// The policy the `proof_bundle` target verifies under: the log key, the witness `W`, quorum `W`.
+pub fn log_policy() -> &'static Policy {
+    static POLICY: OnceLock<Policy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let text = format!("log {}\nwitness W {}\nquorum W\n", log_key().verifier(), witness_key().verifier());
+        Policy::parse(&text).expect("the fuzz policy is valid")
+    })
+}
+
+/// Leaves in the fixed log.
+pub const LOG_SIZE: u64 = 1000;
+
+/// The data of leaf `index` of the fixed log: the index as 8 bytes, big-endian.
+pub fn log_leaf(index: u64) -> [u8; 8] {
+    index.to_be_bytes()
+}
+
+/// A log of [`LOG_SIZE`] leaves ([`log_leaf`]): its roots and proofs are the honest ones.
+pub fn fixed_log() -> &'static MemoryLog {
+    static LOG: OnceLock<MemoryLog> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let mut log = MemoryLog::new();
+        for index in 0..LOG_SIZE {
+            log.push(&log_leaf(index));
+        }
+        log
+    })
 }

@@ -76,7 +76,8 @@ impl MemoryLog {
 
     fn check_size(&self, size: u64) -> Result<(), ProveError<tree::MissingHash>> {
         if size > self.size {
-            return Err(ProveError::Read(tree::MissingHash(tree::stored_hash_count(size) - 1)));
+            // The first stored hash the log lacks (the size may be near u64::MAX).
+            return Err(ProveError::Read(tree::MissingHash(self.stored.len() as u64)));
         }
         Ok(())
     }

@@ -176,32 +176,53 @@ impl Policy {
 
     /// Whether the witnesses named in `cosigners` make up the quorum.
     pub fn quorum_met(&self, cosigners: &[String]) -> bool {
-        self.quorum.is_none_or(|member| self.witnessed(member, cosigners))
+        // Groups only name groups defined before them, so one pass in
+        // definition order decides every group once: linear, however the
+        // groups share members.
+        let mut met = Vec::with_capacity(self.groups.len());
+        for group in &self.groups {
+            let witnessed = group.members.iter().filter(|&&m| self.member_met(m, cosigners, &met)).count();
+            met.push(witnessed >= group.threshold);
+        }
+        self.quorum.is_none_or(|member| self.member_met(member, cosigners, &met))
     }
 
-    fn witnessed(&self, member: Member, cosigners: &[String]) -> bool {
+    fn member_met(&self, member: Member, cosigners: &[String], groups_met: &[bool]) -> bool {
         match member {
             Member::Witness(i) => cosigners.contains(&self.witnesses[i].name),
-            Member::Group(i) => {
-                let group = &self.groups[i];
-                group.members.iter().filter(|&&m| self.witnessed(m, cosigners)).count() >= group.threshold
-            }
+            Member::Group(i) => groups_met[i],
         }
     }
 
-    /// The quorum rule in words, for reports.
+    /// The quorum rule in words, for reports: the quorum's group, then each
+    /// group it depends on, once each, by name.
     pub fn describe_quorum(&self) -> String {
-        self.quorum.map_or_else(|| "none (no cosignature needed)".into(), |member| self.describe(member))
+        let Some(quorum) = self.quorum else { return "none (no cosignature needed)".into() };
+        let Member::Group(top) = quorum else { return self.name(quorum).to_string() };
+        let mut needed = vec![false; self.groups.len()];
+        needed[top] = true;
+        for i in (0..=top).rev() {
+            if !needed[i] {
+                continue;
+            }
+            for member in &self.groups[i].members {
+                if let Member::Group(j) = *member {
+                    needed[j] = true;
+                }
+            }
+        }
+        let definitions = (0..=top).rev().filter(|&i| needed[i]).map(|i| {
+            let group = &self.groups[i];
+            let members: Vec<&str> = group.members.iter().map(|&m| self.name(m)).collect();
+            format!("{} = {} of [{}]", group.name, group.threshold, members.join(", "))
+        });
+        definitions.collect::<Vec<_>>().join("; ")
     }
 
-    fn describe(&self, member: Member) -> String {
+    fn name(&self, member: Member) -> &str {
         match member {
-            Member::Witness(i) => self.witnesses[i].name.clone(),
-            Member::Group(i) => {
-                let group = &self.groups[i];
-                let members: Vec<String> = group.members.iter().map(|&m| self.describe(m)).collect();
-                format!("{} of {} [{}]", group.threshold, group.members.len(), members.join(", "))
-            }
+            Member::Witness(i) => &self.witnesses[i].name,
+            Member::Group(i) => &self.groups[i].name,
         }
     }
 }
@@ -234,8 +255,28 @@ mod tests {
         assert!(!policy.quorum_met(&names(&["RU", "CN"])));
         assert!(!policy.quorum_met(&names(&["X"])));
         assert!(policy.quorum_met(&names(&["CN", "X"])));
-        assert_eq!(policy.describe_quorum(), "2 of 2 [1 of 2 [RU, CN], X]");
+        assert_eq!(policy.describe_quorum(), "q = 2 of [parties, X]; parties = 1 of [RU, CN]");
         assert_eq!(policy.witnesses()[1].url.as_deref(), Some("https://cn.example/witness"));
+    }
+
+    /// Found by reading the code (fuzz/regressions/policy-nested-groups-exponential.bin):
+    /// groups that share subgroups were evaluated and described once per path, 2^n work.
+    #[test]
+    fn shared_subgroups_are_decided_once() {
+        let mut text = format!(
+            "log {}\nwitness A {}\nwitness B {}\ngroup g0 any A B\ngroup g1 any B A\n",
+            key("l", Algorithm::Ed25519, 1),
+            key("a", Algorithm::Cosignature, 2),
+            key("b", Algorithm::Cosignature, 3)
+        );
+        for k in 2..200 {
+            text.push_str(&format!("group g{k} all g{} g{}\n", k - 1, k - 2));
+        }
+        text.push_str("quorum g199\n");
+        let policy = Policy::parse(&text).unwrap();
+        assert!(policy.quorum_met(&["A".to_string()]));
+        assert!(!policy.quorum_met(&[]));
+        assert_eq!(policy.describe_quorum().matches(" = ").count(), 200);
     }
 
     #[test]

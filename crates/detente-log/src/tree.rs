@@ -13,7 +13,9 @@
 
 use crate::hash::Hash;
 
-/// Hashes stored for a log of `n` leaves.
+/// Hashes stored for a log of `n` leaves. Functions that read stored hashes
+/// take sizes below 2^63 (about 9.2 × 10^18 entries): sizes come from a
+/// store; the verifiers, which take sizes from other logs, have no limit.
 pub fn stored_hash_count(n: u64) -> u64 {
     2 * n - u64::from(n.count_ones())
 }

@@ -261,3 +261,14 @@ mod notes {
         assert_eq!(go.key_id(), SigningKey::parse(GO_SIGNING_KEY).unwrap().verifier().id());
     }
 }
+
+/// Found by the `proofs` fuzz target (fuzz/regressions/proofs-prove-size-overflow.bin):
+/// asking a memory log for a proof in a tree of 2^64 - 1 leaves overflowed.
+#[test]
+fn proofs_for_impossible_sizes_are_errors_not_panics() {
+    let mut log = MemoryLog::new();
+    log.push(b"one");
+    assert!(log.prove_inclusion(0, u64::MAX).is_err());
+    assert!(log.prove_consistency(0, u64::MAX).is_err());
+    assert!(log.prove_consistency(1, u64::MAX).is_err());
+}
