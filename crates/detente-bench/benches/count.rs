@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the counting engine and the CSV decoder on a generated
-//! declaration of 1,000,000 items (`cargo bench -p detente-bench`; not part of the tests).
+//! declaration of 1,000,000 items (`cargo bench -p detente-bench --bench count`; not part of the tests).
 
 use std::hint::black_box;
 use std::time::Duration;

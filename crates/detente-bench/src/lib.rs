@@ -7,11 +7,16 @@
 //! the shape of the published U.S. data, scaled up, so that every counting rule
 //! of New START and every reading of the Russian interpretation has items to
 //! select (and items to leave out).
+//!
+//! [`record`] does the same for the record: entries of a fixed size, stores
+//! filled with millions of them, and the timed operations on them.
 
 use std::fmt::Write as _;
 
 use detente_core::{Armament, Declaration, Facility, Header, ItemSpec, Status, Vocabulary};
 use detente_treaty::{Interpretation, Treaty};
+
+pub mod record;
 
 /// The New START treaty file, as shipped.
 pub const NEW_START_TOML: &str = include_str!("../../../data/treaties/new-start.toml");

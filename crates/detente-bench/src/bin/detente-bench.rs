@@ -1,8 +1,13 @@
-//! `detente-bench`: generate a synthetic declaration, and time the counting engine on one.
+//! `detente-bench`: generate a synthetic declaration, time the counting engine on one, and time
+//! the record.
 //!
 //! ```text
 //! detente-bench generate N SEED OUT.csv
 //! detente-bench count-timing FILE.csv REPEATS
+//! detente-bench record fill STORE N synthetic|signed
+//! detente-bench record proofs STORE SAMPLES RUNS
+//! detente-bench record append STORE ENTRIES BATCH RUNS
+//! detente-bench record audit STORE RUNS [signatures]
 //! ```
 //!
 //! `count-timing` prints one JSON line:
@@ -10,16 +15,43 @@
 //! (`first_ms` is the first count after decoding, not among the REPEATS; `times_ms` are the
 //! REPEATS runs in the order measured).
 //! The engine is single-threaded; pin the process to one core (`taskset -c 0`) for stable figures.
+//!
+//! `record` works on the benchmark record in STORE, `sqlite:PATH` or `postgres://…/DATABASE`
+//! (an existing database), starting it if the store is empty. Each mode prints one JSON line:
+//!
+//! - `fill` appends entries of 256 bytes until the log holds N, then signs a checkpoint:
+//!   `synthetic` bytes (for proofs) or `signed` entries (for audits and appends).
+//! - `proofs` proves SAMPLES random entries of the whole log per run, timing each
+//!   `Record::inclusion_proof`, its `tree::verify_inclusion` and, for comparison, a one-row query
+//!   (`Store::size`); per run, the median and the 99th percentile. An untimed warm-up run comes
+//!   first.
+//! - `append` signs ENTRIES entries per run, then times `Record::append` of them, BATCH per
+//!   durable commit, and reports entries per second.
+//! - `audit` times `Record::audit` of the whole store, with every signature checked when
+//!   `signatures` is given, and after each run, for comparison, reading what the audit reads
+//!   without checking it (`reads_alone`).
 
 use std::fs::File;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use detente_bench::record::{self, Entries};
 use detente_core::codec;
+use detente_store::postgres::PgStore;
+use detente_store::record::{Record, RecordError};
+use detente_store::sqlite::SqliteStore;
+use detente_store::{Store, StoreError};
 use detente_treaty::{Options, count};
 
-const USAGE: &str = "usage:\n  detente-bench generate N SEED OUT.csv\n  detente-bench count-timing FILE.csv REPEATS";
+const USAGE: &str = "usage:
+  detente-bench generate N SEED OUT.csv
+  detente-bench count-timing FILE.csv REPEATS
+  detente-bench record fill STORE N synthetic|signed
+  detente-bench record proofs STORE SAMPLES RUNS
+  detente-bench record append STORE ENTRIES BATCH RUNS
+  detente-bench record audit STORE RUNS [signatures]
+(STORE: sqlite:PATH or postgres://…/DATABASE)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +59,7 @@ fn main() -> ExitCode {
     let result = match args[..] {
         ["generate", items, seed, out] => generate(items, seed, out),
         ["count-timing", file, repeats] => count_timing(file, repeats),
+        ["record", ref mode @ ..] => RecordBench::parse(mode).and_then(|(store, bench)| bench.run_on(store)),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -104,10 +137,214 @@ fn count_timing(file: &str, repeats: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A `record` benchmark, parsed before its store is opened.
+enum RecordBench {
+    Fill { entries: u64, kind: Entries },
+    Proofs { samples: usize, runs: usize },
+    Append { entries: u64, batch: usize, runs: usize },
+    Audit { runs: usize, signatures: bool },
+}
+
+impl RecordBench {
+    /// The store address and the benchmark from the words after `record`.
+    fn parse<'a>(args: &[&'a str]) -> Result<(&'a str, RecordBench), String> {
+        let bench = match *args {
+            ["fill", _, entries, kind] => {
+                RecordBench::Fill { entries: number(entries, "N")?, kind: entries_kind(kind)? }
+            }
+            ["proofs", _, samples, runs] => {
+                RecordBench::Proofs { samples: at_least_one(samples, "SAMPLES")?, runs: at_least_one(runs, "RUNS")? }
+            }
+            ["append", _, entries, batch, runs] => RecordBench::Append {
+                entries: number(entries, "ENTRIES")?,
+                batch: at_least_one(batch, "BATCH")?,
+                runs: at_least_one(runs, "RUNS")?,
+            },
+            ["audit", _, runs] => RecordBench::Audit { runs: at_least_one(runs, "RUNS")?, signatures: false },
+            ["audit", _, runs, "signatures"] => {
+                RecordBench::Audit { runs: at_least_one(runs, "RUNS")?, signatures: true }
+            }
+            _ => return Err(USAGE.to_owned()),
+        };
+        Ok((args[1], bench))
+    }
+
+    /// Opens the store at `address` and runs the benchmark on its record.
+    fn run_on(self, address: &str) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("starting the async runtime: {e}"))?;
+        let opening = |e: StoreError| format!("{address}: {e}");
+        runtime.block_on(async {
+            if address.starts_with("postgres://") || address.starts_with("postgresql://") {
+                self.run(PgStore::open(address).await.map_err(opening)?, address).await
+            } else {
+                self.run(SqliteStore::open_address(address).await.map_err(opening)?, address).await
+            }
+        })
+    }
+
+    async fn run<S: Store>(self, store: S, address: &str) -> Result<(), String> {
+        let done = async {
+            let record = record::open_or_init(store).await?;
+            match self {
+                RecordBench::Fill { entries, kind } => fill(&record, address, entries, kind).await,
+                RecordBench::Proofs { samples, runs } => proofs(&record, address, samples, runs).await,
+                RecordBench::Append { entries, batch, runs } => appends(&record, address, entries, batch, runs).await,
+                RecordBench::Audit { runs, signatures } => audits(&record, address, runs, signatures).await,
+            }
+        };
+        done.await.map_err(|e: RecordError| format!("{address}: {e}"))
+    }
+}
+
+fn entries_kind(text: &str) -> Result<Entries, String> {
+    match text {
+        "synthetic" => Ok(Entries::Synthetic),
+        "signed" => Ok(Entries::Signed),
+        _ => Err(format!("expected synthetic or signed, found {text:?}\n{USAGE}")),
+    }
+}
+
+fn at_least_one(text: &str, what: &str) -> Result<usize, String> {
+    match number(text, what)? {
+        0 => Err(format!("{what} must be at least 1")),
+        n => Ok(n),
+    }
+}
+
+async fn fill<S: Store>(record: &Record<S>, address: &str, entries: u64, kind: Entries) -> Result<(), RecordError> {
+    let started = Instant::now();
+    record::fill(record, entries, kind, |size| eprint!("\rfilled {size} entries")).await?;
+    eprintln!();
+    let kind = if kind == Entries::Signed { "signed" } else { "synthetic" };
+    println!(
+        "{{\"store\":{},\"entries\":{entries},\"kind\":\"{kind}\",\"seconds\":{:.1}}}",
+        json_string(address),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn proofs<S: Store>(record: &Record<S>, address: &str, samples: usize, runs: usize) -> Result<(), RecordError> {
+    record::time_proofs(record, samples, 0).await?;
+    let mut prove = Latencies::default();
+    let mut verify = Latencies::default();
+    let mut query = Latencies::default();
+    for run in 1..=runs {
+        let times = record::time_proofs(record, samples, run as u64).await?;
+        prove.add_run(times.prove);
+        verify.add_run(times.verify);
+        query.add_run(times.query);
+    }
+    println!(
+        "{{\"store\":{},\"entries\":{},\"samples\":{samples},\"runs\":{runs},\"prove_us\":{},\"verify_us\":{},\"one_row_query_us\":{}}}",
+        json_string(address),
+        record.size().await?,
+        prove.json(),
+        verify.json(),
+        query.json()
+    );
+    Ok(())
+}
+
+/// The median and 99th percentile of each run of latencies.
+#[derive(Default)]
+struct Latencies {
+    medians: Vec<Duration>,
+    p99s: Vec<Duration>,
+}
+
+impl Latencies {
+    fn add_run(&mut self, mut times: Vec<Duration>) {
+        times.sort_unstable();
+        self.medians.push(median_of(&times));
+        self.p99s.push(times[(times.len() * 99).div_ceil(100) - 1]);
+    }
+
+    /// `{"median":…,"p99":…,"medians":[…],"p99s":[…]}` in µs: the medians over
+    /// the runs, then each run's figure in the order measured.
+    fn json(&self) -> String {
+        let list = |times: &[Duration]| times.iter().map(|&t| us(t)).collect::<Vec<_>>().join(",");
+        format!(
+            "{{\"median\":{},\"p99\":{},\"medians\":[{}],\"p99s\":[{}]}}",
+            us(median_of(&sorted(&self.medians))),
+            us(median_of(&sorted(&self.p99s))),
+            list(&self.medians),
+            list(&self.p99s)
+        )
+    }
+}
+
+async fn appends<S: Store>(
+    record: &Record<S>,
+    address: &str,
+    entries: u64,
+    batch: usize,
+    runs: usize,
+) -> Result<(), RecordError> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        times.push(record::time_appends(record, entries, batch).await?);
+    }
+    println!(
+        "{{\"store\":{},\"entries\":{entries},\"batch\":{batch},\"runs\":{runs},{},\"size_after\":{}}}",
+        json_string(address),
+        rates(entries, &times),
+        record.size().await?
+    );
+    Ok(())
+}
+
+async fn audits<S: Store>(record: &Record<S>, address: &str, runs: usize, signatures: bool) -> Result<(), RecordError> {
+    let mut times = Vec::with_capacity(runs);
+    let mut reads = Vec::with_capacity(runs);
+    let mut entries = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        entries = record.audit(signatures).await?.entries;
+        times.push(started.elapsed());
+        reads.push(record::time_audit_reads(record).await?);
+    }
+    println!(
+        "{{\"store\":{},\"entries\":{entries},\"signatures\":{signatures},\"runs\":{runs},{},\"reads_alone\":{{{}}}}}",
+        json_string(address),
+        rates(entries, &times),
+        rates(entries, &reads)
+    );
+    Ok(())
+}
+
+/// `"median_s":…,"median_per_s":…,"per_s":[…]`: the median time of the runs, the
+/// rate it gives for `count` items, and each run's rate in the order measured.
+fn rates(count: u64, times: &[Duration]) -> String {
+    let per_s = |time: Duration| format!("{:.0}", count as f64 / time.as_secs_f64());
+    let median = median_of(&sorted(times));
+    let each: Vec<String> = times.iter().map(|&t| per_s(t)).collect();
+    format!(
+        "\"median_s\":{:.3},\"median_per_s\":{},\"per_s\":[{}]",
+        median.as_secs_f64(),
+        per_s(median),
+        each.join(",")
+    )
+}
+
+fn sorted(times: &[Duration]) -> Vec<Duration> {
+    let mut times = times.to_vec();
+    times.sort_unstable();
+    times
+}
+
 /// The median of sorted, non-empty durations.
 fn median_of(sorted: &[Duration]) -> Duration {
     let n = sorted.len();
     if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2 }
+}
+
+/// Microseconds with nanosecond precision, as a JSON number.
+fn us(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64() * 1e6)
 }
 
 /// Milliseconds with microsecond precision, as a JSON number.
