@@ -56,30 +56,7 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    async fn meta(&self) -> Result<Option<LogMeta>, StoreError> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT origin, party, verifier_key FROM log_meta WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(origin, party, verifier_key)| LogMeta { origin, party, verifier_key }))
-    }
-
-    async fn init(&self, meta: &LogMeta) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO log_meta (id, origin, party, verifier_key) VALUES (1, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(&meta.origin)
-        .bind(&meta.party)
-        .bind(&meta.verifier_key)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn size(&self) -> Result<u64, StoreError> {
-        let (size,): (i64,) = sqlx::query_as("SELECT size FROM tree_size WHERE id = 1").fetch_one(&self.pool).await?;
-        to_u64(size, "tree size")
-    }
+    crate::shared_queries!();
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
         let mut rows = Vec::with_capacity(indexes.len());
@@ -93,26 +70,6 @@ impl Store for SqliteStore {
             rows.extend(query.build_query_as::<(i64, Vec<u8>)>().fetch_all(&self.pool).await?);
         }
         in_order(indexes, rows)
-    }
-
-    async fn read_hash_range(&self, start: u64, end: u64) -> Result<Vec<Hash>, StoreError> {
-        let rows: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx")
-                .bind(to_i64(start))
-                .bind(to_i64(end))
-                .fetch_all(&self.pool)
-                .await?;
-        complete_range(start, end, rows, "stored hash")?.iter().map(|h| to_hash(h, "stored hash")).collect()
-    }
-
-    async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        let rows: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx")
-                .bind(to_i64(start))
-                .bind(to_i64(end))
-                .fetch_all(&self.pool)
-                .await?;
-        complete_range(start, end, rows, "entry")
     }
 
     async fn append(&self, size: u64, entries: &[Vec<u8>], hashes: &[Hash]) -> Result<bool, StoreError> {
@@ -144,103 +101,5 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(true)
-    }
-
-    async fn checkpoint(&self) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT note FROM latest_checkpoint WHERE id = 1").fetch_optional(&self.pool).await?;
-        Ok(row.map(|(note,)| note))
-    }
-
-    async fn swap_checkpoint(&self, old: Option<u64>, size: u64, note: &str) -> Result<bool, StoreError> {
-        let done = match old {
-            None => {
-                sqlx::query("INSERT INTO latest_checkpoint (id, size, note) VALUES (1, ?, ?) ON CONFLICT DO NOTHING")
-                    .bind(to_i64(size))
-                    .bind(note)
-                    .execute(&self.pool)
-                    .await?
-            }
-            Some(old) => {
-                sqlx::query("UPDATE latest_checkpoint SET size = ?, note = ? WHERE id = 1 AND size = ?")
-                    .bind(to_i64(size))
-                    .bind(note)
-                    .bind(to_i64(old))
-                    .execute(&self.pool)
-                    .await?
-            }
-        };
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn witnessed(&self, origin: &str) -> Result<Option<WitnessedCheckpoint>, StoreError> {
-        let row: Option<(i64, Vec<u8>, String)> =
-            sqlx::query_as("SELECT size, root, note FROM witnessed WHERE origin = ?")
-                .bind(origin)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|(size, root, note)| {
-            Ok(WitnessedCheckpoint {
-                size: to_u64(size, "witnessed size")?,
-                root: to_hash(&root, "witnessed root")?,
-                note,
-            })
-        })
-        .transpose()
-    }
-
-    async fn swap_witnessed(
-        &self,
-        origin: &str,
-        old: Option<u64>,
-        new: &WitnessedCheckpoint,
-    ) -> Result<bool, StoreError> {
-        let done = match old {
-            None => {
-                sqlx::query(
-                    "INSERT INTO witnessed (origin, size, root, note) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                )
-                .bind(origin)
-                .bind(to_i64(new.size))
-                .bind(&new.root.0[..])
-                .bind(&new.note)
-                .execute(&self.pool)
-                .await?
-            }
-            Some(old) => {
-                sqlx::query("UPDATE witnessed SET size = ?, root = ?, note = ? WHERE origin = ? AND size = ?")
-                    .bind(to_i64(new.size))
-                    .bind(&new.root.0[..])
-                    .bind(&new.note)
-                    .bind(origin)
-                    .bind(to_i64(old))
-                    .execute(&self.pool)
-                    .await?
-            }
-        };
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn keep_evidence(&self, evidence: &Evidence) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO evidence (origin, received, reason, request) VALUES (?, ?, ?, ?)")
-            .bind(&evidence.origin)
-            .bind(to_i64(evidence.received))
-            .bind(&evidence.reason)
-            .bind(&evidence.request)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-        let rows: Vec<(String, i64, String, String)> =
-            sqlx::query_as("SELECT origin, received, reason, request FROM evidence ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(origin, received, reason, request)| {
-                Ok(Evidence { origin, received: to_u64(received, "evidence time")?, reason, request })
-            })
-            .collect()
     }
 }

@@ -210,6 +210,20 @@ pub enum WitnessCommand {
         /// The request body (- for standard input).
         request: PathBuf,
     },
+    /// Serve tlog-witness over HTTP: POST <prefix>/add-checkpoint.
+    Serve {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The witness's private (cosigner) key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The verifier keys of the logs this witness follows (files or key text).
+        #[arg(long = "log-key", value_name = "VKEY", required = true)]
+        log_keys: Vec<String>,
+        /// The address to listen on (port 0: any free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: std::net::SocketAddr,
+    },
     /// List the inconsistent checkpoints this witness was shown and kept as evidence.
     Evidence {
         #[command(flatten)]

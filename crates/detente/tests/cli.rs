@@ -375,7 +375,7 @@ fn demo_runs_the_main_job() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("counts.json")).unwrap()).unwrap();
     assert_eq!(counts.as_array().unwrap().len(), 3);
     // The record: witnessed by both, and the notification proven offline from the files alone.
-    assert!(out.contains("cosigned by RU and NEUTRAL (quorum 2 of 2 [RU, NEUTRAL]: met)"), "{out}");
+    assert!(out.contains("cosigned by RU and NEUTRAL (quorum both = 2 of [RU, NEUTRAL]: met)"), "{out}");
     let record = dir.path().join("record");
     let proven = ok(&[
         "verify-proof",
@@ -718,6 +718,57 @@ mod record {
         assert!(message.contains("400 Bad Request: line 1"), "{message}");
         let message = bad(&["log", "cosign", "--store", &us.path("s.db"), "--witness-key", "not-a-key", &request]);
         assert!(message.contains("verifier key"), "{message}");
+    }
+
+    /// One HTTP/1.1 POST over a plain socket: (status line, headers and body).
+    fn post(address: &str, path: &str, body: &str) -> (String, String) {
+        use std::io::Read as _;
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (status, rest) = response.split_once("\r\n").unwrap();
+        (status.to_string(), rest.to_lowercase())
+    }
+
+    #[test]
+    fn the_witness_speaks_tlog_witness_over_http() {
+        let us = Party::new();
+        us.keygen("us.detente.example/record", "us", false);
+        us.keygen("neutral.example/witness", "w", true);
+        let (store, key) = (us.path("us.db"), us.path("us.key"));
+        us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+        let document = us.write("n.txt", "a notification\n");
+        us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", &document]);
+        us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+        let request = us.ok(&["log", "witness-request", "--store", &store]);
+
+        let (witness_store, witness_key, log_key) = (us.path("w.db"), us.path("w.key"), us.path("us.vkey"));
+        let mut server = Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(["witness", "serve", "--store", &witness_store, "--key", &witness_key, "--log-key", &log_key])
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let address = first.trim().rsplit("http://").next().unwrap().to_string();
+
+        let (status, body) = post(&address, "/add-checkpoint", &request);
+        assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+        assert!(body.contains("\u{2014} neutral.example/witness "), "{body}");
+        let (status, body) = post(&address, "/add-checkpoint", &request);
+        assert_eq!(status, "HTTP/1.1 409 Conflict");
+        assert!(body.contains("content-type: text/x.tlog.size") && body.ends_with("\r\n\r\n1\n"), "{body}");
+        let (status, _) = post(&address, "/add-checkpoint", "old 0\n\nnot a checkpoint\n");
+        assert_eq!(status, "HTTP/1.1 400 Bad Request");
+        server.kill().unwrap();
+        server.wait().unwrap();
     }
 
     /// What the killed appender had acknowledged: durable sizes and signed checkpoints.

@@ -1,7 +1,14 @@
 //! `detente witness …`: checking and cosigning other parties' checkpoints.
 
+use std::io::Write as _;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use detente_log::keys::{SigningKey, VerifierKey};
+use detente_log::witness::Refusal;
 use detente_store::Store;
 use detente_store::witness::{WitnessError, add_checkpoint};
 
@@ -17,12 +24,59 @@ pub fn run(command: WitnessCommand) -> anyhow::Result<Outcome> {
                 let key = keys::signing_key(&key)?;
                 let logs = log_keys.iter().map(|k| keys::verifier_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
                 let body = read_input_text(&request)?;
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                with_store!(&store.store, |store| answer(add_checkpoint(&store, &body, &logs, &key, now).await))
+                with_store!(&store.store, |store| answer(add_checkpoint(&store, &body, &logs, &key, now()).await))
+            }
+            WitnessCommand::Serve { store, key, log_keys, listen } => {
+                let key = keys::signing_key(&key)?;
+                let logs = log_keys.iter().map(|k| keys::verifier_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+                with_store!(&store.store, |store| serve(Witness { store, key, logs }, listen).await)
             }
             WitnessCommand::Evidence { store } => with_store!(&store.store, |store| evidence(&store).await),
         }
     })
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// What the HTTP witness holds.
+struct Witness<S> {
+    store: S,
+    key: SigningKey,
+    logs: Vec<VerifierKey>,
+}
+
+/// Serves `POST /add-checkpoint` until interrupted. The first line printed
+/// is the address listened on.
+async fn serve<S: Store + 'static>(witness: Witness<S>, listen: std::net::SocketAddr) -> anyhow::Result<Outcome> {
+    let app =
+        axum::Router::new().route("/add-checkpoint", axum::routing::post(handle::<S>)).with_state(Arc::new(witness));
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let mut out = std::io::stdout();
+    writeln!(out, "witness listening on http://{}", listener.local_addr()?)?;
+    out.flush()?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(Outcome::Done)
+}
+
+/// One add-checkpoint call: the cosignature line, or the spec's status with
+/// a reason; a 409 carries the witness's size as `text/x.tlog.size`.
+async fn handle<S: Store>(State(witness): State<Arc<Witness<S>>>, body: String) -> Response {
+    match add_checkpoint(&witness.store, &body, &witness.logs, &witness.key, now()).await {
+        Ok(cosignature) => (StatusCode::OK, cosignature).into_response(),
+        Err(WitnessError::Refused(Refusal::Conflict { latest })) => {
+            (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "text/x.tlog.size")], format!("{latest}\n")).into_response()
+        }
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, format!("{error}\n")).into_response()
+        }
+    }
 }
 
 /// Prints the cosignature (status 200), or the refusal with its HTTP status.
