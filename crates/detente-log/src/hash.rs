@@ -51,13 +51,9 @@ impl Hash {
     /// The hash of a leaf: SHA-256(0x00 ‖ data).
     pub fn leaf(data: &[u8]) -> Hash {
         // Entries are usually small: prefix, data and padding are laid out
-        // once, in a buffer not much larger than they need (zeroing it is
-        // part of the cost), and compressed in one call.
-        match data.len() + 10 {
-            ..=128 => return small_leaf::<128>(data),
-            ..=320 => return small_leaf::<320>(data),
-            ..=1024 => return small_leaf::<1024>(data),
-            _ => {}
+        // once on the stack and compressed in one call.
+        if data.len() + 10 <= 1024 {
+            return small_leaf::<1024>(data);
         }
         let length = data.len() + 1;
         // Larger: the prefix shifts the data by one byte, so the first block
