@@ -16,6 +16,7 @@ use std::future::Future;
 
 use detente_log::Hash;
 
+mod pages;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;
@@ -59,6 +60,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the store is missing {what} {index}")]
     Missing { what: &'static str, index: u64 },
+    #[error("the row holding {what} {index} cannot be read: its framing is damaged")]
+    Damaged { what: &'static str, index: u64 },
     #[error("the store holds a malformed {0}")]
     Corrupt(&'static str),
     #[error("store address {0:?} is neither sqlite:PATH nor postgres://…")]
@@ -116,10 +119,11 @@ pub trait Store: Send + Sync {
 
 /// The trait methods both backends write the same way: plain statements with
 /// `$n` placeholders, which sqlx's SQLite driver accepts as PostgreSQL does.
-/// Expanded inside each backend's `impl Store`, where `self.pool` is its pool.
-/// Only reading scattered hashes and appending differ by dialect.
+/// Expanded inside each backend's `impl Store`, where `self.pool` is its
+/// pool; the tokens given are the call that opens a write transaction. Only
+/// reading scattered hash pages differs by dialect.
 macro_rules! shared_queries {
-    () => {
+    ($($begin:tt)*) => {
         async fn meta(&self) -> Result<Option<LogMeta>, StoreError> {
             let row: Option<(String, String, String)> =
                 sqlx::query_as("SELECT origin, party, verifier_key FROM log_meta WHERE id = 1")
@@ -147,23 +151,111 @@ macro_rules! shared_queries {
         }
 
         async fn read_hash_range(&self, start: u64, end: u64) -> Result<Vec<Hash>, StoreError> {
+            if start >= end {
+                return Ok(Vec::new());
+            }
+            let (first, last) = $crate::pages::rows(start, end);
             let rows: Vec<(i64, Vec<u8>)> =
-                sqlx::query_as("SELECT idx, hash FROM hashes WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                    .bind(to_i64(start))
-                    .bind(to_i64(end))
+                sqlx::query_as("SELECT page, data FROM hash_pages WHERE page >= $1 AND page <= $2 ORDER BY page")
+                    .bind(to_i64(first))
+                    .bind(to_i64(last))
                     .fetch_all(&self.pool)
                     .await?;
-            complete_range(start, end, rows, "stored hash")?.iter().map(|h| to_hash(h, "stored hash")).collect()
+            let rows = rows
+                .into_iter()
+                .map(|(page, data)| {
+                    let page = to_u64(page, "page number")?;
+                    Ok((page, $crate::pages::decode_hashes(page, &data)?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            $crate::pages::slice(start, end, first, rows, "stored hash")
         }
 
         async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-            let rows: Vec<(i64, Vec<u8>)> =
-                sqlx::query_as("SELECT idx, data FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                    .bind(to_i64(start))
-                    .bind(to_i64(end))
-                    .fetch_all(&self.pool)
-                    .await?;
-            complete_range(start, end, rows, "entry")
+            if start >= end {
+                return Ok(Vec::new());
+            }
+            let (first, last) = $crate::pages::rows(start, end);
+            let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT bundle, data FROM entry_bundles WHERE bundle >= $1 AND bundle <= $2 ORDER BY bundle",
+            )
+            .bind(to_i64(first))
+            .bind(to_i64(last))
+            .fetch_all(&self.pool)
+            .await?;
+            let rows = rows
+                .into_iter()
+                .map(|(bundle, data)| {
+                    let bundle = to_u64(bundle, "bundle number")?;
+                    Ok((bundle, $crate::pages::decode_entries(bundle, &data)?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            $crate::pages::slice(start, end, first, rows, "entry")
+        }
+
+        async fn append(&self, size: u64, entries: &[Vec<u8>], hashes: &[Hash]) -> Result<bool, StoreError> {
+            let mut tx = self.pool.$($begin)*.await?;
+            // The tree size moves first: it is the lock, and the check that
+            // no other writer appended since `size` was read.
+            let moved = sqlx::query("UPDATE tree_size SET size = $1 WHERE id = 1 AND size = $2")
+                .bind(to_i64(size + entries.len() as u64))
+                .bind(to_i64(size))
+                .execute(&mut *tx)
+                .await?;
+            if moved.rows_affected() != 1 {
+                return Ok(false);
+            }
+            let (bundle, offset) = $crate::pages::locate(size);
+            let existing = match offset {
+                0 => None,
+                _ => Some(
+                    sqlx::query_as::<_, (Vec<u8>,)>("SELECT data FROM entry_bundles WHERE bundle = $1")
+                        .bind(to_i64(bundle))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::Missing { what: "entry", index: bundle * $crate::pages::WIDTH })?
+                        .0,
+                ),
+            };
+            let bundles = $crate::pages::rows_after_append(size, existing, entries.iter().map(Vec::as_slice), |bytes, entry| {
+                $crate::pages::encode_entries(bytes, [entry])
+            });
+            for (bundle, data) in bundles {
+                sqlx::query(
+                    "INSERT INTO entry_bundles (bundle, data) VALUES ($1, $2) ON CONFLICT (bundle) DO UPDATE SET data = excluded.data",
+                )
+                .bind(to_i64(bundle))
+                .bind(data)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let first_hash = detente_log::tree::stored_hash_count(size);
+            let (page, offset) = $crate::pages::locate(first_hash);
+            let existing = match offset {
+                0 => None,
+                _ => Some(
+                    sqlx::query_as::<_, (Vec<u8>,)>("SELECT data FROM hash_pages WHERE page = $1")
+                        .bind(to_i64(page))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::Missing { what: "stored hash", index: page * $crate::pages::WIDTH })?
+                        .0,
+                ),
+            };
+            let pages = $crate::pages::rows_after_append(first_hash, existing, hashes.iter().map(|h| &h.0[..]), |bytes, hash| {
+                bytes.extend_from_slice(hash)
+            });
+            for (page, data) in pages {
+                sqlx::query(
+                    "INSERT INTO hash_pages (page, data) VALUES ($1, $2) ON CONFLICT (page) DO UPDATE SET data = excluded.data",
+                )
+                .bind(to_i64(page))
+                .bind(data)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
         }
 
         async fn checkpoint(&self) -> Result<Option<String>, StoreError> {
@@ -277,32 +369,4 @@ fn to_u64(n: i64, what: &'static str) -> Result<u64, StoreError> {
 
 fn to_hash(bytes: &[u8], what: &'static str) -> Result<Hash, StoreError> {
     <[u8; 32]>::try_from(bytes).map(Hash).map_err(|_| StoreError::Corrupt(what))
-}
-
-/// Puts `rows` (index, value) into the order of `indexes`, failing on a gap.
-fn in_order(indexes: &[u64], rows: Vec<(i64, Vec<u8>)>) -> Result<Vec<Hash>, StoreError> {
-    let mut found = std::collections::HashMap::with_capacity(rows.len());
-    for (index, hash) in rows {
-        found.insert(to_u64(index, "hash index")?, to_hash(&hash, "stored hash")?);
-    }
-    indexes
-        .iter()
-        .map(|&index| found.get(&index).copied().ok_or(StoreError::Missing { what: "stored hash", index }))
-        .collect()
-}
-
-/// Checks that a range read returned every row `[start, end)`, in order.
-fn complete_range<T>(start: u64, end: u64, rows: Vec<(i64, T)>, what: &'static str) -> Result<Vec<T>, StoreError> {
-    let mut values = Vec::with_capacity(rows.len());
-    for (expected, (index, value)) in (start..).zip(rows) {
-        if index != to_i64(expected) {
-            return Err(StoreError::Missing { what, index: expected });
-        }
-        values.push(value);
-    }
-    let read = start + values.len() as u64;
-    if read < end {
-        return Err(StoreError::Missing { what, index: read });
-    }
-    Ok(values)
 }

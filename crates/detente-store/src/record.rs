@@ -57,6 +57,8 @@ pub enum Tampered {
         "stored tree node {stored} over entries {first}..={last} differs from the node recomputed from those entries"
     )]
     Node { stored: u64, first: u64, last: u64 },
+    #[error("stored hash {index}: {problem}")]
+    StoredHash { index: u64, problem: String },
     #[error("checkpoint: {0}")]
     Checkpoint(String),
 }
@@ -292,9 +294,9 @@ impl<S: Store> Record<S> {
         let mut start = 0;
         while start < size {
             let end = (start + AUDIT_CHUNK).min(size);
-            let entries = self.store.read_entries(start, end).await.map_err(missing_entry)?;
-            let stored =
-                self.store.read_hash_range(tree::stored_hash_count(start), tree::stored_hash_count(end)).await?;
+            let entries = self.store.read_entries(start, end).await.map_err(tampered_rows)?;
+            let (first_hash, end_hash) = (tree::stored_hash_count(start), tree::stored_hash_count(end));
+            let stored = self.store.read_hash_range(first_hash, end_hash).await.map_err(tampered_rows)?;
             let mut at = 0;
             for (index, bytes) in (start..).zip(&entries) {
                 self.check_entry(index, bytes, check_signatures)?;
@@ -348,10 +350,17 @@ impl<S: Store> Record<S> {
     }
 }
 
-fn missing_entry(error: StoreError) -> RecordError {
+/// Rows missing or damaged are tampering too, named by the first item they lack.
+fn tampered_rows(error: StoreError) -> RecordError {
     match error {
         StoreError::Missing { what: "entry", index } => {
             Tampered::Entry { index, problem: "it is missing".into() }.into()
+        }
+        StoreError::Damaged { what: "entry", index } => {
+            Tampered::Entry { index, problem: "the bundle holding it is damaged".into() }.into()
+        }
+        StoreError::Missing { what: "stored hash", index } | StoreError::Damaged { what: "stored hash", index } => {
+            Tampered::StoredHash { index, problem: "it is missing or its page is damaged".into() }.into()
         }
         other => other.into(),
     }

@@ -10,9 +10,7 @@ use detente_log::Hash;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::{
-    Evidence, LogMeta, Store, StoreError, WitnessedCheckpoint, complete_range, in_order, to_hash, to_i64, to_u64,
-};
+use crate::{Evidence, LogMeta, Store, StoreError, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64};
 
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
 const ROWS_PER_STATEMENT: usize = 8_000;
@@ -56,50 +54,20 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    crate::shared_queries!();
+    crate::shared_queries!(begin_with("BEGIN IMMEDIATE"));
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
-        let mut rows = Vec::with_capacity(indexes.len());
-        for chunk in indexes.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM hashes WHERE idx IN (");
+        let pages = pages::pages_of(indexes);
+        let mut rows = Vec::with_capacity(pages.len());
+        for chunk in pages.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT page, data FROM hash_pages WHERE page IN (");
             let mut list = query.separated(", ");
-            for &index in chunk {
-                list.push_bind(to_i64(index));
+            for &page in chunk {
+                list.push_bind(to_i64(page));
             }
             query.push(")");
             rows.extend(query.build_query_as::<(i64, Vec<u8>)>().fetch_all(&self.pool).await?);
         }
-        in_order(indexes, rows)
-    }
-
-    async fn append(&self, size: u64, entries: &[Vec<u8>], hashes: &[Hash]) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let moved = sqlx::query("UPDATE tree_size SET size = ? WHERE id = 1 AND size = ?")
-            .bind(to_i64(size + entries.len() as u64))
-            .bind(to_i64(size))
-            .execute(&mut *tx)
-            .await?;
-        if moved.rows_affected() != 1 {
-            return Ok(false);
-        }
-        for (chunk_index, chunk) in entries.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let first = size + (chunk_index * ROWS_PER_STATEMENT) as u64;
-            let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO entries (idx, data) ");
-            query.push_values(chunk.iter().enumerate(), |mut row, (i, data)| {
-                row.push_bind(to_i64(first + i as u64)).push_bind(data.as_slice());
-            });
-            query.build().execute(&mut *tx).await?;
-        }
-        let first_hash = detente_log::tree::stored_hash_count(size);
-        for (chunk_index, chunk) in hashes.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let first = first_hash + (chunk_index * ROWS_PER_STATEMENT) as u64;
-            let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO hashes (idx, hash) ");
-            query.push_values(chunk.iter().enumerate(), |mut row, (i, hash)| {
-                row.push_bind(to_i64(first + i as u64)).push_bind(&hash.0[..]);
-            });
-            query.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        pages::pick_hashes(indexes, rows)
     }
 }

@@ -204,13 +204,13 @@ macro_rules! tamper_story {
             for case in 0..24 {
                 let which = next(3);
                 let (table, key) = match which {
-                    0 => ("entries", next(300) as i64),
-                    1 => ("hashes", next(detente_log::tree::stored_hash_count(300)) as i64),
+                    0 => ("entry_bundles", next(300 / 256 + 1) as i64),
+                    1 => ("hash_pages", next(detente_log::tree::stored_hash_count(300) / 256 + 1) as i64),
                     _ => ("latest_checkpoint", 1),
                 };
                 let (column, id) = match table {
-                    "entries" => ("data", "idx"),
-                    "hashes" => ("hash", "idx"),
+                    "entry_bundles" => ("data", "bundle"),
+                    "hash_pages" => ("data", "page"),
                     _ => ("note", "id"),
                 };
                 let select = format!("SELECT {column} FROM {table} WHERE {id} = $1");
@@ -252,12 +252,14 @@ macro_rules! tamper_story {
                     .await
                     .expect_err(&format!("case {case}: {table} {key} byte {at} changed unnoticed"));
                 let named = match (&found, table) {
-                    (RecordError::Tampered(Tampered::Entry { index, .. }), "entries") => *index == key as u64,
-                    (RecordError::Tampered(Tampered::Entry { .. } | Tampered::Node { .. }), "hashes") => true,
+                    (RecordError::Tampered(Tampered::Entry { index, .. }), "entry_bundles") => {
+                        *index / 256 == key as u64
+                    }
+                    (RecordError::Tampered(Tampered::Entry { .. } | Tampered::Node { .. }), "hash_pages") => true,
                     (RecordError::Tampered(Tampered::Checkpoint(_)), "latest_checkpoint") => true,
                     _ => false,
                 };
-                assert!(named, "case {case}: {table} {key}: {found}");
+                assert!(named, "case {case}: {table} {key}: {found:?}");
                 write(original).await;
                 record.audit(true).await.unwrap();
             }

@@ -662,11 +662,15 @@ mod record {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let sqlite = SqliteStore::open(std::path::Path::new(&store)).await.unwrap();
-            let mut bytes = sqlite.read_entries(17, 18).await.unwrap().remove(0);
-            let last = bytes.len() - 70;
-            bytes[last] ^= 0x01;
-            sqlx::query("UPDATE entries SET data = $1 WHERE idx = 17")
-                .bind(bytes)
+            let entry = sqlite.read_entries(17, 18).await.unwrap().remove(0);
+            let (mut bundle,): (Vec<u8>,) = sqlx::query_as("SELECT data FROM entry_bundles WHERE bundle = 0")
+                .fetch_one(sqlite.pool())
+                .await
+                .unwrap();
+            let at = bundle.windows(entry.len()).position(|w| w == entry.as_slice()).unwrap() + entry.len() - 70;
+            bundle[at] ^= 0x01;
+            sqlx::query("UPDATE entry_bundles SET data = $1 WHERE bundle = 0")
+                .bind(bundle)
                 .execute(sqlite.pool())
                 .await
                 .unwrap();

@@ -17,15 +17,19 @@ CREATE TABLE tree_size (
 );
 INSERT INTO tree_size (id, size) VALUES (1, 0);
 
-CREATE TABLE entries (
-    idx INTEGER PRIMARY KEY,
+-- Entries in C2SP tlog-tiles entry bundles: bundle N holds entries
+-- [256N, 256N + 256), each a big-endian u16 length and its bytes. Only the
+-- last bundle is partial; appends extend it in place.
+CREATE TABLE entry_bundles (
+    bundle INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
 
--- RFC 6962 hashes in Go tlog's stored-hash order (2n - popcount(n) for n entries).
-CREATE TABLE hashes (
-    idx INTEGER PRIMARY KEY,
-    hash BLOB NOT NULL CHECK (length(hash) = 32)
+-- RFC 6962 hashes in Go tlog's stored-hash order (2n - popcount(n) for n
+-- entries), 256 to a page: page N holds stored hashes [256N, 256N + 256).
+CREATE TABLE hash_pages (
+    page INTEGER PRIMARY KEY,
+    data BLOB NOT NULL CHECK (length(data) % 32 = 0 AND length(data) BETWEEN 32 AND 8192)
 );
 
 CREATE TABLE latest_checkpoint (
