@@ -154,7 +154,7 @@ macro_rules! shared_queries {
             if start >= end {
                 return Ok(Vec::new());
             }
-            let (first, last) = $crate::pages::rows(start, end);
+            let (first, last) = $crate::pages::rows(start, end, $crate::pages::PAGE);
             let rows: Vec<(i64, Vec<u8>)> =
                 sqlx::query_as("SELECT page, data FROM hash_pages WHERE page >= $1 AND page <= $2 ORDER BY page")
                     .bind(to_i64(first))
@@ -168,14 +168,14 @@ macro_rules! shared_queries {
                     Ok((page, $crate::pages::decode_hashes(page, &data)?))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            $crate::pages::slice(start, end, first, rows, "stored hash")
+            $crate::pages::slice(start, end, $crate::pages::PAGE, first, rows, "stored hash")
         }
 
         async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
             if start >= end {
                 return Ok(Vec::new());
             }
-            let (first, last) = $crate::pages::rows(start, end);
+            let (first, last) = $crate::pages::rows(start, end, $crate::pages::BUNDLE);
             let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
                 "SELECT bundle, data FROM entry_bundles WHERE bundle >= $1 AND bundle <= $2 ORDER BY bundle",
             )
@@ -190,7 +190,7 @@ macro_rules! shared_queries {
                     Ok((bundle, $crate::pages::decode_entries(bundle, &data)?))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            $crate::pages::slice(start, end, first, rows, "entry")
+            $crate::pages::slice(start, end, $crate::pages::BUNDLE, first, rows, "entry")
         }
 
         async fn append(&self, size: u64, entries: &[Vec<u8>], hashes: &[Hash]) -> Result<bool, StoreError> {
@@ -205,7 +205,7 @@ macro_rules! shared_queries {
             if moved.rows_affected() != 1 {
                 return Ok(false);
             }
-            let (bundle, offset) = $crate::pages::locate(size);
+            let (bundle, offset) = $crate::pages::locate(size, $crate::pages::BUNDLE);
             let existing = match offset {
                 0 => None,
                 _ => Some(
@@ -213,11 +213,11 @@ macro_rules! shared_queries {
                         .bind(to_i64(bundle))
                         .fetch_optional(&mut *tx)
                         .await?
-                        .ok_or(StoreError::Missing { what: "entry", index: bundle * $crate::pages::WIDTH })?
+                        .ok_or(StoreError::Missing { what: "entry", index: bundle * $crate::pages::BUNDLE })?
                         .0,
                 ),
             };
-            let bundles = $crate::pages::rows_after_append(size, existing, entries.iter().map(Vec::as_slice), |bytes, entry| {
+            let bundles = $crate::pages::rows_after_append(size, $crate::pages::BUNDLE, existing, entries.iter().map(Vec::as_slice), |bytes, entry| {
                 $crate::pages::encode_entries(bytes, [entry])
             });
             for (bundle, data) in bundles {
@@ -230,7 +230,7 @@ macro_rules! shared_queries {
                 .await?;
             }
             let first_hash = detente_log::tree::stored_hash_count(size);
-            let (page, offset) = $crate::pages::locate(first_hash);
+            let (page, offset) = $crate::pages::locate(first_hash, $crate::pages::PAGE);
             let existing = match offset {
                 0 => None,
                 _ => Some(
@@ -238,11 +238,11 @@ macro_rules! shared_queries {
                         .bind(to_i64(page))
                         .fetch_optional(&mut *tx)
                         .await?
-                        .ok_or(StoreError::Missing { what: "stored hash", index: page * $crate::pages::WIDTH })?
+                        .ok_or(StoreError::Missing { what: "stored hash", index: page * $crate::pages::PAGE })?
                         .0,
                 ),
             };
-            let pages = $crate::pages::rows_after_append(first_hash, existing, hashes.iter().map(|h| &h.0[..]), |bytes, hash| {
+            let pages = $crate::pages::rows_after_append(first_hash, $crate::pages::PAGE, existing, hashes.iter().map(|h| &h.0[..]), |bytes, hash| {
                 bytes.extend_from_slice(hash)
             });
             for (page, data) in pages {

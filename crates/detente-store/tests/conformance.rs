@@ -205,7 +205,7 @@ macro_rules! tamper_story {
                 let which = next(3);
                 let (table, key) = match which {
                     0 => ("entry_bundles", next(300 / 256 + 1) as i64),
-                    1 => ("hash_pages", next(detente_log::tree::stored_hash_count(300) / 256 + 1) as i64),
+                    1 => ("hash_pages", next(detente_log::tree::stored_hash_count(300).div_ceil(64)) as i64),
                     _ => ("latest_checkpoint", 1),
                 };
                 let (column, id) = match table {

@@ -26,10 +26,10 @@ CREATE TABLE entry_bundles (
 );
 
 -- RFC 6962 hashes in Go tlog's stored-hash order (2n - popcount(n) for n
--- entries), 256 to a page: page N holds stored hashes [256N, 256N + 256).
+-- entries), 64 to a page: page N holds stored hashes [64N, 64N + 64).
 CREATE TABLE hash_pages (
     page INTEGER PRIMARY KEY,
-    data BLOB NOT NULL CHECK (length(data) % 32 = 0 AND length(data) BETWEEN 32 AND 8192)
+    data BLOB NOT NULL CHECK (length(data) % 32 = 0 AND length(data) BETWEEN 32 AND 2048)
 );
 
 CREATE TABLE latest_checkpoint (
