@@ -100,12 +100,7 @@ fn roots_of_large_entries(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("sha256/each-entry", |b| {
-        b.iter(|| {
-            black_box(&data)
-                .chunks_exact(LARGE)
-                .map(|entry| Sha256::digest(entry))
-                .fold(0u8, |acc, digest| acc ^ digest[0])
-        });
+        b.iter(|| black_box(&data).chunks_exact(LARGE).map(Sha256::digest).fold(0u8, |acc, digest| acc ^ digest[0]));
     });
     group.bench_function("detente/frontier", |b| b.iter(|| frontier_root(black_box(&data).chunks_exact(LARGE))));
     group.finish();
