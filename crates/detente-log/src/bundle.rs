@@ -44,6 +44,8 @@ pub enum BundleError {
 #[derive(Debug, Clone)]
 pub struct Witnessed {
     pub signed: SignedCheckpoint,
+    /// The policy's key that signed it.
+    pub log: crate::keys::VerifierKey,
     pub cosigners: Vec<String>,
     pub quorum_met: bool,
 }
@@ -54,12 +56,18 @@ pub struct Witnessed {
 pub fn open_witnessed(text: &str, policy: &Policy) -> Result<Witnessed, CheckpointError> {
     let note = Note::parse(text)?;
     let origin = note.text().split('\n').next().unwrap_or_default();
-    let log =
-        policy.logs().iter().find(|k| k.name() == origin).ok_or_else(|| CheckpointError::UnknownLog(origin.into()))?;
-    let signed = SignedCheckpoint::open(text, log, &policy.witness_keys())?;
+    // A policy may list several keys for one origin (a key rotation): any one will do.
+    let mut outcome = Err(CheckpointError::UnknownLog(origin.into()));
+    for log in policy.logs().iter().filter(|k| k.name() == origin) {
+        outcome = SignedCheckpoint::open(text, log, &policy.witness_keys()).map(|signed| (signed, log.clone()));
+        if outcome.is_ok() {
+            break;
+        }
+    }
+    let (signed, log) = outcome?;
     let cosigners = policy.cosigners(&signed.cosignatures);
     let quorum_met = policy.quorum_met(&cosigners);
-    Ok(Witnessed { signed, cosigners, quorum_met })
+    Ok(Witnessed { signed, log, cosigners, quorum_met })
 }
 
 impl ProofBundle {

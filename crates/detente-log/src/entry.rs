@@ -256,7 +256,8 @@ pub fn verify_bytes(bytes: &[u8], key_id: u32, key: &VerifierKey) -> Result<(), 
     if key.id() != key_id {
         return Err(EntryError::WrongKey { expected: key.id(), found: key_id });
     }
-    let (unsigned, signature) = bytes.split_at(bytes.len() - SIGNATURE_BYTES);
+    let Some(split) = bytes.len().checked_sub(SIGNATURE_BYTES) else { return Err(EntryError::BadSignature) };
+    let (unsigned, signature) = bytes.split_at(split);
     key.verify(&signed_message(unsigned), signature).then_some(()).ok_or(EntryError::BadSignature)
 }
 

@@ -1,4 +1,5 @@
-//! C2SP signed notes: text, a blank line, then signature lines
+//! C2SP signed notes: text (no control characters below U+0020 but newline),
+//! a blank line, then signature lines
 //! `— <key name> base64(key ID ‖ signature)`.
 //!
 //! Verification follows the spec's trust rules: signatures from unknown keys
@@ -106,7 +107,7 @@ impl Note {
         if input.len() > MAX_NOTE_BYTES {
             return Err(NoteError::TooLarge);
         }
-        if let Some((index, _)) = input.char_indices().find(|&(_, c)| c.is_control() && c != '\n') {
+        if let Some((index, _)) = input.char_indices().find(|&(_, c)| c < '\u{20}' && c != '\n') {
             let line = input[..index].matches('\n').count() + 1;
             return Err(NoteError::Line {
                 line,
@@ -212,7 +213,7 @@ fn check_text(text: &str) -> Result<(), NoteError> {
     if text.is_empty() || !text.ends_with('\n') {
         return Err(NoteError::Shape("the note text must be non-empty and end with a newline"));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if text.chars().any(|c| c < '\u{20}' && c != '\n') {
         return Err(NoteError::Shape("control characters other than newline are not allowed"));
     }
     Ok(())

@@ -94,9 +94,15 @@ impl Policy {
                     let threshold = match *threshold {
                         "all" => members.len(),
                         "any" => 1,
-                        k => k.parse().ok().filter(|k| (1..=members.len()).contains(k)).ok_or_else(|| {
-                            fail(format!("threshold {k:?} must be all, any or a number from 1 to {}", members.len()))
-                        })?,
+                        k => crate::checkpoint::parse_decimal(k)
+                            .and_then(|k| usize::try_from(k).ok())
+                            .filter(|k| (1..=members.len()).contains(k))
+                            .ok_or_else(|| {
+                                fail(format!(
+                                    "threshold {k:?} must be all, any or a number from 1 to {}",
+                                    members.len()
+                                ))
+                            })?,
                     };
                     policy.groups.push(Group { name: name.to_string(), threshold, members });
                 }

@@ -37,17 +37,35 @@ pub enum Refusal {
     UnknownLog(String),
     #[error("409 Conflict: the latest checkpoint this witness cosigned for the log has size {latest}")]
     Conflict { latest: u64 },
+    /// The same size as the checkpoint last cosigned, with another root: the
+    /// log has forked. The spec answers 409 like any other conflict; the
+    /// request is evidence.
+    #[error("409 Conflict: the log signed two different trees of size {latest}: it has forked")]
+    Forked { latest: u64 },
     #[error("422 Unprocessable Entity: {0}")]
     Inconsistent(String),
 }
 
 impl Refusal {
+    /// Whether the request shows the log misbehaving and should be kept.
+    pub fn is_evidence(&self) -> bool {
+        matches!(self, Refusal::Inconsistent(_) | Refusal::Forked { .. })
+    }
+
+    /// The size a 409 answer carries (`text/x.tlog.size`).
+    pub fn conflicting_size(&self) -> Option<u64> {
+        match self {
+            Refusal::Conflict { latest } | Refusal::Forked { latest } => Some(*latest),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             Refusal::BadRequest(_) => 400,
             Refusal::Forbidden(_) => 403,
             Refusal::UnknownLog(_) => 404,
-            Refusal::Conflict { .. } => 409,
+            Refusal::Conflict { .. } | Refusal::Forked { .. } => 409,
             Refusal::Inconsistent(_) => 422,
         }
     }
@@ -101,16 +119,28 @@ pub struct Accepted {
     pub note: Note,
 }
 
+/// Reads the request's signed checkpoint; errors name the line.
+pub fn read_checkpoint(text: &str) -> Result<(Note, Checkpoint), Refusal> {
+    let note = Note::parse(text).map_err(|e| Refusal::BadRequest(format!("the checkpoint: {e}")))?;
+    let checkpoint = Checkpoint::parse(note.text()).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    Ok((note, checkpoint))
+}
+
 /// Checks a request against the log keys the witness trusts and what it
 /// last cosigned for the checkpoint's origin (`None`: never).
 pub fn check(request: &AddCheckpoint, logs: &[VerifierKey], latest: Option<Latest>) -> Result<Accepted, Refusal> {
-    let note = Note::parse(&request.checkpoint).map_err(|e| Refusal::BadRequest(e.to_string()))?;
-    let checkpoint = Checkpoint::parse(note.text()).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    let (note, checkpoint) = read_checkpoint(&request.checkpoint)?;
     let keys: Vec<VerifierKey> = logs.iter().filter(|k| k.name() == checkpoint.origin).cloned().collect();
     if keys.is_empty() {
         return Err(Refusal::UnknownLog(checkpoint.origin));
     }
     note.verify(&keys).map_err(|e| Refusal::Forbidden(e.to_string()))?;
+    if checkpoint.size > i64::MAX as u64 {
+        return Err(Refusal::BadRequest(format!(
+            "tree size {} is beyond any log this witness can follow",
+            checkpoint.size
+        )));
+    }
     if request.old_size > checkpoint.size {
         return Err(Refusal::BadRequest(format!(
             "old size {} is larger than the checkpoint's size {}",
@@ -122,6 +152,9 @@ pub fn check(request: &AddCheckpoint, logs: &[VerifierKey], latest: Option<Lates
         return Err(Refusal::Conflict { latest: known_size });
     }
     match latest {
+        Some(latest) if latest.size == checkpoint.size && latest.root != checkpoint.root => {
+            return Err(Refusal::Forked { latest: latest.size });
+        }
         Some(latest) if latest.size > 0 => {
             tree::verify_consistency(latest.size, checkpoint.size, &latest.root, &checkpoint.root, &request.proof)
                 .map_err(|e| {
@@ -140,4 +173,32 @@ pub fn check(request: &AddCheckpoint, logs: &[VerifierKey], latest: Option<Lates
         _ => {}
     }
     Ok(Accepted { checkpoint, note })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{Algorithm, SigningKey};
+
+    fn request(size: u64, root: Hash, key: &SigningKey) -> AddCheckpoint {
+        let mut note = Note::new(Checkpoint::new(key.name(), size, root).text()).unwrap();
+        note.sign(key, 0);
+        AddCheckpoint { old_size: 0, proof: Vec::new(), checkpoint: note.to_string() }
+    }
+
+    #[test]
+    fn sizes_no_store_can_hold_are_bad_requests() {
+        let key = SigningKey::from_seed("log.example/l", Algorithm::Ed25519, [1; 32]).unwrap();
+        let refused = check(&request(u64::MAX, Hash::empty(), &key), std::slice::from_ref(key.verifier()), None);
+        assert!(matches!(refused, Err(Refusal::BadRequest(_))), "{refused:?}");
+    }
+
+    #[test]
+    fn the_same_size_with_another_root_is_a_fork() {
+        let key = SigningKey::from_seed("log.example/l", Algorithm::Ed25519, [1; 32]).unwrap();
+        let latest = Latest { size: 5, root: Hash::leaf(b"a") };
+        let fork = AddCheckpoint { old_size: 5, ..request(5, Hash::leaf(b"b"), &key) };
+        let refused = check(&fork, std::slice::from_ref(key.verifier()), Some(latest)).unwrap_err();
+        assert_eq!((refused.status(), refused.is_evidence(), refused.conflicting_size()), (409, true, Some(5)));
+    }
 }

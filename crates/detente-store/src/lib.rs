@@ -94,11 +94,13 @@ pub trait Store: Send + Sync {
 
     /// The latest signed checkpoint.
     fn checkpoint(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-    /// Replaces the checkpoint if the stored one still has size `old`
-    /// (`None`: there is none). Returns `false` otherwise, writing nothing.
+    /// Replaces the checkpoint if the stored one is still exactly `old`
+    /// (`None`: there is none), so that neither a newer checkpoint nor a
+    /// cosignature added meanwhile is lost. Returns `false` otherwise,
+    /// writing nothing.
     fn swap_checkpoint(
         &self,
-        old: Option<u64>,
+        old: Option<&str>,
         size: u64,
         note: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -217,6 +219,13 @@ macro_rules! shared_queries {
                         .0,
                 ),
             };
+            // The partial row must hold exactly the items the size says, or
+            // the append would bury entries where no index can reach them.
+            if let Some(data) = &existing {
+                if $crate::pages::decode_entries(bundle, data)?.len() != offset {
+                    return Err(StoreError::Damaged { what: "entry", index: size });
+                }
+            }
             let bundles = $crate::pages::rows_after_append(size, $crate::pages::BUNDLE, existing, entries.iter().map(Vec::as_slice), |bytes, entry| {
                 $crate::pages::encode_entries(bytes, [entry])
             });
@@ -242,6 +251,9 @@ macro_rules! shared_queries {
                         .0,
                 ),
             };
+            if existing.as_ref().is_some_and(|data| data.len() != offset * 32) {
+                return Err(StoreError::Damaged { what: "stored hash", index: first_hash });
+            }
             let pages = $crate::pages::rows_after_append(first_hash, $crate::pages::PAGE, existing, hashes.iter().map(|h| &h.0[..]), |bytes, hash| {
                 bytes.extend_from_slice(hash)
             });
@@ -264,7 +276,7 @@ macro_rules! shared_queries {
             Ok(row.map(|(note,)| note))
         }
 
-        async fn swap_checkpoint(&self, old: Option<u64>, size: u64, note: &str) -> Result<bool, StoreError> {
+        async fn swap_checkpoint(&self, old: Option<&str>, size: u64, note: &str) -> Result<bool, StoreError> {
             let done = match old {
                 None => {
                     sqlx::query(
@@ -276,10 +288,10 @@ macro_rules! shared_queries {
                     .await?
                 }
                 Some(old) => {
-                    sqlx::query("UPDATE latest_checkpoint SET size = $1, note = $2 WHERE id = 1 AND size = $3")
+                    sqlx::query("UPDATE latest_checkpoint SET size = $1, note = $2 WHERE id = 1 AND note = $3")
                         .bind(to_i64(size))
                         .bind(note)
-                        .bind(to_i64(old))
+                        .bind(old)
                         .execute(&self.pool)
                         .await?
                 }

@@ -78,12 +78,13 @@ pub fn slice<T>(
 ) -> Result<Vec<T>, StoreError> {
     let mut items = Vec::with_capacity((end - start) as usize);
     let mut next = start;
-    for ((row, values), expected) in rows.into_iter().zip(first_row..) {
-        if row != expected {
+    for (row, values) in rows.into_iter().filter(|(row, _)| *row >= first_row) {
+        // A row that starts after the next item wanted means a missing row,
+        // or a short one before it: either way `next` is what is lacking.
+        if row * width > next {
             break;
         }
-        let row_start = row * width;
-        for (index, value) in (row_start..).zip(values) {
+        for (index, value) in (row * width..).zip(values) {
             if index >= next && index < end {
                 items.push(value);
                 next = index + 1;

@@ -70,6 +70,8 @@ pub struct AuditReport {
     pub entries: u64,
     pub root: Hash,
     pub checkpoint: Option<Checkpoint>,
+    /// The checkpoint audited, with the cosignatures it carried.
+    pub note: Option<Note>,
     pub signatures_checked: bool,
 }
 
@@ -218,9 +220,14 @@ impl<S: Store> Record<S> {
     /// The latest checkpoint, its log signature verified (cosignatures are
     /// kept in the note but checked only against a policy).
     pub async fn latest(&self) -> Result<Option<SignedCheckpoint>, RecordError> {
+        Ok(self.latest_stored().await?.map(|(_, signed)| signed))
+    }
+
+    /// The latest checkpoint as stored, byte for byte, and read.
+    async fn latest_stored(&self) -> Result<Option<(String, SignedCheckpoint)>, RecordError> {
         let Some(note) = self.store.checkpoint().await? else { return Ok(None) };
         let signed = SignedCheckpoint::open(&note, &self.key, &[]).map_err(|e| Tampered::Checkpoint(e.to_string()))?;
-        Ok(Some(signed))
+        Ok(Some((note, signed)))
     }
 
     /// Signs a checkpoint of the whole log, unless that would contradict the
@@ -231,7 +238,8 @@ impl<S: Store> Record<S> {
     pub async fn checkpoint(&self, key: &SigningKey) -> Result<SignedCheckpoint, RecordError> {
         self.check_signer(key)?;
         loop {
-            let previous = self.latest().await?;
+            let stored = self.latest_stored().await?;
+            let (old, previous) = stored.map_or((None, None), |(text, signed)| (Some(text), Some(signed)));
             let size = self.store.size().await?;
             let root = self.root(size).await?;
             if let Some(previous) = &previous {
@@ -253,8 +261,7 @@ impl<S: Store> Record<S> {
             let checkpoint = Checkpoint::new(self.origin(), size, root);
             let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
             note.sign(key, 0);
-            let old = previous.as_ref().map(|p| p.checkpoint.size);
-            if self.store.swap_checkpoint(old, size, &note.to_string()).await? {
+            if self.store.swap_checkpoint(old.as_deref(), size, &note.to_string()).await? {
                 return Ok(SignedCheckpoint { checkpoint, note, cosignatures: Vec::new() });
             }
         }
@@ -294,33 +301,45 @@ impl<S: Store> Record<S> {
     /// Adds a witness's cosignature lines (its `add-checkpoint` answer) to
     /// the latest checkpoint. Each must verify against one of `witnesses`.
     pub async fn add_cosignatures(&self, lines: &str, witnesses: &[VerifierKey]) -> Result<Vec<Verified>, RecordError> {
-        let latest = self.latest().await?.ok_or(RecordError::NoCheckpoint)?;
-        let mut note = latest.note.clone();
+        let mut signatures = Vec::new();
         for (i, line) in lines.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
             let signature = NoteSignature::parse(line, i + 1).map_err(|e| RecordError::Cosignature(e.to_string()))?;
             if !witnesses.iter().any(|w| w.name() == signature.name && w.id() == signature.id) {
-                return Err(RecordError::Cosignature(format!(
-                    "line {}: {} is not a witness key given",
-                    i + 1,
-                    signature.name
-                )));
+                let problem = format!("line {}: {} is not a witness key given", i + 1, signature.name);
+                return Err(RecordError::Cosignature(problem));
             }
-            note.add_signature(signature);
+            signatures.push(signature);
         }
-        let verified = note.verify(witnesses).map_err(|e| RecordError::Cosignature(e.to_string()))?;
-        let size = latest.checkpoint.size;
-        if !self.store.swap_checkpoint(Some(size), size, &note.to_string()).await? {
-            return Err(RecordError::Cosignature(format!("the checkpoint moved on from size {size}; ask again")));
+        // Another process may add its witness's cosignature at the same time:
+        // the swap is on the whole note, so on a race, merge again.
+        loop {
+            let (old, latest) = self.latest_stored().await?.ok_or(RecordError::NoCheckpoint)?;
+            let mut note = latest.note.clone();
+            for signature in &signatures {
+                note.add_signature(signature.clone());
+            }
+            let verified = note.verify(witnesses).map_err(|e| RecordError::Cosignature(e.to_string()))?;
+            if self.store.swap_checkpoint(Some(&old), latest.checkpoint.size, &note.to_string()).await? {
+                return Ok(verified);
+            }
+            let now = self.latest().await?.map_or(0, |l| l.checkpoint.size);
+            if now != latest.checkpoint.size {
+                let problem =
+                    format!("the checkpoint moved on from size {} to {now}; ask again", latest.checkpoint.size);
+                return Err(RecordError::Cosignature(problem));
+            }
         }
-        Ok(verified)
     }
 
     /// Recomputes everything from the entries: each entry's encoding, place,
     /// party and (if asked) signature; every stored hash; the checkpoint's
     /// signature and root. Stops at the first problem, naming it.
     pub async fn audit(&self, check_signatures: bool) -> Result<AuditReport, RecordError> {
+        // The checkpoint first: one committed after it can only cover more
+        // entries than the size read next.
+        let latest = self.latest().await?;
         let size = self.store.size().await?;
-        let checkpoint = self.latest().await?.map(|c| c.checkpoint);
+        let checkpoint = latest.as_ref().map(|c| c.checkpoint.clone());
         let mut frontier = Frontier::default();
         let mut checkpoint_root = (checkpoint.as_ref().map(|c| c.size) == Some(0)).then(Hash::empty);
         let mut recomputed = Vec::new();
@@ -360,7 +379,8 @@ impl<S: Store> Record<S> {
                 Some(_) => {}
             }
         }
-        Ok(AuditReport { entries: size, root: frontier.root(), checkpoint, signatures_checked: check_signatures })
+        let note = latest.map(|c| c.note);
+        Ok(AuditReport { entries: size, root: frontier.root(), checkpoint, note, signatures_checked: check_signatures })
     }
 
     fn check_entry(&self, index: u64, bytes: &[u8], check_signature: bool) -> Result<(), Tampered> {

@@ -2,9 +2,7 @@
 //! check and the new size persisted atomically (compare-and-swap on the
 //! size the check saw), and inconsistent checkpoints kept as evidence.
 
-use detente_log::checkpoint::Checkpoint;
 use detente_log::keys::{SigningKey, VerifierKey};
-use detente_log::note::Note;
 use detente_log::witness::{self, AddCheckpoint, Latest, Refusal};
 
 use crate::{Evidence, Store, StoreError, WitnessedCheckpoint};
@@ -38,16 +36,13 @@ pub async fn add_checkpoint<S: Store>(
     now: u64,
 ) -> Result<String, WitnessError> {
     let request = AddCheckpoint::parse(body)?;
-    let origin = Note::parse(&request.checkpoint)
-        .ok()
-        .and_then(|note| Checkpoint::parse(note.text()).ok())
-        .map(|c| c.origin)
-        .ok_or_else(|| Refusal::BadRequest("the checkpoint cannot be read".into()))?;
+    let (_, checkpoint) = witness::read_checkpoint(&request.checkpoint)?;
+    let origin = checkpoint.origin;
     let known = store.witnessed(&origin).await?;
     let latest = known.as_ref().map(|k| Latest { size: k.size, root: k.root });
     let accepted = match witness::check(&request, logs, latest) {
         Ok(accepted) => accepted,
-        Err(refusal @ Refusal::Inconsistent(_)) => {
+        Err(refusal) if refusal.is_evidence() => {
             // Signed by the log yet inconsistent with what it showed before:
             // evidence of misbehaviour, kept before answering.
             let evidence = Evidence { origin, received: now, reason: refusal.to_string(), request: body.into() };

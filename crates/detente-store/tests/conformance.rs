@@ -100,7 +100,7 @@ async fn checkpoints_never_go_back_or_fork<S: Store>(store: S) {
     let second = record.checkpoint(&log_key()).await.unwrap();
     assert_eq!(second.checkpoint.size, 101);
     // The stored checkpoint can only move by compare-and-swap from its own size.
-    assert!(!record.store().swap_checkpoint(Some(100), 100, "stale").await.unwrap());
+    assert!(!record.store().swap_checkpoint(Some(&first.note.to_string()), 100, "stale").await.unwrap());
     assert!(!record.store().swap_checkpoint(None, 100, "stale").await.unwrap());
     assert_eq!(record.latest().await.unwrap().unwrap().checkpoint.size, 101);
     // Another key cannot sign for the record.
@@ -143,7 +143,8 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, l
     add_checkpoint(&witness_store, &grown, &logs, &witness, 1_800_000_002).await.unwrap();
     assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80);
 
-    // A fork: the same key signs a different history of the same size. Refused with 422 and kept.
+    // A fork: the same key signs a different history of the same size. Refused with 409 (as
+    // C2SP tlog-witness says for a same-size, different-root checkpoint) and kept.
     let fork = Record::init(fork_store, log_key().verifier(), "US".parse().unwrap()).await.unwrap();
     let other: Vec<SignedEntry> =
         (0..80).map(|i| Entry { time: 1, ..entry(i).entry().clone() }.sign(&log_key()).unwrap()).collect();
@@ -152,10 +153,20 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, l
     let forked = fork.witness_request(0).await.unwrap();
     let forked = detente_log::witness::AddCheckpoint { old_size: 80, ..forked }.to_text();
     let refused = add_checkpoint(&witness_store, &forked, &logs, &witness, 1_800_000_003).await;
-    assert!(matches!(&refused, Err(e) if e.status() == 422), "{refused:?}");
+    assert!(matches!(&refused, Err(WitnessError::Refused(Refusal::Forked { latest: 80 }))), "{refused:?}");
+    assert_eq!(refused.unwrap_err().status(), 409);
+    // A consistency proof that does not verify: 422, kept too.
+    record.append(&(80..90).map(entry).collect::<Vec<_>>()).await.unwrap();
+    record.checkpoint(&log_key()).await.unwrap();
+    let mut bad_proof = record.witness_request(80).await.unwrap();
+    bad_proof.proof[0] = Hash::leaf(b"not the sibling");
+    let bad_proof = bad_proof.to_text();
+    let refused = add_checkpoint(&witness_store, &bad_proof, &logs, &witness, 1_800_000_004).await;
+    assert_eq!(refused.unwrap_err().status(), 422);
     let kept: Vec<Evidence> = witness_store.evidence().await.unwrap();
-    assert_eq!(kept.len(), 1);
+    assert_eq!(kept.len(), 2);
     assert_eq!((kept[0].request.as_str(), kept[0].received), (forked.as_str(), 1_800_000_003));
+    assert_eq!(kept[1].request, bad_proof);
     assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80, "the witness did not move");
 
     // Unknown logs and bad signatures get 404 and 403.
@@ -185,6 +196,25 @@ async fn concurrent_witness_requests_never_roll_back<S: Store + 'static>(witness
     assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
     let loser = if a.is_ok() { b } else { a };
     assert_eq!(loser.unwrap_err().status(), 409);
+}
+
+async fn concurrent_cosignatures_are_all_kept<S: Store + 'static>(log_store: S, first: S, second: S) {
+    let record = record_with(log_store, 20).await;
+    record.checkpoint(&log_key()).await.unwrap();
+    let request = record.witness_request(0).await.unwrap().to_text();
+    let logs = [log_key().verifier().clone()];
+    let (a, b) = (witness_key(11), witness_key(12));
+    let line_a = add_checkpoint(&first, &request, &logs, &a, 1).await.unwrap();
+    let line_b = add_checkpoint(&second, &request, &logs, &b, 1).await.unwrap();
+    let (ra, rb) = tokio::join!(
+        record.add_cosignatures(&line_a, std::slice::from_ref(a.verifier())),
+        record.add_cosignatures(&line_b, std::slice::from_ref(b.verifier())),
+    );
+    ra.unwrap();
+    rb.unwrap();
+    let note = record.latest().await.unwrap().unwrap().note;
+    let both = [a.verifier().clone(), b.verifier().clone()];
+    assert_eq!(note.verify(&both).unwrap().len(), 2, "neither cosignature was lost");
 }
 
 /// Changes byte `offset` of a row with the given SQL, run by the backend.
@@ -324,6 +354,27 @@ macro_rules! conformance {
                 for _ in 0..5 {
                     super::concurrent_witness_requests_never_roll_back($store().await, $store().await).await;
                 }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_cosignatures_are_all_kept() {
+                for _ in 0..5 {
+                    super::concurrent_cosignatures_are_all_kept($store().await, $store().await, $store().await).await;
+                }
+            }
+
+            /// Appending onto a partial bundle that does not hold what the
+            /// size says would bury the new entries: refused instead.
+            #[tokio::test]
+            async fn appends_refuse_a_partial_row_that_disagrees_with_the_size() {
+                let store = $store().await;
+                let record = super::record_with(store.clone(), 10).await;
+                sqlx::query("UPDATE tree_size SET size = 9 WHERE id = 1").execute(store.pool()).await.unwrap();
+                let appended = record.append(&[super::entry(9)]).await;
+                assert!(
+                    matches!(appended, Err(RecordError::Store(detente_store::StoreError::Damaged { .. }))),
+                    "{appended:?}"
+                );
             }
 
             #[tokio::test]

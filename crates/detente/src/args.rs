@@ -128,6 +128,9 @@ pub enum LogCommand {
         /// Skip the entries' signatures (the tree and the checkpoint are still checked).
         #[arg(long)]
         no_signatures: bool,
+        /// The log's verifier key as you know it (file or text): the store's own key must be it.
+        #[arg(long, value_name = "VKEY")]
+        key: Option<String>,
         /// A tlog-policy file: also report whether the checkpoint has its quorum of cosignatures.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,

@@ -592,7 +592,7 @@ mod record {
     }
 
     #[test]
-    fn a_witness_refuses_a_fork_with_422_and_keeps_it() {
+    fn a_witness_refuses_a_fork_with_409_and_keeps_it() {
         let us = Party::new();
         us.keygen("us.detente.example/record", "us", false);
         us.keygen("neutral.example/witness", "w", true);
@@ -626,7 +626,8 @@ mod record {
         let refused = witness(&fork);
         assert_eq!(exit(&refused), Some(1));
         assert!(
-            String::from_utf8_lossy(&refused.stderr).contains("422"),
+            String::from_utf8_lossy(&refused.stderr)
+                .contains("409 Conflict: the log signed two different trees of size 1"),
             "{}",
             String::from_utf8_lossy(&refused.stderr)
         );
@@ -658,7 +659,12 @@ mod record {
             &lines,
         ]);
         us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
-        assert!(us.run(&["log", "verify", "--store", &store]).status.success());
+        assert!(us.run(&["log", "verify", "--store", &store, "--key", &us.path("us.vkey")]).status.success());
+        // Checked against a key the user trusts, a store kept under another key is a finding.
+        us.keygen("us.detente.example/record", "other", false);
+        let other = us.run(&["log", "verify", "--store", &store, "--key", &us.path("other.vkey")]);
+        assert_eq!(exit(&other), Some(1));
+        assert!(String::from_utf8_lossy(&other.stderr).contains("not a key you trust"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let sqlite = SqliteStore::open(std::path::Path::new(&store)).await.unwrap();

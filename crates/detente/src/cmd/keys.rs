@@ -48,8 +48,24 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a private key file, refusing one that others may read.
-pub fn signing_key(path: &Path) -> anyhow::Result<SigningKey> {
+/// Reads a private key file of the given kind (a log key signs, a witness
+/// key cosigns), refusing one that others may read.
+pub fn signing_key(path: &Path, algorithm: Algorithm) -> anyhow::Result<SigningKey> {
+    let key = any_signing_key(path)?;
+    if key.verifier().algorithm() != algorithm {
+        return Err(bad_input!("{}: {}", path.display(), wrong_kind(algorithm)));
+    }
+    Ok(key)
+}
+
+fn wrong_kind(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::Ed25519 => "expected a log key (type 0x01); this is a witness key",
+        Algorithm::Cosignature => "expected a witness key (type 0x04, made with keygen --witness); this is a log key",
+    }
+}
+
+fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -64,6 +80,20 @@ pub fn signing_key(path: &Path) -> anyhow::Result<SigningKey> {
     }
     let text = data::read_text(path)?;
     SigningKey::parse(text.trim_end()).map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+/// Reads verifier keys of the given kind, each as text or a file's path.
+pub fn verifier_keys(texts: &[String], algorithm: Algorithm) -> anyhow::Result<Vec<VerifierKey>> {
+    texts
+        .iter()
+        .map(|text| {
+            let key = verifier_key(text)?;
+            if key.algorithm() != algorithm {
+                return Err(bad_input!("{text}: {}", wrong_kind(algorithm)));
+            }
+            Ok(key)
+        })
+        .collect()
 }
 
 /// Reads a verifier key given as text or as the path of a file holding it.

@@ -21,18 +21,27 @@ pub fn run(args: VerifyProofArgs) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Findings);
         }
     };
-    // The entry is now known to be in the record; it must also be the log's own, signed statement.
+    // The entry is now known to be in the record; it must also be the log's
+    // own signed statement, numbered with its place in the log.
     let entry = SignedEntry::decode(bytes).map_err(|e| bad_input!("{}: the entry: {e}", args.bundle.display()))?;
-    let log =
-        policy.logs().iter().find(|k| k.name() == witnessed.signed.checkpoint.origin).expect("opened by this key");
-    if let Err(error) = entry.verify(log) {
-        eprintln!("detente: {}: the entry is in the record but {error}", args.bundle.display());
+    if let Err(error) = entry.verify(&witnessed.log) {
+        eprintln!("detente: {}: NOT PROVEN: the entry is in the record but {error}", args.bundle.display());
+        return Ok(Outcome::Findings);
+    }
+    if entry.entry().sequence != bundle.index {
+        eprintln!(
+            "detente: {}: NOT PROVEN: the entry says it is number {} but sits at index {}",
+            args.bundle.display(),
+            entry.entry().sequence,
+            bundle.index
+        );
         return Ok(Outcome::Findings);
     }
     let checkpoint = &witnessed.signed.checkpoint;
     let cosigners = if witnessed.cosigners.is_empty() { "nobody".into() } else { witnessed.cosigners.join(", ") };
     let summary = serde_json::json!({
-        "proven": true,
+        "included": true,
+        "proven": witnessed.quorum_met,
         "index": bundle.index,
         "origin": checkpoint.origin,
         "party": entry.entry().party.as_str(),
@@ -47,8 +56,9 @@ pub fn run(args: VerifyProofArgs) -> anyhow::Result<Outcome> {
     if args.json {
         super::print_json(&summary)?;
     } else {
+        let verdict = if witnessed.quorum_met { "proven" } else { "included, not proven" };
         println!(
-            "proven: entry {} ({} {} of {}) is in the record {} at checkpoint size {}",
+            "{verdict}: entry {} ({} {} of {}) is in the record {} at checkpoint size {}",
             bundle.index,
             entry.entry().body.kind(),
             entry.entry().sequence,

@@ -8,7 +8,9 @@ use detente_core::Date;
 use detente_log::bundle::open_witnessed;
 use detente_log::checkpoint::{SignedCheckpoint, encode_hash};
 use detente_log::entry::{Body, Content, Entry, Kind, Reference, SignedEntry};
-use detente_log::keys::SigningKey;
+use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
+use detente_log::note::Note;
+use detente_log::policy::Policy;
 use detente_log::{Hash, tree};
 use detente_store::Store;
 use detente_store::record::{Record, RecordError};
@@ -22,7 +24,7 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         match command {
             LogCommand::Init { store, key, party } => {
-                let key = keys::signing_key(&key)?;
+                let key = keys::signing_key(&key, Algorithm::Ed25519)?;
                 let party = party.parse().map_err(|e: String| bad_input!("--party: {e}"))?;
                 with_store!(&store.store, |store| {
                     let record = Record::init(store, key.verifier(), party).await.map_err(record_error)?;
@@ -35,7 +37,7 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
                 with_store!(&address, |store| append(open(store).await?, args).await)
             }
             LogCommand::Checkpoint { store, key } => {
-                let key = keys::signing_key(&key)?;
+                let key = keys::signing_key(&key, Algorithm::Ed25519)?;
                 with_store!(&store.store, |store| {
                     let signed = open(store).await?.checkpoint(&key).await.map_err(record_error)?;
                     super::print_text(&signed.note.to_string())?;
@@ -64,7 +66,7 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
                 Ok(Outcome::Done)
             }
             LogCommand::Cosign { store, witness_keys, answer } => {
-                let witnesses = witness_keys.iter().map(|k| keys::verifier_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+                let witnesses = keys::verifier_keys(&witness_keys, Algorithm::Cosignature)?;
                 let answer = read_input_text(&answer)?;
                 with_store!(&store.store, |store| {
                     let verified =
@@ -74,55 +76,89 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
                 });
                 Ok(Outcome::Done)
             }
-            LogCommand::Verify { store, no_signatures, policy } => {
+            LogCommand::Verify { store, no_signatures, key, policy } => {
                 let policy = policy.as_deref().map(keys::policy).transpose()?;
-                with_store!(&store.store, |store| {
-                    let record = open(store).await?;
-                    let report = match record.audit(!no_signatures).await {
-                        Ok(report) => report,
-                        Err(RecordError::Tampered(found)) => {
-                            eprintln!("detente: the record of {} fails its audit: {found}", record.party().as_str());
-                            return Ok(Outcome::Findings);
-                        }
-                        Err(other) => return Err(record_error(other)),
-                    };
-                    let signatures = if report.signatures_checked { ", every signature" } else { "" };
-                    println!(
-                        "ok: {} entries of {}'s record ({}): every stored hash{signatures} and the checkpoint check out",
-                        report.entries,
-                        record.party().as_str(),
-                        record.origin()
-                    );
-                    println!("root {}", encode_hash(&report.root));
-                    if let Some(policy) = &policy {
-                        return witnessing(&record, policy).await;
-                    }
-                });
-                Ok(Outcome::Done)
+                let trusted = key.as_deref().map(keys::verifier_key).transpose()?;
+                with_store!(&store.store, |store| verify(open(store).await?, !no_signatures, trusted, policy).await)
             }
         }
     })
+}
+
+/// `log verify`: the audit, against a key the user trusts (from `--key` or
+/// the policy), not only the key the store names; then the witnesses.
+async fn verify<S: Store>(
+    record: Record<S>,
+    signatures: bool,
+    trusted: Option<VerifierKey>,
+    policy: Option<Policy>,
+) -> anyhow::Result<Outcome> {
+    let party = record.party().as_str();
+    let mut anchors: Vec<VerifierKey> = trusted.into_iter().collect();
+    if let Some(policy) = &policy {
+        anchors.extend(policy.logs().iter().filter(|k| k.name() == record.origin()).cloned());
+    }
+    if !anchors.is_empty() && !anchors.contains(record.key()) {
+        eprintln!(
+            "detente: the store's record of {party} is kept under the key {}, which is not a key you trust for {}",
+            record.key(),
+            record.origin()
+        );
+        return Ok(Outcome::Findings);
+    }
+    let report = match record.audit(signatures).await {
+        Ok(report) => report,
+        Err(RecordError::Tampered(found)) => {
+            eprintln!("detente: the record of {party} fails its audit: {found}");
+            return Ok(Outcome::Findings);
+        }
+        Err(other) => return Err(record_error(other)),
+    };
+    let signatures = if report.signatures_checked { ", every signature" } else { "" };
+    println!(
+        "ok: {} entries of {party}'s record ({}): every stored hash{signatures} and the checkpoint check out",
+        report.entries,
+        record.origin()
+    );
+    println!("root {}", encode_hash(&report.root));
+    if anchors.is_empty() {
+        println!(
+            "note: checked with the key the store names; give --key or --policy to check it against a key you trust"
+        );
+    }
+    match &policy {
+        Some(policy) => Ok(witnessing(report.note.as_ref(), policy)),
+        None => Ok(Outcome::Done),
+    }
 }
 
 async fn open<S: Store>(store: S) -> anyhow::Result<Record<S>> {
     Record::open(store).await.map_err(record_error)
 }
 
-/// Reports whether the latest checkpoint has its quorum; an unwitnessed one is a finding.
-async fn witnessing<S: Store>(record: &Record<S>, policy: &detente_log::policy::Policy) -> anyhow::Result<Outcome> {
-    let Some(latest) = record.latest().await.map_err(record_error)? else {
-        println!("unwitnessed: there is no checkpoint yet");
-        return Ok(Outcome::Findings);
+/// Reports whether a checkpoint has its quorum under a policy; an
+/// unwitnessed checkpoint, or one the policy does not trust, is a finding.
+fn witnessing(note: Option<&Note>, policy: &Policy) -> Outcome {
+    let Some(note) = note else {
+        println!("UNWITNESSED: there is no checkpoint yet");
+        return Outcome::Findings;
     };
-    let witnessed = open_witnessed(&latest.note.to_string(), policy).map_err(|e| bad_input!("policy: {e}"))?;
+    let witnessed = match open_witnessed(&note.to_string(), policy) {
+        Ok(witnessed) => witnessed,
+        Err(error) => {
+            println!("NOT TRUSTED: under the policy, {error}");
+            return Outcome::Findings;
+        }
+    };
+    let size = witnessed.signed.checkpoint.size;
     let by = if witnessed.cosigners.is_empty() { "nobody".to_string() } else { witnessed.cosigners.join(", ") };
     let quorum = policy.describe_quorum();
     if witnessed.quorum_met {
-        println!("witnessed: checkpoint {} cosigned by {by}; quorum {quorum} met", latest.checkpoint.size);
-        Ok(Outcome::Done)
+        println!("witnessed: checkpoint {size} cosigned by {by}; quorum {quorum} met");
+        Outcome::Done
     } else {
-        println!("UNWITNESSED: checkpoint {} cosigned by {by}; quorum {quorum} not met", latest.checkpoint.size);
-        Ok(Outcome::Findings)
+        println!("UNWITNESSED: checkpoint {size} cosigned by {by}; quorum {quorum} not met");
+        Outcome::Findings
     }
 }
 
@@ -131,7 +167,7 @@ fn now() -> u64 {
 }
 
 async fn append<S: Store>(record: Record<S>, args: AppendArgs) -> anyhow::Result<Outcome> {
-    let key = keys::signing_key(&args.key)?;
+    let key = keys::signing_key(&args.key, Algorithm::Ed25519)?;
     if key.verifier() != record.key() {
         return Err(record_error(RecordError::WrongKey {
             expected: record.key().to_string(),
@@ -432,7 +468,7 @@ async fn show<S: Store>(record: Record<S>, args: ShowArgs) -> anyhow::Result<Out
     }
     super::print_text(&text)?;
     match &args.policy {
-        Some(policy) => witnessing(&record, &keys::policy(policy)?).await,
+        Some(policy) => Ok(witnessing(latest.as_ref().map(|l| &l.note), &keys::policy(policy)?)),
         None => Ok(Outcome::Done),
     }
 }

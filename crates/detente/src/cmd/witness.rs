@@ -7,8 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use detente_log::keys::{SigningKey, VerifierKey};
-use detente_log::witness::Refusal;
+use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
 use detente_store::Store;
 use detente_store::witness::{WitnessError, add_checkpoint};
 
@@ -21,14 +20,14 @@ pub fn run(command: WitnessCommand) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         match command {
             WitnessCommand::AddCheckpoint { store, key, log_keys, request } => {
-                let key = keys::signing_key(&key)?;
-                let logs = log_keys.iter().map(|k| keys::verifier_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+                let key = keys::signing_key(&key, Algorithm::Cosignature)?;
+                let logs = keys::verifier_keys(&log_keys, Algorithm::Ed25519)?;
                 let body = read_input_text(&request)?;
                 with_store!(&store.store, |store| answer(add_checkpoint(&store, &body, &logs, &key, now()).await))
             }
             WitnessCommand::Serve { store, key, log_keys, listen } => {
-                let key = keys::signing_key(&key)?;
-                let logs = log_keys.iter().map(|k| keys::verifier_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+                let key = keys::signing_key(&key, Algorithm::Cosignature)?;
+                let logs = keys::verifier_keys(&log_keys, Algorithm::Ed25519)?;
                 with_store!(&store.store, |store| serve(Witness { store, key, logs }, listen).await)
             }
             WitnessCommand::Evidence { store } => with_store!(&store.store, |store| evidence(&store).await),
@@ -69,7 +68,8 @@ async fn serve<S: Store + 'static>(witness: Witness<S>, listen: std::net::Socket
 async fn handle<S: Store>(State(witness): State<Arc<Witness<S>>>, body: String) -> Response {
     match add_checkpoint(&witness.store, &body, &witness.logs, &witness.key, now()).await {
         Ok(cosignature) => (StatusCode::OK, cosignature).into_response(),
-        Err(WitnessError::Refused(Refusal::Conflict { latest })) => {
+        Err(WitnessError::Refused(refusal)) if refusal.conflicting_size().is_some() => {
+            let latest = refusal.conflicting_size().unwrap_or_default();
             (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "text/x.tlog.size")], format!("{latest}\n")).into_response()
         }
         Err(error) => {
