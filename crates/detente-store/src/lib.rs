@@ -163,14 +163,7 @@ macro_rules! shared_queries {
                     .bind(to_i64(last))
                     .fetch_all(&self.pool)
                     .await?;
-            let rows = rows
-                .into_iter()
-                .map(|(page, data)| {
-                    let page = to_u64(page, "page number")?;
-                    Ok((page, $crate::pages::decode_hashes(page, &data)?))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            $crate::pages::slice(start, end, $crate::pages::PAGE, first, rows, "stored hash")
+            $crate::pages::items(start, end, $crate::pages::PAGE, first, rows, $crate::pages::decode_hashes, "stored hash")
         }
 
         async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
@@ -185,14 +178,7 @@ macro_rules! shared_queries {
             .bind(to_i64(last))
             .fetch_all(&self.pool)
             .await?;
-            let rows = rows
-                .into_iter()
-                .map(|(bundle, data)| {
-                    let bundle = to_u64(bundle, "bundle number")?;
-                    Ok((bundle, $crate::pages::decode_entries(bundle, &data)?))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            $crate::pages::slice(start, end, $crate::pages::BUNDLE, first, rows, "entry")
+            $crate::pages::items(start, end, $crate::pages::BUNDLE, first, rows, $crate::pages::decode_entries, "entry")
         }
 
         async fn append(&self, size: u64, entries: &[Vec<u8>], hashes: &[Hash]) -> Result<bool, StoreError> {

@@ -65,6 +65,27 @@ pub fn decode_hashes(page: u64, bytes: &[u8]) -> Result<Vec<Hash>, StoreError> {
     Ok(hashes.iter().map(|h| Hash(*h)).collect())
 }
 
+/// Items `[start, end)` out of rows as read (row number, bytes), in order
+/// from `first_row`, each decoded by `decode`.
+pub fn items<T>(
+    start: u64,
+    end: u64,
+    width: u64,
+    first_row: u64,
+    rows: Vec<(i64, Vec<u8>)>,
+    decode: fn(u64, &[u8]) -> Result<Vec<T>, StoreError>,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let rows = rows
+        .into_iter()
+        .map(|(row, data)| {
+            let row = u64::try_from(row).map_err(|_| StoreError::Corrupt("row number"))?;
+            Ok((row, decode(row, &data)?))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    slice(start, end, width, first_row, rows, what)
+}
+
 /// Items `[start, end)` out of whole rows read in order, rows `first..`,
 /// each already decoded. A row that is missing or short is an error naming
 /// the first item it lacks.

@@ -203,26 +203,14 @@ pub enum WitnessCommand {
     /// Answer a tlog-witness add-checkpoint request: cosign, or refuse with 400/403/404/409/422.
     AddCheckpoint {
         #[command(flatten)]
-        store: StoreArg,
-        /// The witness's private (cosigner) key file.
-        #[arg(long, value_name = "FILE")]
-        key: PathBuf,
-        /// The verifier keys of the logs this witness follows (files or key text).
-        #[arg(long = "log-key", value_name = "VKEY", required = true)]
-        log_keys: Vec<String>,
+        witness: WitnessArgs,
         /// The request body (- for standard input).
         request: PathBuf,
     },
     /// Serve tlog-witness over HTTP: POST <prefix>/add-checkpoint.
     Serve {
         #[command(flatten)]
-        store: StoreArg,
-        /// The witness's private (cosigner) key file.
-        #[arg(long, value_name = "FILE")]
-        key: PathBuf,
-        /// The verifier keys of the logs this witness follows (files or key text).
-        #[arg(long = "log-key", value_name = "VKEY", required = true)]
-        log_keys: Vec<String>,
+        witness: WitnessArgs,
         /// The address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = "127.0.0.1:7380")]
         listen: std::net::SocketAddr,
@@ -232,6 +220,19 @@ pub enum WitnessCommand {
         #[command(flatten)]
         store: StoreArg,
     },
+}
+
+/// What a witness needs: its store, its key and the logs it follows.
+#[derive(Debug, Args)]
+pub struct WitnessArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The witness's private (cosigner) key file.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The verifier keys of the logs this witness follows (files or key text).
+    #[arg(long = "log-key", value_name = "VKEY", required = true)]
+    pub log_keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]

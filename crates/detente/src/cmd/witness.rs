@@ -13,26 +13,34 @@ use detente_store::witness::{WitnessError, add_checkpoint};
 
 use super::keys::{self, read_input_text};
 use super::store::{runtime, with_store};
-use crate::args::WitnessCommand;
+use crate::args::{WitnessArgs, WitnessCommand};
 use crate::{Outcome, bad_input};
 
 pub fn run(command: WitnessCommand) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         match command {
-            WitnessCommand::AddCheckpoint { store, key, log_keys, request } => {
-                let key = keys::signing_key(&key, Algorithm::Cosignature)?;
-                let logs = keys::verifier_keys(&log_keys, Algorithm::Ed25519)?;
+            WitnessCommand::AddCheckpoint { witness, request } => {
+                let (key, logs) = witness_keys(&witness)?;
                 let body = read_input_text(&request)?;
-                with_store!(&store.store, |store| answer(add_checkpoint(&store, &body, &logs, &key, now()).await))
+                with_store!(&witness.store.store, |store| answer(
+                    add_checkpoint(&store, &body, &logs, &key, now()).await
+                ))
             }
-            WitnessCommand::Serve { store, key, log_keys, listen } => {
-                let key = keys::signing_key(&key, Algorithm::Cosignature)?;
-                let logs = keys::verifier_keys(&log_keys, Algorithm::Ed25519)?;
-                with_store!(&store.store, |store| serve(Witness { store, key, logs }, listen).await)
+            WitnessCommand::Serve { witness, listen } => {
+                let (key, logs) = witness_keys(&witness)?;
+                with_store!(&witness.store.store, |store| serve(Witness { store, key, logs }, listen).await)
             }
             WitnessCommand::Evidence { store } => with_store!(&store.store, |store| evidence(&store).await),
         }
     })
+}
+
+/// The witness's cosigner key and the log keys it follows.
+fn witness_keys(args: &WitnessArgs) -> anyhow::Result<(SigningKey, Vec<VerifierKey>)> {
+    Ok((
+        keys::signing_key(&args.key, Algorithm::Cosignature)?,
+        keys::verifier_keys(&args.log_keys, Algorithm::Ed25519)?,
+    ))
 }
 
 fn now() -> u64 {
