@@ -22,6 +22,27 @@ pub mod record;
 pub mod sqlite;
 pub mod witness;
 
+/// Where a store is: `sqlite:PATH` (or `sqlite://PATH`, or a plain path)
+/// or `postgres://…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Address {
+    pub fn parse(text: &str) -> Result<Address, StoreError> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Address::Postgres(text.into()));
+        }
+        let path = text.strip_prefix("sqlite://").or_else(|| text.strip_prefix("sqlite:")).unwrap_or(text);
+        if path.is_empty() {
+            return Err(StoreError::Address(text.into()));
+        }
+        Ok(Address::Sqlite(path.into()))
+    }
+}
+
 /// Who keeps the log: its origin (the log key's name), its party and its
 /// verifier key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +85,7 @@ pub enum StoreError {
     Damaged { what: &'static str, index: u64 },
     #[error("the store holds a malformed {0}")]
     Corrupt(&'static str),
-    #[error("store address {0:?} is neither sqlite:PATH nor postgres://…")]
+    #[error("store address {0:?} is neither sqlite:PATH, a path, nor postgres://…")]
     Address(String),
 }
 

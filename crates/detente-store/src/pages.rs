@@ -89,7 +89,7 @@ pub fn items<T>(
 /// Items `[start, end)` out of whole rows read in order, rows `first..`,
 /// each already decoded. A row that is missing or short is an error naming
 /// the first item it lacks.
-pub fn slice<T>(
+fn slice<T>(
     start: u64,
     end: u64,
     width: u64,

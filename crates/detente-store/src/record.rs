@@ -133,7 +133,8 @@ impl<S: Store> Record<S> {
         Ok(self.store.size().await?)
     }
 
-    fn check_signer(&self, key: &SigningKey) -> Result<(), RecordError> {
+    /// Refuses a key that is not the record's own.
+    pub fn check_signer(&self, key: &SigningKey) -> Result<(), RecordError> {
         if key.verifier() != &self.key {
             return Err(RecordError::WrongKey { expected: self.key.to_string(), given: key.verifier().to_string() });
         }

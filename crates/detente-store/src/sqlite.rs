@@ -3,7 +3,6 @@
 //! (`BEGIN IMMEDIATE`) and wait for one another; readers never block.
 
 use std::path::Path;
-use std::str::FromStr as _;
 use std::time::Duration;
 
 use detente_log::Hash;
@@ -30,15 +29,6 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(60));
         SqliteStore::connect(options).await
-    }
-
-    /// Opens a `sqlite:` address.
-    pub async fn open_address(address: &str) -> Result<SqliteStore, StoreError> {
-        let path = address.strip_prefix("sqlite:").ok_or_else(|| StoreError::Address(address.into()))?;
-        // Accept sqlite:PATH and sqlite://PATH alike.
-        let path = path.strip_prefix("//").unwrap_or(path);
-        let _ = SqliteConnectOptions::from_str(address)?;
-        SqliteStore::open(Path::new(path)).await
     }
 
     async fn connect(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {

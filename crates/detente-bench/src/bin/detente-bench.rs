@@ -41,7 +41,7 @@ use detente_core::codec;
 use detente_store::postgres::PgStore;
 use detente_store::record::{Record, RecordError};
 use detente_store::sqlite::SqliteStore;
-use detente_store::{Store, StoreError};
+use detente_store::{Address, Store, StoreError};
 use detente_treaty::{Options, count};
 
 const USAGE: &str = "usage:
@@ -177,10 +177,9 @@ impl RecordBench {
             .map_err(|e| format!("starting the async runtime: {e}"))?;
         let opening = |e: StoreError| format!("{address}: {e}");
         runtime.block_on(async {
-            if address.starts_with("postgres://") || address.starts_with("postgresql://") {
-                self.run(PgStore::open(address).await.map_err(opening)?, address).await
-            } else {
-                self.run(SqliteStore::open_address(address).await.map_err(opening)?, address).await
+            match Address::parse(address).map_err(opening)? {
+                Address::Postgres(url) => self.run(PgStore::open(&url).await.map_err(opening)?, address).await,
+                Address::Sqlite(path) => self.run(SqliteStore::open(&path).await.map_err(opening)?, address).await,
             }
         })
     }

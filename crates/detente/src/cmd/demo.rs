@@ -150,9 +150,7 @@ fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Resul
     }
     std::fs::create_dir_all(&folder)?;
     let key = |name: &str, algorithm| -> anyhow::Result<SigningKey> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("the random source failed: {e}"))?;
-        Ok(SigningKey::from_seed(name, algorithm, seed)?)
+        Ok(SigningKey::from_seed(name, algorithm, super::keys::fresh_seed()?)?)
     };
     let us_key = key("us.detente.example/record", Algorithm::Ed25519)?;
     let witnesses = [

@@ -12,9 +12,7 @@ use crate::{Outcome, bad_input, data};
 
 pub fn keygen(args: KeygenArgs) -> anyhow::Result<Outcome> {
     let algorithm = if args.witness { Algorithm::Cosignature } else { Algorithm::Ed25519 };
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("the operating system's random source failed: {e}"))?;
-    let key = SigningKey::from_seed(&args.name, algorithm, seed).map_err(|e| bad_input!("--name: {e}"))?;
+    let key = SigningKey::from_seed(&args.name, algorithm, fresh_seed()?).map_err(|e| bad_input!("--name: {e}"))?;
     let private = with_suffix(&args.out, "key");
     let public = with_suffix(&args.out, "vkey");
     if public.exists() {
@@ -25,6 +23,13 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<Outcome> {
     super::print_text(&format!("{}\n", key.verifier()))?;
     eprintln!("private key: {} (keep it secret)\npublic key:  {}", private.display(), public.display());
     Ok(Outcome::Done)
+}
+
+/// 32 bytes from the operating system's random source: a new key's seed.
+pub fn fresh_seed() -> anyhow::Result<[u8; 32]> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("the operating system's random source failed: {e}"))?;
+    Ok(seed)
 }
 
 fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {

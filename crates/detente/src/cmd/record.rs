@@ -168,12 +168,7 @@ fn now() -> u64 {
 
 async fn append<S: Store>(record: Record<S>, args: AppendArgs) -> anyhow::Result<Outcome> {
     let key = keys::signing_key(&args.key, Algorithm::Ed25519)?;
-    if key.verifier() != record.key() {
-        return Err(record_error(RecordError::WrongKey {
-            expected: record.key().to_string(),
-            given: key.verifier().to_string(),
-        }));
-    }
+    record.check_signer(&key).map_err(record_error)?;
     let kind: Kind = args.kind.parse().map_err(|e: String| bad_input!("--kind: {e}"))?;
     if args.lines {
         return append_lines(&record, &key, kind, &args).await;

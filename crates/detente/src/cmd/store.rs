@@ -1,43 +1,27 @@
 //! Store addresses, and running a command against whichever backend one names.
 
-use std::path::PathBuf;
-
-use detente_store::StoreError;
 use detente_store::record::RecordError;
+use detente_store::{Address, StoreError};
 
 use crate::bad_input;
 
-/// A store address: `sqlite:PATH`, `postgres://…`, or a plain path (SQLite).
-pub enum Address {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl Address {
-    pub fn parse(text: &str) -> anyhow::Result<Address> {
-        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            return Ok(Address::Postgres(text.into()));
-        }
-        let path = text.strip_prefix("sqlite://").or_else(|| text.strip_prefix("sqlite:")).unwrap_or(text);
-        if path.is_empty() {
-            return Err(bad_input!("--store: expected sqlite:PATH, postgres://… or a path, found {text:?}"));
-        }
-        Ok(Address::Sqlite(PathBuf::from(path)))
-    }
+/// Reads `--store`; a bad address is bad input.
+pub fn address(text: &str) -> anyhow::Result<Address> {
+    Address::parse(text).map_err(|e| bad_input!("--store: {e}"))
 }
 
 /// Opens the store at an address and evaluates `$body` with it bound to
 /// `$store`, monomorphised for each backend.
 macro_rules! with_store {
     ($address:expr, |$store:ident| $body:expr) => {
-        match $crate::cmd::store::Address::parse($address)? {
-            $crate::cmd::store::Address::Sqlite(path) => {
+        match $crate::cmd::store::address($address)? {
+            detente_store::Address::Sqlite(path) => {
                 let $store = detente_store::sqlite::SqliteStore::open(&path)
                     .await
                     .map_err(|e| $crate::cmd::store::store_error(e, &path.display().to_string()))?;
                 $body
             }
-            $crate::cmd::store::Address::Postgres(url) => {
+            detente_store::Address::Postgres(url) => {
                 let $store = detente_store::postgres::PgStore::open(&url)
                     .await
                     .map_err(|e| $crate::cmd::store::store_error(e, "the PostgreSQL store"))?;
