@@ -7,8 +7,10 @@
 //! - `sha256/each-entry`: SHA-256 of each entry on its own, the baseline of the target
 //!   (the root within 1.5× of it);
 //! - `sha256/one-stream`: SHA-256 of all 256 MB as one message, for context;
-//! - `detente/frontier`: RFC 6962 leaf hashes pushed onto a `tree::Frontier`, then its root,
-//!   as an appender or an auditor computes it;
+//! - `detente/frontier`: RFC 6962 leaf hashes of 1,024 entries at a time (`Hash::leaves`)
+//!   added to a `tree::Frontier` (`Frontier::extend`), then its root, as an auditor computes
+//!   it (and an appender, a batch at a time);
+//! - `detente/frontier-each`: the same, one `Hash::leaf` and `Frontier::push` per entry;
 //! - `detente/memory-log`: `MemoryLog::push` of each entry (which keeps every stored hash),
 //!   then `MemoryLog::root`;
 //! - `ct-merkle/memory-backed`: `ct_merkle::MemoryBackedTree<Sha256, Vec<u8>>` push of each
@@ -29,8 +31,24 @@ use sha2::{Digest, Sha256};
 
 const ENTRIES: u64 = 1_000_000;
 
-/// The root of `entries` as an appender computes it: leaf by leaf onto the frontier.
+/// The root of `entries` as an auditor computes it: a batch of leaves at a time.
 fn frontier_root<'a>(entries: impl Iterator<Item = &'a [u8]>) -> Hash {
+    const BATCH: usize = 1_024;
+    let mut frontier = Frontier::default();
+    let mut stored = Vec::with_capacity(2 * BATCH);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut entries = entries.peekable();
+    while entries.peek().is_some() {
+        batch.clear();
+        batch.extend(entries.by_ref().take(BATCH));
+        stored.clear();
+        frontier.extend(&Hash::leaves(&batch), &mut stored);
+    }
+    frontier.root()
+}
+
+/// The root of `entries` leaf by leaf.
+fn frontier_root_each<'a>(entries: impl Iterator<Item = &'a [u8]>) -> Hash {
     let mut frontier = Frontier::default();
     let mut stored = Vec::with_capacity(64);
     for entry in entries {
@@ -52,6 +70,7 @@ fn roots(c: &mut Criterion) {
     let data: Vec<u8> = (0..ENTRIES).flat_map(synthetic_entry).collect();
     let entries = || data.chunks_exact(ENTRY_BYTES);
     let expected = frontier_root(entries());
+    assert_eq!(frontier_root_each(entries()), expected, "batched and one at a time agree");
 
     let mut group = c.benchmark_group("root-1m");
     group.throughput(Throughput::Bytes(data.len() as u64));
@@ -63,6 +82,9 @@ fn roots(c: &mut Criterion) {
     });
     group.bench_function("sha256/one-stream", |b| b.iter(|| Sha256::digest(black_box(&data))));
     group.bench_function("detente/frontier", |b| b.iter(|| frontier_root(black_box(&data).chunks_exact(ENTRY_BYTES))));
+    group.bench_function("detente/frontier-each", |b| {
+        b.iter(|| frontier_root_each(black_box(&data).chunks_exact(ENTRY_BYTES)));
+    });
     group.bench_function("detente/memory-log", |b| {
         b.iter(|| memory_log(black_box(&data).chunks_exact(ENTRY_BYTES)).root(ENTRIES));
     });

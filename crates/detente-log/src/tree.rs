@@ -29,6 +29,19 @@ pub fn stored_hash_index(level: u32, index: u64) -> u64 {
     stored_hash_count(last_leaf) + u64::from(level)
 }
 
+/// Which hash the `offset`-th stored from the first hash of leaf `start`
+/// is: the leaf index that closed it and its level (0 for the leaf itself).
+pub fn stored_hash_position(start: u64, mut offset: u64) -> (u64, u32) {
+    for index in start.. {
+        let stored_with = 1 + u64::from((index + 1).trailing_zeros());
+        if offset < stored_with {
+            return (index, offset as u32);
+        }
+        offset -= stored_with;
+    }
+    unreachable!("the leaves go on until the offset is reached")
+}
+
 /// Reads stored hashes by index, in the order asked.
 pub trait HashReader {
     type Error;
@@ -147,6 +160,52 @@ impl Frontier {
         }
         self.hashes.push(hash);
         self.size += 1;
+    }
+
+    /// Appends many leaves at once, pushing onto `stored` exactly what
+    /// [`Frontier::push`] of each in turn would. The tree is built a level at
+    /// a time so that each level's nodes are hashed as one batch
+    /// ([`Hash::nodes`]).
+    pub fn extend(&mut self, leaves: &[Hash], stored: &mut Vec<Hash>) {
+        if leaves.is_empty() {
+            return;
+        }
+        let (start, end) = (self.size, self.size + leaves.len() as u64);
+        // The frontier hash of the complete subtree at `level`, when `start` has that bit.
+        let old = |level: u32| self.hashes[(start >> (level + 1)).count_ones() as usize];
+        // levels[l]: the new complete subtrees at level l, indexes [start >> l, end >> l).
+        let mut levels = vec![leaves.to_vec()];
+        for level in 0.. {
+            let (first, last) = (start >> (level + 1), end >> (level + 1));
+            if first == last {
+                break;
+            }
+            let below = &levels[level as usize];
+            // A left child from before this batch sits in the frontier.
+            let carried = (start >> level) & 1 == 1;
+            let left_of_first = carried.then(|| old(level));
+            let children: Vec<&Hash> = left_of_first.iter().chain(below).collect();
+            let pairs: Vec<(&Hash, &Hash)> =
+                children.chunks_exact(2).take((last - first) as usize).map(|pair| (pair[0], pair[1])).collect();
+            let nodes = Hash::nodes(&pairs);
+            levels.push(nodes);
+        }
+        for (leaf, index) in leaves.iter().zip(start..) {
+            stored.push(*leaf);
+            for level in 1..=(index + 1).trailing_zeros() {
+                let at = ((index + 1) >> level) - 1 - (start >> level);
+                stored.push(levels[level as usize][at as usize]);
+            }
+        }
+        // Above the highest bit where `start` and `end` differ the frontier
+        // is unchanged; below it, each set bit of `end` is a new subtree.
+        let changed = u64::BITS - (start ^ end).leading_zeros();
+        let kept = (start >> changed).count_ones() as usize;
+        self.hashes.truncate(kept);
+        for level in (0..changed).rev().filter(|level| (end >> level) & 1 == 1) {
+            self.hashes.push(*levels[level as usize].last().expect("a set bit of the new size is a new subtree"));
+        }
+        self.size = end;
     }
 
     /// The root of the log.
@@ -371,6 +430,9 @@ mod tests {
         assert_eq!(stored_hash_index(0, 4), 7);
         assert_eq!(stored_hash_count(4), 7);
         assert_eq!(stored_hash_count(5), 8);
+        assert_eq!(stored_hash_position(0, 6), (3, 2));
+        assert_eq!(stored_hash_position(2, 4), (4, 0));
+        assert_eq!(stored_hash_position(3, 0), (3, 0));
         for n in 1..2000u64 {
             // The last hash stored for n leaves is the top subtree closed by leaf n - 1.
             let level = n.trailing_zeros();
@@ -402,5 +464,26 @@ mod tests {
             assert_eq!(Frontier::read(i + 1, &stored).unwrap(), frontier, "frontier of {}", i + 1);
         }
         assert_eq!(Frontier::default().root(), Hash::empty());
+    }
+
+    /// Batches of every size from every starting size store and end the
+    /// same as leaves pushed one at a time.
+    #[test]
+    fn extending_by_a_batch_equals_pushing_each_leaf() {
+        let leaves: Vec<Hash> = (0..800u64).map(|i| Hash::leaf(&i.to_be_bytes())).collect();
+        for start in (0..140).chain([255, 256, 257, 511, 512]) {
+            let mut base = Frontier::default();
+            base.extend(&leaves[..start], &mut Vec::new());
+            for batch in (0..70).chain([127, 128, 129, 256]) {
+                let (mut one_by_one, mut batched) = (base.clone(), base.clone());
+                let (mut pushed, mut extended) = (Vec::new(), Vec::new());
+                for leaf in &leaves[start..start + batch] {
+                    one_by_one.push(*leaf, &mut pushed);
+                }
+                batched.extend(&leaves[start..start + batch], &mut extended);
+                assert_eq!(extended, pushed, "{batch} leaves after {start}");
+                assert_eq!(batched, one_by_one, "the frontier after {batch} leaves after {start}");
+            }
+        }
     }
 }

@@ -162,9 +162,7 @@ impl<S: Store> Record<S> {
         let mut frontier = Frontier::read(size, &Stored(self.read_all(&Frontier::indexes(size)).await?))
             .expect("every frontier hash was read");
         let mut hashes = Vec::with_capacity(entries.len() * 2);
-        for entry in entries {
-            frontier.push(entry.leaf_hash(), &mut hashes);
-        }
+        frontier.extend(&entries.iter().map(SignedEntry::leaf_hash).collect::<Vec<_>>(), &mut hashes);
         let bytes: Vec<Vec<u8>> = entries.iter().map(|e| e.bytes().to_vec()).collect();
         if !self.store.append(size, &bytes, &hashes).await? {
             return Err(RecordError::Conflict);
@@ -350,20 +348,22 @@ impl<S: Store> Record<S> {
             let entries = self.store.read_entries(start, end).await.map_err(tampered_rows)?;
             let (first_hash, end_hash) = (tree::stored_hash_count(start), tree::stored_hash_count(end));
             let stored = self.store.read_hash_range(first_hash, end_hash).await.map_err(tampered_rows)?;
-            let mut at = 0;
             for (index, bytes) in (start..).zip(&entries) {
                 self.check_entry(index, bytes, check_signatures)?;
-                recomputed.clear();
-                frontier.push(Hash::leaf(bytes), &mut recomputed);
-                for (level, hash) in recomputed.iter().enumerate() {
-                    if stored[at] != *hash {
-                        return Err(tampered_hash(index, level as u32, tree::stored_hash_count(start) + at as u64));
-                    }
-                    at += 1;
-                }
-                if checkpoint.as_ref().map(|c| c.size) == Some(index + 1) {
-                    checkpoint_root = Some(frontier.root());
-                }
+            }
+            let leaves = Hash::leaves(&entries.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            // The checkpoint's root is the frontier's root once its last entry is in.
+            let checkpoint_end = checkpoint.as_ref().map(|c| c.size).filter(|&n| n > start && n <= end);
+            let (before, after) = leaves.split_at(checkpoint_end.map_or(leaves.len(), |n| (n - start) as usize));
+            recomputed.clear();
+            frontier.extend(before, &mut recomputed);
+            if checkpoint_end.is_some() {
+                checkpoint_root = Some(frontier.root());
+            }
+            frontier.extend(after, &mut recomputed);
+            if let Some(at) = recomputed.iter().zip(&stored).position(|(recomputed, stored)| recomputed != stored) {
+                let (index, level) = tree::stored_hash_position(start, at as u64);
+                return Err(tampered_hash(index, level, first_hash + at as u64));
             }
             start = end;
         }
