@@ -18,7 +18,11 @@ impl PgStore {
         if !(address.starts_with("postgres://") || address.starts_with("postgresql://")) {
             return Err(StoreError::Address(address.into()));
         }
-        let pool = PgPoolOptions::new().max_connections(4).connect(address).await?;
+        // No ping before each use: it would double every query's round trip.
+        // A connection the server dropped fails its next query instead; the
+        // error reaches the caller (nothing is half-written) and the pool
+        // replaces the connection.
+        let pool = PgPoolOptions::new().max_connections(4).test_before_acquire(false).connect(address).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }

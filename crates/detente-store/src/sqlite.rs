@@ -32,7 +32,8 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        // An embedded database's connections cannot drop: no ping before each use.
+        let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
