@@ -1,0 +1,374 @@
+//! Crisis stability: the first-strike stability method of Kent and Thaler
+//! (RAND R-3765-AF, 1989).
+//!
+//! In a crisis each side compares the cost of striking first with the cost
+//! of waiting and being struck first. A striker spends some of its prompt
+//! warheads on the victim's forces (most efficient targets first) and the
+//! rest on the victim's value; the victim retaliates with what survives.
+//! The striker stops its counterforce attack where its own cost is lowest
+//! (the stop rule). `r = min(1, C1 / C2)` is the break-even probability of
+//! being struck above which striking first is preferred; the index
+//! `FSI = r_A · r_B` lies in [0, 1], 1 meaning neither side ever gains by
+//! striking first.
+//!
+//! The constants of the method are [`Model`] parameters, with the report's
+//! pages. Which warheads go where, and how kill probabilities combine, is
+//! set out on [`counterforce_segments`].
+
+use crate::exchange::BlastModel;
+use crate::posture::{Basing, Posture};
+
+/// The method's constants. Defaults are Kent and Thaler's, as transcribed
+/// with page numbers by a public implementation of the method (not checked
+/// against the report itself).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Model {
+    /// Exponent of the damage term (R-3765 App. C, p. 61): 0.75.
+    pub damage_exponent: f64,
+    /// Surcharge for leaving the enemy's value standing (App. C, p. 61): 0.3.
+    pub surcharge: f64,
+    /// Share of survivable forces a side can launch (p. 34): 0.9.
+    pub survivable_availability: f64,
+    /// Share of a fixed force saved by launching under attack (p. 35, n. 4): 0.9.
+    pub launch_under_attack_saves: f64,
+    /// Kill probability of a second warhead on the same target, relative to
+    /// the first (fratricide): 1 (none), a parameter of ours.
+    pub fratricide: f64,
+    pub blast: BlastModel,
+}
+
+impl Default for Model {
+    fn default() -> Model {
+        Model {
+            damage_exponent: 0.75,
+            surcharge: 0.3,
+            survivable_availability: 0.9,
+            launch_under_attack_saves: 0.9,
+            fratricide: 1.0,
+            blast: BlastModel::default(),
+        }
+    }
+}
+
+impl Model {
+    /// Kent and Thaler's cost to a side that loses `own` of its value and
+    /// destroys `enemy` of the other's: `own^0.75 + 0.3 · (1 − enemy^0.75)`.
+    /// From 0 (untouched, enemy destroyed) to 1.3 (destroyed, enemy untouched).
+    pub fn cost(&self, own: f64, enemy: f64) -> f64 {
+        self.power(own) + self.surcharge * (1.0 - self.power(enemy))
+    }
+
+    fn power(&self, damage: f64) -> f64 {
+        // D^0.75 = sqrt(D · sqrt(D)): the default exponent without a `powf`.
+        if self.damage_exponent == 0.75 { (damage * damage.sqrt()).sqrt() } else { damage.powf(self.damage_exponent) }
+    }
+
+    /// d(D^e)/dD, for the stop rule's slope.
+    fn power_slope(&self, damage: f64) -> f64 {
+        if damage <= 0.0 {
+            return f64::INFINITY;
+        }
+        self.damage_exponent * self.power(damage) / damage
+    }
+}
+
+/// The share of a party's value destroyed by `warheads`, on a curve that
+/// destroys 80 % with `w80` of them: `1 − 0.2^(warheads / w80)` (the
+/// exponential stand-in for Kent and Thaler's hand-drawn curves).
+pub fn value_destroyed(warheads: f64, w80: f64) -> f64 {
+    1.0 - (-warheads.max(0.0) * DAMAGE_RATE / w80).exp()
+}
+
+/// ln 5: the rate at which `w80` warheads leave a fifth of the value.
+const DAMAGE_RATE: f64 = 1.609_437_912_434_100_3;
+
+/// One stretch of a counterforce attack: `warheads` spent on one class of
+/// targets, each destroying `efficiency` of the victim's retaliatory warheads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    pub warheads: f64,
+    pub efficiency: f64,
+}
+
+/// What the striker can hit, best first.
+///
+/// - The victim's targetable launchers (all fixed ones, the off-alert share
+///   of survivable ones) form one class per system.
+/// - Against a class, a striker warhead's kill probability is the average,
+///   over the striker's prompt warheads, of reliability × SSPK for that
+///   system's hardness (every prompt warhead is equally likely to be sent).
+/// - The first warhead on each launcher kills `p` of its warheads, a second
+///   `(1 − p) · fratricide · p`: two segments per class.
+/// - A victim that launches under attack saves that share of its fixed
+///   force, so only the rest can be destroyed on the ground.
+/// - Destroyed survivable warheads count at the share the victim could have
+///   launched ([`Model::survivable_availability`]).
+pub fn counterforce_segments(
+    model: &Model,
+    striker: &Posture,
+    victim: &Posture,
+    victim_launches_under_attack: bool,
+) -> Vec<Segment> {
+    let prompt: Vec<_> = striker.systems.iter().filter(|s| s.kind.is_prompt() && s.warheads() > 0.0).collect();
+    let prompt_warheads: f64 = prompt.iter().map(|s| s.warheads()).sum();
+    let mut segments = Vec::with_capacity(2 * victim.systems.len());
+    if prompt_warheads <= 0.0 {
+        return segments;
+    }
+    for target in &victim.systems {
+        let launchers = target.targetable_launchers();
+        if launchers <= 0.0 || target.warheads_per_launcher <= 0.0 {
+            continue;
+        }
+        let kill = prompt
+            .iter()
+            .map(|s| {
+                let radius = model.blast.lethal_radius_m(s.yield_kt, target.hardness_psi);
+                s.warheads() * crate::exchange::kill_probability(crate::exchange::sspk(radius, s.cep_m), s.reliability)
+            })
+            .sum::<f64>()
+            / prompt_warheads;
+        let exposed = match target.basing {
+            Basing::Fixed if victim_launches_under_attack => 1.0 - model.launch_under_attack_saves,
+            Basing::Fixed => 1.0,
+            Basing::Survivable => model.survivable_availability,
+        };
+        let per_launcher = target.warheads_per_launcher * exposed;
+        segments.push(Segment { warheads: launchers, efficiency: per_launcher * kill });
+        segments
+            .push(Segment { warheads: launchers, efficiency: per_launcher * (1.0 - kill) * model.fratricide * kill });
+    }
+    // Stable: equal efficiencies keep the scenario's order, so results never depend on sorting.
+    segments.sort_by(|a, b| b.efficiency.total_cmp(&a.efficiency));
+    segments.retain(|s| s.efficiency > 0.0);
+    segments
+}
+
+/// The warheads a party can launch: all of its fixed force and the
+/// available share of its survivable force.
+pub fn launchable_warheads(model: &Model, posture: &Posture, prompt_only: bool) -> f64 {
+    posture
+        .systems
+        .iter()
+        .filter(|s| !prompt_only || s.kind.is_prompt())
+        .map(|s| match s.basing {
+            Basing::Fixed => s.warheads(),
+            Basing::Survivable => s.warheads() * model.survivable_availability,
+        })
+        .sum()
+}
+
+/// One side striking first, as the stop rule ends it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Strike {
+    /// Warheads the striker spends on the victim's forces.
+    pub counterforce: f64,
+    /// Warheads the striker sends against the victim's value.
+    pub countervalue: f64,
+    /// The victim's warheads that survive and retaliate.
+    pub retaliation: f64,
+    /// Share of the striker's value destroyed by the retaliation.
+    pub striker_damage: f64,
+    /// Share of the victim's value destroyed.
+    pub victim_damage: f64,
+    /// The striker's cost of striking first (C1).
+    pub striker_cost: f64,
+    /// The victim's cost of being struck first (C2).
+    pub victim_cost: f64,
+}
+
+/// The first strike of `striker` on `victim` that the stop rule picks.
+pub fn first_strike(model: &Model, striker: &Posture, victim: &Posture, victim_launches_under_attack: bool) -> Strike {
+    let segments = counterforce_segments(model, striker, victim, victim_launches_under_attack);
+    let available = launchable_warheads(model, striker, false);
+    let prompt = launchable_warheads(model, striker, true);
+    let victim_warheads = launchable_warheads(model, victim, false);
+    let exchange = Exchange {
+        model,
+        segments: &segments,
+        available,
+        victim_warheads,
+        striker_w80: striker.value_w80,
+        victim_w80: victim.value_w80,
+    };
+    exchange.stop(prompt)
+}
+
+/// The costs along a counterforce attack of growing size `s`.
+struct Exchange<'a> {
+    model: &'a Model,
+    segments: &'a [Segment],
+    available: f64,
+    victim_warheads: f64,
+    striker_w80: f64,
+    victim_w80: f64,
+}
+
+/// Slope samples per segment when looking for the stop rule's minimum.
+const SAMPLES_PER_SEGMENT: usize = 4;
+
+impl Exchange<'_> {
+    /// The strike after `spent` counterforce warheads, `killed` of the
+    /// victim's retaliatory warheads destroyed by them.
+    fn strike(&self, spent: f64, killed: f64) -> Strike {
+        let retaliation = (self.victim_warheads - killed).max(0.0);
+        let countervalue = (self.available - spent).max(0.0);
+        let striker_damage = value_destroyed(retaliation, self.striker_w80);
+        let victim_damage = value_destroyed(countervalue, self.victim_w80);
+        Strike {
+            counterforce: spent,
+            countervalue,
+            retaliation,
+            striker_damage,
+            victim_damage,
+            striker_cost: self.model.cost(striker_damage, victim_damage),
+            victim_cost: self.model.cost(victim_damage, striker_damage),
+        }
+    }
+
+    /// d(striker cost)/d(spent) inside a segment of `efficiency`.
+    fn slope(&self, strike: &Strike, efficiency: f64) -> f64 {
+        let model = self.model;
+        // Each warhead moved to counterforce removes `efficiency` retaliating
+        // warheads and one countervalue warhead.
+        let own = -efficiency * DAMAGE_RATE / self.striker_w80 * (1.0 - strike.striker_damage);
+        let enemy = -DAMAGE_RATE / self.victim_w80 * (1.0 - strike.victim_damage);
+        model.power_slope(strike.striker_damage) * own
+            - model.surcharge * model.power_slope(strike.victim_damage) * enemy
+    }
+
+    /// The stop rule: the counterforce attack, of at most `prompt` warheads,
+    /// at which the striker's cost is lowest; of equal costs, the one that
+    /// costs the victim most.
+    ///
+    /// The attack is continuous in warheads spent. Each segment is searched
+    /// where the cost's slope turns from falling to rising, between
+    /// [`SAMPLES_PER_SEGMENT`] samples, and at its ends.
+    fn stop(&self, prompt: f64) -> Strike {
+        let mut best = self.strike(0.0, 0.0);
+        let (mut spent, mut killed) = (0.0, 0.0);
+        for segment in self.segments {
+            let length = segment.warheads.min(prompt - spent);
+            if length <= 0.0 {
+                break;
+            }
+            let at = |step: f64| self.strike(spent + step, killed + step * segment.efficiency);
+            let mut previous = (0.0, self.slope(&at(0.0), segment.efficiency));
+            for sample in 1..=SAMPLES_PER_SEGMENT {
+                let step = length * sample as f64 / SAMPLES_PER_SEGMENT as f64;
+                let strike = at(step);
+                let slope = self.slope(&strike, segment.efficiency);
+                if previous.1 < 0.0 && slope > 0.0 {
+                    let minimum = self.lowest_between(previous.0, step, segment.efficiency, &at);
+                    best = better(best, at(minimum));
+                }
+                best = better(best, strike);
+                previous = (step, slope);
+            }
+            spent += length;
+            killed += length * segment.efficiency;
+        }
+        best
+    }
+
+    /// Where the slope crosses zero between `low` (falling) and `high`
+    /// (rising): bisection to a millionth of a warhead.
+    fn lowest_between(&self, mut low: f64, mut high: f64, efficiency: f64, at: &impl Fn(f64) -> Strike) -> f64 {
+        while high - low > 1e-6 * high.max(1.0) {
+            let middle = 0.5 * (low + high);
+            if self.slope(&at(middle), efficiency) < 0.0 {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        0.5 * (low + high)
+    }
+}
+
+/// The stop rule's preference: lower cost to the striker, then higher cost
+/// to the victim, then (for determinism) the smaller attack.
+fn better(current: Strike, candidate: Strike) -> Strike {
+    const TIE: f64 = 1e-12;
+    let cheaper = candidate.striker_cost < current.striker_cost - TIE;
+    let as_cheap_but_worse_for_victim =
+        candidate.striker_cost <= current.striker_cost + TIE && candidate.victim_cost > current.victim_cost + TIE;
+    if cheaper || as_cheap_but_worse_for_victim { candidate } else { current }
+}
+
+/// One side's view of the crisis.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SideStability {
+    /// Its cost of striking first (C1).
+    pub first_strike_cost: f64,
+    /// Its cost of being struck first (C2).
+    pub second_strike_cost: f64,
+    /// `min(1, C1 / C2)`.
+    pub ratio: f64,
+}
+
+/// Both sides' views and the first-strike stability index.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Stability {
+    pub a: SideStability,
+    pub b: SideStability,
+    /// `r_A · r_B`, in [0, 1].
+    pub index: f64,
+    /// A striking first, then B striking first.
+    pub a_strikes: Strike,
+    pub b_strikes: Strike,
+}
+
+/// Whether each side is expected to launch under attack when struck.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LaunchUnderAttack {
+    pub a: bool,
+    pub b: bool,
+}
+
+/// The first-strike stability of `a` and `b`.
+pub fn stability(model: &Model, a: &Posture, b: &Posture, launch_under_attack: LaunchUnderAttack) -> Stability {
+    let a_strikes = first_strike(model, a, b, launch_under_attack.b);
+    let b_strikes = first_strike(model, b, a, launch_under_attack.a);
+    let side = |first: f64, second: f64| SideStability {
+        first_strike_cost: first,
+        second_strike_cost: second,
+        ratio: ratio(first, second),
+    };
+    let (a_side, b_side) =
+        (side(a_strikes.striker_cost, b_strikes.victim_cost), side(b_strikes.striker_cost, a_strikes.victim_cost));
+    Stability { a: a_side, b: b_side, index: a_side.ratio * b_side.ratio, a_strikes, b_strikes }
+}
+
+/// `min(1, C1 / C2)`; a side that loses nothing by waiting never gains by striking.
+fn ratio(first: f64, second: f64) -> f64 {
+    if second <= 0.0 { 1.0 } else { (first / second).min(1.0) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cost_function_has_its_published_corners() {
+        let model = Model::default();
+        let corner = |own, enemy| format!("{:.10}", model.cost(own, enemy));
+        assert_eq!(corner(1.0, 0.0), "1.3000000000");
+        assert_eq!(corner(1.0, 1.0), "1.0000000000");
+        assert_eq!(corner(0.0, 1.0), "0.0000000000");
+        assert_eq!(corner(0.0, 0.0), "0.3000000000");
+        // The fast path for the default exponent agrees with powf.
+        let general = Model { damage_exponent: 0.75 + 1e-15, ..model };
+        for damage in [0.01, 0.2, 0.5, 0.93] {
+            assert!((model.cost(damage, 0.4) - general.cost(damage, 0.4)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_damage_curve_destroys_80_percent_at_w80() {
+        assert!((value_destroyed(300.0, 300.0) - 0.8).abs() < 1e-12);
+        assert!((value_destroyed(600.0, 300.0) - 0.96).abs() < 1e-12);
+        assert_eq!(value_destroyed(0.0, 300.0), 0.0);
+        assert!((DAMAGE_RATE - 5f64.ln()).abs() < 1e-15);
+    }
+}

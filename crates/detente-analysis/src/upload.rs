@@ -1,0 +1,147 @@
+//! Upload potential: the warheads a party could add to its deployed forces
+//! if the limits lapsed, by putting more on the launchers it has and by
+//! bringing back launchers it emptied, and how fast.
+//!
+//! `U = Σ n·(max − loaded) + Σ restored·max`, within launcher limits and the
+//! non-deployed warheads on hand.
+
+use crate::posture::{Posture, System};
+
+/// The limits an upload must respect; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Limits {
+    /// Deployed launchers (New START: 700).
+    pub deployed_launchers: Option<f64>,
+    /// Deployed and non-deployed launchers (New START: 800).
+    pub launchers: Option<f64>,
+    /// Deployed warheads (New START: 1,550).
+    pub deployed_warheads: Option<f64>,
+}
+
+/// One system's upload.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SystemUpload {
+    pub name: String,
+    /// Warheads deployed on it today.
+    pub today: f64,
+    /// Warheads that fit on its deployed launchers.
+    pub on_deployed: f64,
+    /// Spare launchers brought back within the launcher limits.
+    pub restored_launchers: f64,
+    /// Warheads on those.
+    pub on_restored: f64,
+    /// Warheads added, after any cap on the total.
+    pub added: f64,
+    /// Months to add them at its upload rate (`None` if it has no rate).
+    pub months: Option<f64>,
+}
+
+/// A party's upload potential.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Upload {
+    pub systems: Vec<SystemUpload>,
+    pub today: f64,
+    pub added: f64,
+    pub after: f64,
+    /// What stopped the upload short of every launcher's capacity, if anything.
+    pub bound_by: Vec<Bound>,
+}
+
+/// A limit or a stock that held the upload back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bound {
+    DeployedLaunchers,
+    Launchers,
+    DeployedWarheads,
+    ReserveWarheads,
+}
+
+/// The upload potential of `posture` under `limits`. `non_deployed_launchers`
+/// are the launchers already counted under the total-launcher limit beside
+/// the deployed ones.
+///
+/// - Deployed launchers are filled to capacity first: that needs no launcher.
+/// - Spare launchers come back while the launcher limits allow, those that
+///   carry the most warheads first. A spare launcher that is accountable
+///   (a warm silo) already counts toward the total; one that is not (a
+///   deactivated tube, a converted bomber) adds to it.
+/// - A cap on the total (the deployed-warhead limit, the non-deployed
+///   warheads on hand) scales every system's addition by the same factor.
+pub fn upload(posture: &Posture, limits: &Limits) -> Upload {
+    let deployed: f64 = posture.launchers();
+    let counted = deployed + posture.non_deployed_launchers;
+    let mut room_deployed = limits.deployed_launchers.map_or(f64::INFINITY, |limit| (limit - deployed).max(0.0));
+    let mut room_total = limits.launchers.map_or(f64::INFINITY, |limit| (limit - counted).max(0.0));
+    let mut bound_by = Vec::new();
+
+    let mut systems: Vec<SystemUpload> = posture.systems.iter().map(start).collect();
+    let mut order: Vec<usize> = (0..posture.systems.len()).collect();
+    order.sort_by(|&a, &b| {
+        posture.systems[b].max_warheads_per_launcher.total_cmp(&posture.systems[a].max_warheads_per_launcher)
+    });
+    for index in order {
+        let system = &posture.systems[index];
+        let total_room = if system.spare_accountable { f64::INFINITY } else { room_total };
+        let restored = system.spare_launchers.min(room_deployed).min(total_room);
+        if restored < system.spare_launchers {
+            bound_by.push(if room_deployed <= total_room { Bound::DeployedLaunchers } else { Bound::Launchers });
+        }
+        room_deployed -= restored;
+        if !system.spare_accountable {
+            room_total -= restored;
+        }
+        systems[index].restored_launchers = restored;
+        systems[index].on_restored = restored * system.max_warheads_per_launcher;
+    }
+
+    let potential: f64 = systems.iter().map(|s| s.on_deployed + s.on_restored).sum();
+    let today = posture.warheads();
+    let mut cap = f64::INFINITY;
+    if let Some(limit) = limits.deployed_warheads {
+        cap = (limit - today).max(0.0);
+        if cap < potential {
+            bound_by.push(Bound::DeployedWarheads);
+        }
+    }
+    if let Some(reserve) = posture.reserve_warheads {
+        if reserve < potential.min(cap) {
+            bound_by.push(Bound::ReserveWarheads);
+        }
+        cap = cap.min(reserve);
+    }
+    let scale = if potential > cap { cap / potential } else { 1.0 };
+    for (upload, system) in systems.iter_mut().zip(&posture.systems) {
+        upload.added = (upload.on_deployed + upload.on_restored) * scale;
+        upload.months = (system.upload_per_month > 0.0).then(|| upload.added / system.upload_per_month);
+    }
+    bound_by.dedup();
+    let added = systems.iter().map(|s| s.added).sum();
+    Upload { systems, today, added, after: today + added, bound_by }
+}
+
+fn start(system: &System) -> SystemUpload {
+    SystemUpload {
+        name: system.name.clone(),
+        today: system.warheads(),
+        on_deployed: system.launchers * (system.max_warheads_per_launcher - system.warheads_per_launcher).max(0.0),
+        restored_launchers: 0.0,
+        on_restored: 0.0,
+        added: 0.0,
+        months: None,
+    }
+}
+
+impl Upload {
+    /// Deployed warheads `month` months into the upload, each system adding
+    /// at its own rate (systems without a rate add nothing).
+    pub fn after_months(&self, posture: &Posture, month: f64) -> f64 {
+        self.today
+            + self
+                .systems
+                .iter()
+                .zip(&posture.systems)
+                .map(|(upload, system)| upload.added.min(system.upload_per_month * month))
+                .sum::<f64>()
+    }
+}
