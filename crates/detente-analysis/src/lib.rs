@@ -11,5 +11,6 @@
 pub mod exchange;
 pub mod posture;
 pub mod race;
+pub mod scenario;
 pub mod stability;
 pub mod upload;

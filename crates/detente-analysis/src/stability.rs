@@ -101,8 +101,6 @@ pub struct Segment {
 ///   `(1 − p) · fratricide · p`: two segments per class.
 /// - A victim that launches under attack saves that share of its fixed
 ///   force, so only the rest can be destroyed on the ground.
-/// - Destroyed survivable warheads count at the share the victim could have
-///   launched ([`Model::survivable_availability`]).
 pub fn counterforce_segments(
     model: &Model,
     striker: &Posture,
@@ -130,8 +128,7 @@ pub fn counterforce_segments(
             / prompt_warheads;
         let exposed = match target.basing {
             Basing::Fixed if victim_launches_under_attack => 1.0 - model.launch_under_attack_saves,
-            Basing::Fixed => 1.0,
-            Basing::Survivable => model.survivable_availability,
+            Basing::Fixed | Basing::Survivable => 1.0,
         };
         let per_launcher = target.warheads_per_launcher * exposed;
         segments.push(Segment { warheads: launchers, efficiency: per_launcher * kill });
@@ -144,7 +141,7 @@ pub fn counterforce_segments(
     segments
 }
 
-/// The warheads a party can launch: all of its fixed force and the
+/// The warheads a party can launch first: all of its fixed force and the
 /// available share of its survivable force.
 pub fn launchable_warheads(model: &Model, posture: &Posture, prompt_only: bool) -> f64 {
     posture
@@ -182,7 +179,9 @@ pub fn first_strike(model: &Model, striker: &Posture, victim: &Posture, victim_l
     let segments = counterforce_segments(model, striker, victim, victim_launches_under_attack);
     let available = launchable_warheads(model, striker, false);
     let prompt = launchable_warheads(model, striker, true);
-    let victim_warheads = launchable_warheads(model, victim, false);
+    // A victim retaliates with every warhead that survives: the striker's
+    // shortfall on survivable forces (p. 34) is the cost of moving first.
+    let victim_warheads = victim.warheads();
     let exchange = Exchange {
         model,
         segments: &segments,
@@ -362,6 +361,152 @@ mod tests {
         for damage in [0.01, 0.2, 0.5, 0.93] {
             assert!((model.cost(damage, 0.4) - general.cost(damage, 0.4)).abs() < 1e-12);
         }
+    }
+
+    use crate::posture::{Kind, System};
+    use proptest::prelude::*;
+
+    fn system(kind: Kind, basing: Basing, launchers: f64, warheads: f64, alert: f64) -> System {
+        System {
+            name: format!("{kind:?} {basing:?} {launchers}"),
+            kind,
+            basing,
+            launchers,
+            warheads_per_launcher: warheads,
+            max_warheads_per_launcher: warheads,
+            spare_launchers: 0.0,
+            spare_accountable: false,
+            yield_kt: 300.0,
+            cep_m: 150.0,
+            reliability: 0.85,
+            alert_rate: alert,
+            hardness_psi: match basing {
+                Basing::Fixed => 2000.0,
+                Basing::Survivable => 10.0,
+            },
+            upload_per_month: 0.0,
+        }
+    }
+
+    fn posture(party: &str, systems: Vec<System>, w80: f64) -> Posture {
+        Posture {
+            party: party.parse().unwrap(),
+            systems,
+            value_w80: w80,
+            reserve_warheads: None,
+            non_deployed_launchers: 0.0,
+        }
+    }
+
+    prop_compose! {
+        fn any_system()(
+            kind in prop_oneof![Just(Kind::Icbm), Just(Kind::Slbm), Just(Kind::Bomber)],
+            fixed in any::<bool>(),
+            launchers in 0u32..500,
+            warheads in 0u32..11,
+            alert in 0.0..=1.0f64,
+            yield_kt in 5.0..1500.0f64,
+            cep_m in 50.0..800.0f64,
+            reliability in 0.5..=1.0f64,
+            hardness in 5.0..5000.0f64,
+        ) -> System {
+            let basing = if fixed { Basing::Fixed } else { Basing::Survivable };
+            System { yield_kt, cep_m, reliability, hardness_psi: hardness, ..system(kind, basing, launchers.into(), warheads.into(), alert) }
+        }
+    }
+
+    prop_compose! {
+        fn any_posture(party: &'static str)(systems in prop::collection::vec(any_system(), 1..5), w80 in 50.0..1000.0f64) -> Posture {
+            posture(party, systems, w80)
+        }
+    }
+
+    /// The striker's cost at every whole number of counterforce warheads,
+    /// by brute force: what the stop rule's search must never do worse than.
+    fn brute_force_lowest_cost(model: &Model, striker: &Posture, victim: &Posture, lua: bool) -> f64 {
+        let segments = counterforce_segments(model, striker, victim, lua);
+        let exchange = Exchange {
+            model,
+            segments: &segments,
+            available: launchable_warheads(model, striker, false),
+            victim_warheads: victim.warheads(),
+            striker_w80: striker.value_w80,
+            victim_w80: victim.value_w80,
+        };
+        let prompt = launchable_warheads(model, striker, true).min(segments.iter().map(|s| s.warheads).sum());
+        let mut lowest = f64::INFINITY;
+        let (mut segment, mut start, mut killed_before) = (0, 0.0, 0.0);
+        for spent in 0..=prompt.floor() as usize {
+            let spent = spent as f64;
+            while segment < segments.len() && spent > start + segments[segment].warheads {
+                start += segments[segment].warheads;
+                killed_before += segments[segment].warheads * segments[segment].efficiency;
+                segment += 1;
+            }
+            let killed = killed_before + segments.get(segment).map_or(0.0, |s| (spent - start) * s.efficiency);
+            lowest = lowest.min(exchange.strike(spent, killed).striker_cost);
+        }
+        lowest
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn the_index_lies_in_the_unit_interval(a in any_posture("US"), b in any_posture("RU"), lua_a in any::<bool>(), lua_b in any::<bool>()) {
+            let s = stability(&Model::default(), &a, &b, LaunchUnderAttack { a: lua_a, b: lua_b });
+            prop_assert!((0.0..=1.0).contains(&s.index), "{s:?}");
+            prop_assert!((0.0..=1.0).contains(&s.a.ratio) && (0.0..=1.0).contains(&s.b.ratio));
+            for strike in [s.a_strikes, s.b_strikes] {
+                prop_assert!((0.0..=1.3 + 1e-12).contains(&strike.striker_cost) && (0.0..=1.3 + 1e-12).contains(&strike.victim_cost));
+            }
+        }
+
+        #[test]
+        fn symmetric_postures_have_equal_ratios(a in any_posture("US"), lua in any::<bool>()) {
+            let mut b = a.clone();
+            b.party = "RU".parse().unwrap();
+            let s = stability(&Model::default(), &a, &b, LaunchUnderAttack { a: lua, b: lua });
+            prop_assert_eq!(s.a, s.b);
+        }
+
+        /// Forces the other side cannot target make its first strike dearer:
+        /// every counterforce plan it could choose now meets more retaliation.
+        /// (Its ratio need not rise: see docs/analysis.md, "Survivable forces".)
+        #[test]
+        fn survivable_forces_raise_the_other_sides_cost_of_striking_first(
+            a in any_posture("US"),
+            b in any_posture("RU"),
+            added in any_system(),
+            lua in any::<bool>(),
+        ) {
+            let model = Model::default();
+            let launch = LaunchUnderAttack { a: lua, b: lua };
+            let before = stability(&model, &a, &b, launch);
+            let mut stronger = a.clone();
+            stronger.systems.push(System { basing: Basing::Survivable, alert_rate: 1.0, ..added });
+            let after = stability(&model, &stronger, &b, launch);
+            prop_assert!(after.b.first_strike_cost >= before.b.first_strike_cost - 1e-12, "{:?} then {:?}", before.b, after.b);
+        }
+
+        #[test]
+        fn the_stop_rule_finds_the_lowest_cost(a in any_posture("US"), b in any_posture("RU"), lua in any::<bool>()) {
+            let model = Model::default();
+            let found = first_strike(&model, &a, &b, lua).striker_cost;
+            let brute = brute_force_lowest_cost(&model, &a, &b, lua);
+            prop_assert!(found <= brute + 1e-9, "found {found}, brute force {brute}");
+        }
+    }
+
+    #[test]
+    fn launch_under_attack_protects_a_fixed_force() {
+        let model = Model::default();
+        let fixed = |party| posture(party, vec![system(Kind::Icbm, Basing::Fixed, 400.0, 3.0, 0.0)], 300.0);
+        let (a, b) = (fixed("US"), fixed("RU"));
+        let riding_out = stability(&model, &a, &b, LaunchUnderAttack::default());
+        let launching = stability(&model, &a, &b, LaunchUnderAttack { a: true, b: true });
+        assert!(launching.index > riding_out.index, "{riding_out:?} {launching:?}");
+        assert!(launching.a_strikes.retaliation > riding_out.a_strikes.retaliation);
     }
 
     #[test]

@@ -145,3 +145,72 @@ impl Upload {
                 .sum::<f64>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn us_2025() -> Posture {
+        let scenario = Scenario::parse(include_str!("../../../data/scenarios/fas-2025.toml")).unwrap();
+        scenario.posture(&"US".parse().unwrap()).unwrap().clone()
+    }
+
+    fn after(upload: &Upload, name_starts: &str) -> f64 {
+        upload.systems.iter().filter(|s| s.name.starts_with(name_starts)).map(|s| s.today + s.added).sum()
+    }
+
+    /// FAS (2023): Minuteman III 400 → 950 warheads; 240 Trident II × 8 =
+    /// 1,920; the 56 deactivated tubes add 448 more.
+    #[test]
+    fn the_published_us_upload_arithmetic() {
+        let mut us = us_2025();
+        us.reserve_warheads = None;
+        for system in &mut us.systems {
+            if system.kind != crate::posture::Kind::Slbm {
+                continue;
+            }
+            // FAS's 1,920 leaves the deactivated tubes out.
+            system.spare_launchers = 0.0;
+        }
+        let upload = upload(&us, &Limits::default());
+        assert_eq!(format!("{:.1}", after(&upload, "Minuteman III")), "950.0");
+        assert_eq!(format!("{:.1}", after(&upload, "Trident II")), "1920.0");
+
+        let with_tubes = super::upload(&us_2025(), &Limits::default());
+        let tubes = with_tubes.systems.iter().find(|s| s.name.starts_with("Trident II")).unwrap();
+        assert_eq!((tubes.restored_launchers, tubes.on_restored), (56.0, 448.0));
+    }
+
+    #[test]
+    fn launcher_limits_hold_spare_launchers_back() {
+        let us = us_2025();
+        // New START: 700 deployed launchers, 800 in all. The posture has 688
+        // deployed and 112 non-deployed: 12 may come back, and only
+        // accountable ones (warm silos) fit under the 800.
+        let limits = Limits { deployed_launchers: Some(700.0), launchers: Some(800.0), deployed_warheads: None };
+        let upload = upload(&us, &limits);
+        let restored: f64 = upload.systems.iter().map(|s| s.restored_launchers).sum();
+        assert_eq!(restored, 12.0);
+        let silos = upload.systems.iter().find(|s| s.name == "Minuteman III (Mk12A/W78)").unwrap();
+        assert_eq!(silos.restored_launchers, 12.0, "warm silos already count under the 800");
+        assert!(upload.bound_by.contains(&Bound::DeployedLaunchers));
+        // With the warhead limit too, nothing can be added above 1,550.
+        let capped = super::upload(&us, &Limits { deployed_warheads: Some(1550.0), ..limits });
+        assert_eq!(capped.added, 0.0);
+        assert!(capped.bound_by.contains(&Bound::DeployedWarheads));
+    }
+
+    #[test]
+    fn the_reserve_caps_an_upload_and_time_runs_at_each_rate() {
+        let us = us_2025();
+        let upload = upload(&us, &Limits::default());
+        // 1,930 reserve warheads are fewer than the launchers could take.
+        assert!((upload.added - 1930.0).abs() < 1e-9, "{}", upload.added);
+        assert_eq!(upload.bound_by, vec![Bound::ReserveWarheads]);
+        assert_eq!(upload.after_months(&us, 0.0), upload.today);
+        let slowest = upload.systems.iter().filter_map(|s| s.months).fold(0.0, f64::max);
+        assert!((upload.after_months(&us, slowest) - upload.after).abs() < 1e-9);
+        assert!(upload.after_months(&us, 1.0) < upload.after);
+    }
+}

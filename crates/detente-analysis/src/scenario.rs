@@ -1,0 +1,339 @@
+//! Scenario files: force postures for analysis, with the model's constants
+//! and the sources of every figure (schema: docs/formats/scenario.md).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use detente_core::Party;
+use serde::Deserialize;
+
+use crate::exchange::BlastModel;
+use crate::posture::{Basing, Kind, Posture, System};
+use crate::stability::Model;
+
+pub const FORMAT: &str = "detente-scenario/1";
+
+/// A scenario file that cannot be used, naming the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// Not valid TOML, or a field of the wrong type or name; the message gives line and column.
+    #[error("{0}")]
+    Syntax(String),
+    #[error("field {path}: {message}")]
+    Field { path: String, message: String },
+}
+
+fn field(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Field { path: path.into(), message: message.into() }
+}
+
+/// How far a scenario's figures can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Official published figures.
+    Published,
+    /// Public estimates (FAS and the like), possibly with assumptions.
+    Estimate,
+    /// A what-if posture, not a claim about any real force.
+    Hypothetical,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Scenario {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub summary: String,
+    pub notes: Vec<String>,
+    pub model: Model,
+    pub postures: Vec<Posture>,
+    /// Per party, per system (and `"party"` for party-level fields): the
+    /// fields that are assumptions rather than published figures.
+    pub notional: BTreeMap<String, Vec<String>>,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    id: String,
+    name: String,
+    status: Status,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    notes: Vec<String>,
+    #[serde(default)]
+    model: ModelFile,
+    parties: Vec<PartyFile>,
+    #[serde(default)]
+    sources: Vec<Source>,
+}
+
+/// Overrides of the model's constants; anything left out keeps its default.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    damage_exponent: Option<f64>,
+    surcharge: Option<f64>,
+    survivable_availability: Option<f64>,
+    launch_under_attack_saves: Option<f64>,
+    fratricide: Option<f64>,
+    lethal_radius_nmi_per_cube_root: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyFile {
+    party: String,
+    value_w80: f64,
+    reserve_warheads: Option<f64>,
+    #[serde(default)]
+    non_deployed_launchers: f64,
+    source: Vec<String>,
+    #[serde(default)]
+    notional: Vec<String>,
+    systems: Vec<SystemFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SystemFile {
+    name: String,
+    kind: Kind,
+    basing: Basing,
+    launchers: f64,
+    warheads_per_launcher: f64,
+    max_warheads_per_launcher: f64,
+    #[serde(default)]
+    spare_launchers: f64,
+    #[serde(default)]
+    spare_accountable: bool,
+    yield_kt: f64,
+    cep_m: f64,
+    reliability: f64,
+    #[serde(default = "fully_alert")]
+    alert_rate: f64,
+    hardness_psi: f64,
+    #[serde(default)]
+    upload_per_month: f64,
+    source: Vec<String>,
+    #[serde(default)]
+    notional: Vec<String>,
+}
+
+fn fully_alert() -> f64 {
+    1.0
+}
+
+const PARTY_FIELDS: &[&str] = &["value_w80", "reserve_warheads", "non_deployed_launchers"];
+const SYSTEM_FIELDS: &[&str] = &[
+    "launchers",
+    "warheads_per_launcher",
+    "max_warheads_per_launcher",
+    "spare_launchers",
+    "yield_kt",
+    "cep_m",
+    "reliability",
+    "alert_rate",
+    "hardness_psi",
+    "upload_per_month",
+];
+
+/// The range a number must lie in.
+enum Range {
+    /// A count: a whole number, 0 or more.
+    Count,
+    /// More than 0.
+    Positive,
+    /// 0 or more.
+    NonNegative,
+    /// A share, from 0 to 1.
+    Share,
+}
+
+fn check(path: &str, value: f64, range: Range) -> Result<f64, ScenarioError> {
+    let (ok, expected) = match range {
+        Range::Count => (value >= 0.0 && value.fract() == 0.0, "a whole number, 0 or more"),
+        Range::Positive => (value > 0.0, "a number above 0"),
+        Range::NonNegative => (value >= 0.0, "a number, 0 or more"),
+        Range::Share => ((0.0..=1.0).contains(&value), "a share from 0 to 1"),
+    };
+    if value.is_finite() && ok { Ok(value) } else { Err(field(path, format!("{value} is not {expected}"))) }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let file: File =
+            toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
+        if file.format != FORMAT {
+            return Err(field("format", format!("{:?} is not {FORMAT:?}", file.format)));
+        }
+        if file.id.is_empty() || !file.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            return Err(field("id", "expected lower-case letters, digits and hyphens"));
+        }
+        let source_ids: BTreeSet<&str> = file.sources.iter().map(|s| s.id.as_str()).collect();
+        if source_ids.len() != file.sources.len() {
+            return Err(field("sources", "two sources share an id"));
+        }
+        let model = model(&file.model)?;
+        if file.parties.is_empty() {
+            return Err(field("parties", "a scenario needs at least one party"));
+        }
+        let mut postures = Vec::new();
+        let mut notional = BTreeMap::new();
+        for (p, party) in file.parties.iter().enumerate() {
+            let path = format!("parties[{p}]");
+            let code: Party = party.party.parse().map_err(|e: String| field(format!("{path}.party"), e))?;
+            if postures.iter().any(|posture: &Posture| posture.party == code) {
+                return Err(field(format!("{path}.party"), format!("{} appears twice", code.as_str())));
+            }
+            check_sources(&format!("{path}.source"), &party.source, &source_ids)?;
+            check_notional(&format!("{path}.notional"), &party.notional, PARTY_FIELDS)?;
+            notional.insert(code.as_str().to_owned(), party.notional.clone());
+            if party.systems.is_empty() {
+                return Err(field(format!("{path}.systems"), "a party needs at least one system"));
+            }
+            let mut systems = Vec::new();
+            for (s, system) in party.systems.iter().enumerate() {
+                let path = format!("{path}.systems[{s}]");
+                if systems.iter().any(|known: &System| known.name == system.name) {
+                    return Err(field(format!("{path}.name"), format!("{:?} appears twice", system.name)));
+                }
+                check_sources(&format!("{path}.source"), &system.source, &source_ids)?;
+                check_notional(&format!("{path}.notional"), &system.notional, SYSTEM_FIELDS)?;
+                notional.insert(format!("{}/{}", code.as_str(), system.name), system.notional.clone());
+                systems.push(parse_system(&path, system)?);
+            }
+            postures.push(Posture {
+                party: code,
+                systems,
+                value_w80: check(&format!("{path}.value_w80"), party.value_w80, Range::Positive)?,
+                reserve_warheads: party
+                    .reserve_warheads
+                    .map(|r| check(&format!("{path}.reserve_warheads"), r, Range::Count))
+                    .transpose()?,
+                non_deployed_launchers: check(
+                    &format!("{path}.non_deployed_launchers"),
+                    party.non_deployed_launchers,
+                    Range::Count,
+                )?,
+            });
+        }
+        Ok(Scenario {
+            id: file.id,
+            name: file.name,
+            status: file.status,
+            summary: file.summary,
+            notes: file.notes,
+            model,
+            postures,
+            notional,
+            sources: file.sources,
+        })
+    }
+
+    /// The posture of `party`.
+    pub fn posture(&self, party: &Party) -> Option<&Posture> {
+        self.postures.iter().find(|p| &p.party == party)
+    }
+}
+
+fn parse_system(path: &str, system: &SystemFile) -> Result<System, ScenarioError> {
+    let at = |name: &str| format!("{path}.{name}");
+    let parsed = System {
+        name: system.name.clone(),
+        kind: system.kind,
+        basing: system.basing,
+        launchers: check(&at("launchers"), system.launchers, Range::Count)?,
+        warheads_per_launcher: check(&at("warheads_per_launcher"), system.warheads_per_launcher, Range::NonNegative)?,
+        max_warheads_per_launcher: check(
+            &at("max_warheads_per_launcher"),
+            system.max_warheads_per_launcher,
+            Range::NonNegative,
+        )?,
+        spare_launchers: check(&at("spare_launchers"), system.spare_launchers, Range::Count)?,
+        spare_accountable: system.spare_accountable,
+        yield_kt: check(&at("yield_kt"), system.yield_kt, Range::Positive)?,
+        cep_m: check(&at("cep_m"), system.cep_m, Range::Positive)?,
+        reliability: check(&at("reliability"), system.reliability, Range::Share)?,
+        alert_rate: check(&at("alert_rate"), system.alert_rate, Range::Share)?,
+        hardness_psi: check(&at("hardness_psi"), system.hardness_psi, Range::Positive)?,
+        upload_per_month: check(&at("upload_per_month"), system.upload_per_month, Range::NonNegative)?,
+    };
+    if parsed.warheads_per_launcher > parsed.max_warheads_per_launcher {
+        return Err(field(
+            at("warheads_per_launcher"),
+            format!(
+                "{} is more than max_warheads_per_launcher ({})",
+                parsed.warheads_per_launcher, parsed.max_warheads_per_launcher
+            ),
+        ));
+    }
+    if system.name.trim().is_empty() {
+        return Err(field(at("name"), "a system needs a name"));
+    }
+    Ok(parsed)
+}
+
+fn model(file: &ModelFile) -> Result<Model, ScenarioError> {
+    let defaults = Model::default();
+    let pick = |name: &str, value: Option<f64>, default: f64, range: Range| match value {
+        Some(value) => check(&format!("model.{name}"), value, range),
+        None => Ok(default),
+    };
+    Ok(Model {
+        damage_exponent: pick("damage_exponent", file.damage_exponent, defaults.damage_exponent, Range::Positive)?,
+        surcharge: pick("surcharge", file.surcharge, defaults.surcharge, Range::NonNegative)?,
+        survivable_availability: pick(
+            "survivable_availability",
+            file.survivable_availability,
+            defaults.survivable_availability,
+            Range::Share,
+        )?,
+        launch_under_attack_saves: pick(
+            "launch_under_attack_saves",
+            file.launch_under_attack_saves,
+            defaults.launch_under_attack_saves,
+            Range::Share,
+        )?,
+        fratricide: pick("fratricide", file.fratricide, defaults.fratricide, Range::Share)?,
+        blast: BlastModel {
+            lethal_radius_nmi_per_cube_root: pick(
+                "lethal_radius_nmi_per_cube_root",
+                file.lethal_radius_nmi_per_cube_root,
+                defaults.blast.lethal_radius_nmi_per_cube_root,
+                Range::Positive,
+            )?,
+        },
+    })
+}
+
+fn check_sources(path: &str, named: &[String], known: &BTreeSet<&str>) -> Result<(), ScenarioError> {
+    if named.is_empty() {
+        return Err(field(path, "every figure needs a source: name at least one [[sources]] id"));
+    }
+    match named.iter().find(|id| !known.contains(id.as_str())) {
+        Some(id) => Err(field(path, format!("{id:?} is not a [[sources]] id"))),
+        None => Ok(()),
+    }
+}
+
+fn check_notional(path: &str, named: &[String], fields: &[&str]) -> Result<(), ScenarioError> {
+    match named.iter().find(|name| !fields.contains(&name.as_str())) {
+        Some(name) => Err(field(path, format!("{name:?} is not one of {}", fields.join(", ")))),
+        None => Ok(()),
+    }
+}
