@@ -9,8 +9,11 @@
 //! texts are handed in; random draws come from seeds passed in.
 
 pub mod exchange;
+pub mod montecarlo;
+pub mod params;
 pub mod posture;
 pub mod race;
 pub mod scenario;
 pub mod stability;
+pub mod trilateral;
 pub mod upload;
