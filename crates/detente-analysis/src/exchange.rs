@@ -32,6 +32,33 @@ impl BlastModel {
     }
 }
 
+impl BlastModel {
+    /// A warhead's lethality against hardness in general: SSPK against
+    /// `hardness_psi` is `1 − exp(−lethality / H^(2/3))`. The same formula as
+    /// [`sspk`] of [`BlastModel::lethal_radius_m`], with the warhead's part
+    /// computed once: `ln 2 · (C · 1852 m)² · (Y / 1 Mt)^(2/3) / CEP²`.
+    pub fn lethality(&self, yield_kt: f64, cep_m: f64) -> f64 {
+        let constant = self.lethal_radius_nmi_per_cube_root * METRES_PER_NMI / cep_m;
+        std::f64::consts::LN_2 * constant * constant * two_thirds_power(yield_kt / 1000.0)
+    }
+}
+
+/// SSPK from a warhead's [`BlastModel::lethality`] and `H^(−2/3)` of the target.
+pub fn sspk_from_lethality(lethality: f64, inverse_hardness_two_thirds: f64) -> f64 {
+    -(-lethality * inverse_hardness_two_thirds).exp_m1()
+}
+
+/// `H^(−2/3)`, a target's part of the SSPK formula.
+pub fn inverse_hardness_two_thirds(hardness_psi: f64) -> f64 {
+    1.0 / two_thirds_power(hardness_psi)
+}
+
+/// `x^(2/3)` for `x > 0`, through `ln` and `exp`: faster here than `cbrt`
+/// squared, and as exact for these inputs (to about 1e-15).
+fn two_thirds_power(x: f64) -> f64 {
+    (x.ln() * (2.0 / 3.0)).exp()
+}
+
 /// Single-shot kill probability: the chance that a warhead with circular
 /// error probable `cep_m` lands within `lethal_radius_m` of its aim point,
 /// `1 − 0.5^((LR/CEP)²)` (half of all warheads land within the CEP).
@@ -113,6 +140,18 @@ mod tests {
         // The reference table's "formula" column, to 0.1 ft.
         assert_eq!(format!("{:.1}", model.lethal_radius_m(1.0, 10_000.0) * FEET_PER_METRE), "73.9");
         assert_eq!(format!("{:.1}", model.lethal_radius_m(1.0, 100.0) * FEET_PER_METRE), "343.0");
+    }
+
+    #[test]
+    fn lethality_is_the_same_formula_factored() {
+        let model = BlastModel::default();
+        for (yield_kt, cep_m, hardness) in
+            [(750.0, 900.0, 700.0), (300.0, 120.0, 2000.0), (5.0, 50.0, 5.0), (1200.0, 400.0, 10_000.0)]
+        {
+            let direct = sspk(model.lethal_radius_m(yield_kt, hardness), cep_m);
+            let factored = sspk_from_lethality(model.lethality(yield_kt, cep_m), inverse_hardness_two_thirds(hardness));
+            assert!((direct - factored).abs() < 1e-12, "{yield_kt} kt, {cep_m} m, {hardness} psi: {direct} {factored}");
+        }
     }
 
     /// A worked example: W87-0 (300 kt, CEP 120 m) against 2,000 psi.

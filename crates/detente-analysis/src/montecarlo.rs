@@ -154,20 +154,33 @@ impl Stats {
         // A fixed order of summation: the same sums on any number of threads.
         let mean = values.iter().sum::<f64>() / n;
         let sd = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-        values.sort_by(f64::total_cmp);
-        let at = |q: f64| values[((q * (values.len() - 1) as f64).round()) as usize];
-        Stats {
-            mean,
-            sd,
-            min: values[0],
-            p05: at(0.05),
-            p25: at(0.25),
-            median: at(0.5),
-            p75: at(0.75),
-            p95: at(0.95),
-            max: at(1.0),
-        }
+        let last = (values.len() - 1) as f64;
+        let ranks = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0].map(|q: f64| (q * last).round() as usize);
+        // Short runs repeat ranks: select each distinct one once.
+        let mut distinct = ranks.to_vec();
+        distinct.dedup();
+        let mut found = vec![0.0; distinct.len()];
+        select_ranks(&mut values, &distinct, 0, &mut found);
+        let [min, p05, p25, median, p75, p95, max] =
+            ranks.map(|rank| found[distinct.binary_search(&rank).expect("every rank was selected")]);
+        Stats { mean, sd, min, p05, p25, median, p75, p95, max }
     }
+}
+
+/// The values at sorted positions `ranks` (strictly ascending, counted from
+/// `offset`) of `values`, by selection: linear time where sorting a million
+/// values is not. Each selection splits the slice, and the ranks on either
+/// side are found within their part.
+fn select_ranks(values: &mut [f64], ranks: &[usize], offset: usize, found: &mut [f64]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let (below, &mut value, above) = values.select_nth_unstable_by(ranks[middle] - offset, f64::total_cmp);
+    let (found_below, rest) = found.split_at_mut(middle);
+    rest[0] = value;
+    select_ranks(below, &ranks[..middle], offset, found_below);
+    select_ranks(above, &ranks[middle + 1..], ranks[middle] + 1, &mut rest[1..]);
 }
 
 /// A Monte Carlo run's results.
@@ -220,19 +233,22 @@ pub fn monte_carlo(
         )
         .collect();
     progress(trials);
-    let column = |f: fn(&Outcome) -> f64| outcomes.iter().map(f).collect::<Vec<f64>>();
     let mut index_histogram = [0u64; 10];
     for outcome in &outcomes {
         index_histogram[((outcome.index * 10.0) as usize).min(9)] += 1;
     }
+    // Each quantity's statistics on its own thread: each is computed in a fixed order.
+    let columns: [fn(&Outcome) -> f64; 5] =
+        [|o| o.index, |o| o.ratio_a, |o| o.ratio_b, |o| o.survivors_a, |o| o.survivors_b];
+    let stats: Vec<Stats> = columns.par_iter().map(|column| Stats::of(outcomes.iter().map(column).collect())).collect();
     MonteCarlo {
         trials,
         seed,
-        index: Stats::of(column(|o| o.index)),
-        ratio_a: Stats::of(column(|o| o.ratio_a)),
-        ratio_b: Stats::of(column(|o| o.ratio_b)),
-        survivors_a: Stats::of(column(|o| o.survivors_a)),
-        survivors_b: Stats::of(column(|o| o.survivors_b)),
+        index: stats[0],
+        ratio_a: stats[1],
+        ratio_b: stats[2],
+        survivors_a: stats[3],
+        survivors_b: stats[4],
         index_histogram,
     }
 }
@@ -358,6 +374,23 @@ mod tests {
                 direct.apply(&y.parameter, Apply::Set, y_value);
                 assert_eq!(result.cells[row][column], evaluate(&direct, US_RU), "x {x_value} y {y_value}");
             }
+        }
+    }
+
+    #[test]
+    fn quantiles_by_selection_equal_quantiles_of_the_sorted_values() {
+        for n in [1usize, 2, 3, 7, 20, 101, 1000] {
+            let values: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 / 3.0).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let at = |q: f64| sorted[(q * (n - 1) as f64).round() as usize];
+            let stats = Stats::of(values);
+            let expected = [at(0.0), at(0.05), at(0.25), at(0.5), at(0.75), at(0.95), at(1.0)];
+            assert_eq!(
+                [stats.min, stats.p05, stats.p25, stats.median, stats.p75, stats.p95, stats.max],
+                expected,
+                "n = {n}"
+            );
         }
     }
 
