@@ -130,6 +130,13 @@ impl FromStr for Parameter {
     }
 }
 
+impl Parameter {
+    /// The field's name alone, such as `cep_m`.
+    pub fn field_name(&self) -> &'static str {
+        self.field.name()
+    }
+}
+
 impl fmt::Display for Parameter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.target {

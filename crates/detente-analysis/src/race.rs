@@ -334,3 +334,119 @@ mod tests {
         assert!(!p.at(100.0, 100.0).mutual(), "small forces deter nobody here");
     }
 }
+
+/// A race file (schema: docs/formats/race.md): Richardson's coefficients for
+/// N parties, where they start, and optionally Intriligator and Brito's
+/// parameters for the first two.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RaceFile {
+    pub id: String,
+    pub name: String,
+    pub status: crate::scenario::Status,
+    pub notes: Vec<String>,
+    pub model: Richardson,
+    pub start: Vec<f64>,
+    pub deterrence: Option<DeterrenceParameters>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RaceToml {
+    format: String,
+    id: String,
+    name: String,
+    status: crate::scenario::Status,
+    #[serde(default)]
+    notes: Vec<String>,
+    parties: Vec<String>,
+    reaction: Vec<Vec<f64>>,
+    fatigue: Vec<f64>,
+    grievance: Vec<f64>,
+    start: Vec<f64>,
+    deterrence: Option<DeterrenceParameters>,
+}
+
+impl RaceFile {
+    pub const FORMAT: &str = "detente-race/1";
+
+    pub fn parse(text: &str) -> Result<RaceFile, crate::scenario::ScenarioError> {
+        use crate::scenario::ScenarioError;
+        let field = |path: &str, message: String| ScenarioError::Field { path: path.into(), message };
+        let file: RaceToml =
+            toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
+        if file.format != Self::FORMAT {
+            return Err(field("format", format!("{:?} is not {:?}", file.format, Self::FORMAT)));
+        }
+        let n = file.parties.len();
+        if n < 2 {
+            return Err(field("parties", "a race needs at least two parties".into()));
+        }
+        let parties = file
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.parse::<Party>().map_err(|e| field(&format!("parties[{i}]"), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let per_party = |name: &str, values: &[f64]| {
+            if values.len() != n {
+                return Err(field(name, format!("{} values for {n} parties", values.len())));
+            }
+            match values.iter().position(|v| !v.is_finite()) {
+                Some(i) => Err(field(&format!("{name}[{i}]"), "not a finite number".into())),
+                None => Ok(()),
+            }
+        };
+        per_party("fatigue", &file.fatigue)?;
+        per_party("grievance", &file.grievance)?;
+        per_party("start", &file.start)?;
+        per_party("reaction", &file.reaction.iter().map(|row| row.len() as f64).collect::<Vec<_>>())?;
+        for (i, row) in file.reaction.iter().enumerate() {
+            per_party(&format!("reaction[{i}]"), row)?;
+        }
+        if let Some(d) = &file.deterrence {
+            let values = [
+                ("a_kills_per_missile", d.a_kills_per_missile),
+                ("b_kills_per_missile", d.b_kills_per_missile),
+                ("b_damage_per_missile", d.b_damage_per_missile),
+                ("a_damage_per_missile", d.a_damage_per_missile),
+                ("a_unacceptable", d.a_unacceptable),
+                ("b_unacceptable", d.b_unacceptable),
+            ];
+            if let Some((name, value)) = values.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+                return Err(field(&format!("deterrence.{name}"), format!("{value} is not a number, 0 or more")));
+            }
+        }
+        Ok(RaceFile {
+            id: file.id,
+            name: file.name,
+            status: file.status,
+            notes: file.notes,
+            model: Richardson { parties, reaction: file.reaction, fatigue: file.fatigue, grievance: file.grievance },
+            start: file.start,
+            deterrence: file.deterrence,
+        })
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    const ILLUSTRATIVE: &str = include_str!("../../../data/scenarios/race-illustrative.toml");
+
+    #[test]
+    fn the_shipped_race_parses_and_bad_ones_name_the_field() {
+        let race = RaceFile::parse(ILLUSTRATIVE).unwrap();
+        assert_eq!(race.model.parties.len(), 3);
+        assert!(race.model.analyse().stable, "the illustrative coefficients settle");
+        for (from, to, expected) in [
+            ("fatigue = [0.30, 0.30, 0.25]", "fatigue = [0.30, 0.30]", "field fatigue: 2 values for 3 parties"),
+            ("[0.22, 0.00, 0.05],", "[0.22, 0.00],", "field reaction[1]: 2 values for 3 parties"),
+            ("a_unacceptable = 0.5", "a_unacceptable = -0.5", "field deterrence.a_unacceptable"),
+            ("parties = [\"US\", \"RU\", \"CN\"]", "parties = [\"US\", \"russia\", \"CN\"]", "field parties[1]"),
+        ] {
+            let error = RaceFile::parse(&ILLUSTRATIVE.replacen(from, to, 1)).unwrap_err().to_string();
+            assert!(error.contains(expected), "{expected:?} not in {error:?}");
+        }
+    }
+}

@@ -38,6 +38,16 @@ pub enum Status {
     Hypothetical,
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Published => "published figures",
+            Status::Estimate => "estimates",
+            Status::Hypothetical => "hypothetical",
+        })
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scenario {
@@ -335,5 +345,155 @@ fn check_notional(path: &str, named: &[String], fields: &[&str]) -> Result<(), S
     match named.iter().find(|name| !fields.contains(&name.as_str())) {
         Some(name) => Err(field(path, format!("{name:?} is not one of {}", fields.join(", ")))),
         None => Ok(()),
+    }
+}
+
+/// The shipped scenarios derived from another by a rule, so that their
+/// figures can never drift from the scenario they start from.
+impl Scenario {
+    /// Every party after uploading all it can with no treaty limits, within
+    /// its non-deployed warheads: the forces after New START's expiry if
+    /// each side uploaded ([`crate::upload`]).
+    pub fn after_expiry(&self) -> Scenario {
+        let mut derived = self.derived("after-expiry", "after every party uploads all it can, with no treaty limits");
+        for posture in &mut derived.postures {
+            let upload = crate::upload::upload(posture, &crate::upload::Limits::default());
+            for (system, added) in posture.systems.iter_mut().zip(&upload.systems) {
+                let launchers = system.launchers + added.restored_launchers;
+                if launchers > 0.0 {
+                    system.warheads_per_launcher = (system.warheads() + added.added) / launchers;
+                }
+                system.launchers = launchers;
+                system.spare_launchers -= added.restored_launchers;
+            }
+            posture.reserve_warheads = posture.reserve_warheads.map(|reserve| reserve - upload.added);
+        }
+        derived.notes.push(
+            "Each system's added warheads (crate::upload, no limits, within the party's reserve) are spread evenly over its launchers, restored ones included.".into(),
+        );
+        derived
+    }
+
+    /// The United States and Russia with their missile warheads scaled so
+    /// that each counts exactly `warheads` under New START's rule (missile
+    /// warheads plus one per deployed heavy bomber), launchers unchanged.
+    pub fn at_limit(&self, warheads: f64) -> Scenario {
+        let mut derived = self.derived(
+            "new-start-level",
+            &format!("with the United States and Russia at {warheads} New START-counted warheads"),
+        );
+        derived.postures.retain(|p| matches!(p.party.as_str(), "US" | "RU"));
+        for posture in &mut derived.postures {
+            let bombers: f64 = posture.systems.iter().filter(|s| !s.kind.is_prompt()).map(|s| s.launchers).sum();
+            let missile_warheads: f64 =
+                posture.systems.iter().filter(|s| s.kind.is_prompt()).map(|s| s.warheads()).sum();
+            let scale = if missile_warheads > 0.0 { (warheads - bombers) / missile_warheads } else { 1.0 };
+            for system in posture.systems.iter_mut().filter(|s| s.kind.is_prompt()) {
+                system.warheads_per_launcher *= scale;
+            }
+        }
+        derived.notes.push(format!(
+            "Missile warheads of each party are scaled by one factor so that they plus one per deployed bomber make {warheads}; loadings may exceed a system's stated maximum only if the base scenario's do."
+        ));
+        derived
+    }
+
+    fn derived(&self, id: &str, how: &str) -> Scenario {
+        let mut derived = self.clone();
+        derived.id = id.to_owned();
+        derived.name = format!("{}, {how}", self.name);
+        derived.status = Status::Hypothetical;
+        derived.notes.insert(0, format!("Derived from the scenario {:?} {how}.", self.id));
+        derived
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAS_2025: &str = include_str!("../../../data/scenarios/fas-2025.toml");
+
+    #[test]
+    fn the_shipped_scenario_keeps_the_published_totals() {
+        let scenario = Scenario::parse(FAS_2025).unwrap();
+        let total = |party: &str| scenario.posture(&party.parse().unwrap()).unwrap().warheads().round();
+        // FAS 2025: about 1,670 U.S. strategic warheads deployed; Russia 870 + about 640 + about 200.
+        assert_eq!(total("US"), 1670.0);
+        assert_eq!(total("RU"), 1710.0);
+        // China: 376 + 72 + 20 assigned, 132 for systems not yet fielded: about 600 in all.
+        let china = scenario.posture(&"CN".parse().unwrap()).unwrap();
+        assert_eq!(china.warheads().round() + china.reserve_warheads.unwrap(), 600.0);
+        let launchers = |party: &str| scenario.posture(&party.parse().unwrap()).unwrap().launchers();
+        assert_eq!((launchers("US"), launchers("RU")), (688.0, 576.0));
+    }
+
+    #[test]
+    fn derived_scenarios_follow_their_rules() {
+        let base = Scenario::parse(FAS_2025).unwrap();
+        let expired = base.after_expiry();
+        assert_eq!(expired.status, Status::Hypothetical);
+        for (before, after) in base.postures.iter().zip(&expired.postures) {
+            let added = after.warheads() - before.warheads();
+            assert!(
+                added >= 0.0 && added <= before.reserve_warheads.unwrap_or(f64::INFINITY) + 1e-6,
+                "{}: {added}",
+                before.party.as_str()
+            );
+            assert!(after.reserve_warheads.unwrap_or(0.0) >= -1e-6);
+        }
+        let at_limit = base.at_limit(1550.0);
+        assert_eq!(at_limit.postures.len(), 2);
+        for posture in &at_limit.postures {
+            let bombers: f64 = posture.systems.iter().filter(|s| !s.kind.is_prompt()).map(|s| s.launchers).sum();
+            let missiles: f64 = posture.systems.iter().filter(|s| s.kind.is_prompt()).map(|s| s.warheads()).sum();
+            assert!((missiles + bombers - 1550.0).abs() < 1e-6, "{}", posture.party.as_str());
+        }
+    }
+
+    #[test]
+    fn bad_scenarios_name_the_field() {
+        let cases = [
+            ("format = \"detente-scenario/1\"", "format = \"other/1\"", "field format"),
+            (
+                "cep_m = 120\nreliability",
+                "cep_m = -120\nreliability",
+                "field parties[0].systems[0].cep_m: -120 is not a number above 0",
+            ),
+            (
+                "reliability = 0.85\nhardness_psi = 2000\nupload_per_month = 15",
+                "reliability = 1.85\nhardness_psi = 2000\nupload_per_month = 15",
+                "field parties[0].systems[0].reliability",
+            ),
+            (
+                "launchers = 200\nwarheads_per_launcher = 1\nmax_warheads_per_launcher = 3",
+                "launchers = 200.5\nwarheads_per_launcher = 1\nmax_warheads_per_launcher = 3",
+                "parties[0].systems[0].launchers: 200.5 is not a whole number",
+            ),
+            (
+                "warheads_per_launcher = 1\nmax_warheads_per_launcher = 3",
+                "warheads_per_launcher = 4\nmax_warheads_per_launcher = 3",
+                "is more than max_warheads_per_launcher",
+            ),
+            (
+                "source = [\"fas-2025-us\", \"state-2023-aggregates\"]",
+                "source = [\"fas-2025-us\", \"no-such-source\"]",
+                "field parties[0].source: \"no-such-source\" is not a [[sources]] id",
+            ),
+            (
+                "notional = [\"value_w80\"]\n\n[[parties.systems]]\nname = \"Minuteman III (Mk12A/W78)\"",
+                "notional = [\"colour\"]\n\n[[parties.systems]]\nname = \"Minuteman III (Mk12A/W78)\"",
+                "field parties[0].notional",
+            ),
+            ("party = \"RU\"", "party = \"US\"", "field parties[1].party: US appears twice"),
+            ("yield_kt = 335", "yield = 335", "unknown field `yield`"),
+        ];
+        for (from, to, expected) in cases {
+            assert!(FAS_2025.contains(from), "the case's anchor {from:?} is in the file");
+            let error = Scenario::parse(&FAS_2025.replacen(from, to, 1)).unwrap_err().to_string();
+            assert!(error.contains(expected), "{expected:?} not in {error:?}");
+        }
+        let syntax = Scenario::parse(&FAS_2025.replacen("yield_kt = 335", "yield_kt = ", 1)).unwrap_err().to_string();
+        assert!(syntax.contains("line"), "a syntax error gives the line: {syntax}");
     }
 }

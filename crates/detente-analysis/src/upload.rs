@@ -48,13 +48,24 @@ pub struct Upload {
 }
 
 /// A limit or a stock that held the upload back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bound {
     DeployedLaunchers,
     Launchers,
     DeployedWarheads,
     ReserveWarheads,
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Bound::DeployedLaunchers => "the deployed-launcher limit",
+            Bound::Launchers => "the total-launcher limit",
+            Bound::DeployedWarheads => "the deployed-warhead limit",
+            Bound::ReserveWarheads => "the non-deployed warheads on hand",
+        })
+    }
 }
 
 /// The upload potential of `posture` under `limits`. `non_deployed_launchers`
@@ -115,6 +126,7 @@ pub fn upload(posture: &Posture, limits: &Limits) -> Upload {
         upload.added = (upload.on_deployed + upload.on_restored) * scale;
         upload.months = (system.upload_per_month > 0.0).then(|| upload.added / system.upload_per_month);
     }
+    bound_by.sort();
     bound_by.dedup();
     let added = systems.iter().map(|s| s.added).sum();
     Upload { systems, today, added, after: today + added, bound_by }

@@ -1,12 +1,16 @@
-//! Deterministic SVG line charts: text in, text out, the same bytes every time,
+//! Deterministic SVG charts: text in, text out, the same bytes every time,
 //! so charts can be snapshot-tested and embedded in HTML as they are.
 //!
 //! A [`Figure`] stacks [`Panel`]s that share an x axis. Each panel has series
 //! of points, horizontal reference lines (treaty limits) and vertical markers
 //! (dates such as the central-limits deadline). Points can be marked as
-//! uncertain and are then drawn hollow.
+//! uncertain and are then drawn hollow. A [`HeatMap`] colours a grid of
+//! values in [0, 1], such as a stability index over two swept parameters.
 
 use std::fmt::Write as _;
+
+mod heatmap;
+pub use heatmap::HeatMap;
 
 /// One line of data.
 #[derive(Debug, Clone)]

@@ -47,6 +47,180 @@ pub enum Command {
     Witness(WitnessCommand),
     /// Verify a C2SP tlog-proof bundle offline, with nothing but a tlog-policy file.
     VerifyProof(VerifyProofArgs),
+    /// Strategic stability analysis: upload potential, counterforce arithmetic, crisis and arms-race stability.
+    #[command(subcommand)]
+    Analyze(AnalyzeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyzeCommand {
+    /// The shipped scenarios (force postures for analysis), or one of them in full.
+    Scenarios {
+        /// Show this scenario's postures, model constants, notes and sources.
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Warheads each party could add if the limits lapsed, by system and in all, and how fast.
+    Upload(UploadArgs),
+    /// One warhead against one hardened target: lethal radius, single-shot kill probability, damage expectancy.
+    Exchange(ExchangeArgs),
+    /// Crisis (first-strike) stability of two parties, or of three pair by pair; Monte Carlo with --trials.
+    Stability(StabilityArgs),
+    /// Arms-race stability: Richardson's model for N parties and Intriligator-Brito deterrence.
+    Race(RaceArgs),
+    /// The stability index over a grid of two parameters: table, CSV, JSON or an SVG heat map.
+    Sweep(SweepArgs),
+}
+
+/// Which scenario to analyse, and changes to it.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// A shipped scenario (see `detente analyze scenarios`) or a scenario file.
+    #[arg(long, default_value = "fas-2025", value_name = "NAME|FILE")]
+    pub scenario: String,
+    /// Change a figure before the analysis: PARAMETER=VALUE sets it, PARAMETER*=VALUE scales it
+    /// (parameters such as US.cep_m, RU[Yars mobile (SS-27 Mod 2)].alert_rate, model.fratricide).
+    #[arg(long = "set", value_name = "PARAMETER=VALUE")]
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Only these parties (comma-separated); all of the scenario's by default.
+    #[arg(long, value_delimiter = ',', value_name = "PARTIES")]
+    pub parties: Vec<String>,
+    /// Respect this treaty's launcher limits (deployed, and deployed plus non-deployed).
+    #[arg(long, value_name = "TREATY")]
+    pub treaty: Option<String>,
+    /// With --treaty, respect its deployed-warhead limit too.
+    #[arg(long, requires = "treaty")]
+    pub warhead_limit: bool,
+    /// Months of upload to tabulate (and plot) at each system's upload rate.
+    #[arg(long, default_value_t = 36)]
+    pub months: u32,
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// The deployed warheads of each party month by month, as CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Draw each party's deployed warheads month by month as an SVG chart.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    /// The warhead's yield, kilotons.
+    #[arg(long, required_unless_present = "sspk")]
+    pub yield_kt: Option<f64>,
+    /// The overpressure the target withstands, psi.
+    #[arg(long, required_unless_present = "sspk")]
+    pub hardness_psi: Option<f64>,
+    /// The warhead's circular error probable, metres.
+    #[arg(long, required_unless_present = "sspk")]
+    pub cep_m: Option<f64>,
+    /// Give the single-shot kill probability directly instead (a notional shot).
+    #[arg(long, conflicts_with_all = ["yield_kt", "hardness_psi", "cep_m"])]
+    pub sspk: Option<f64>,
+    /// The share of warheads that arrive and detonate as planned.
+    #[arg(long, default_value_t = 1.0)]
+    pub reliability: f64,
+    /// Warheads aimed at the target.
+    #[arg(long, default_value_t = 1)]
+    pub warheads: u32,
+    /// Kill probability of each later warhead relative to the first (1: no fratricide).
+    #[arg(long, default_value_t = 1.0)]
+    pub fratricide: f64,
+    /// The lethal-radius constant, nautical miles per cube root of megatons per psi.
+    #[arg(long, default_value_t = 2.62)]
+    pub lethal_radius_constant: f64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StabilityArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The parties, comma-separated: two for the index, three or more for every pair with
+    /// reserves and for each against the others together.
+    #[arg(long, value_delimiter = ',', default_value = "US,RU", value_name = "PARTIES")]
+    pub parties: Vec<String>,
+    /// Each side launches its fixed forces under attack when struck.
+    #[arg(long)]
+    pub launch_under_attack: bool,
+    /// With three or more parties: the share of each other party's value a reserve must be able to destroy.
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub reserve_damage: f64,
+    /// Run this many Monte Carlo trials over the --vary parameters (two parties).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// The Monte Carlo run's seed: the same seed gives the same numbers.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// An uncertain parameter: PARAMETER=DIST or PARAMETER*=DIST, with DIST uniform(LOW,HIGH),
+    /// triangular(LOW,MODE,HIGH) or normal(MEAN,SD).
+    #[arg(long, value_name = "PARAMETER=DIST", requires = "trials")]
+    pub vary: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RaceArgs {
+    /// A race file (docs/formats/race.md); the shipped illustrative race by default.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Years to run the race forward.
+    #[arg(long, default_value_t = 20)]
+    pub years: u32,
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// The levels year by year, as CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Draw the levels year by year as an SVG chart.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The two parties.
+    #[arg(long, value_delimiter = ',', default_value = "US,RU", value_name = "A,B")]
+    pub parties: Vec<String>,
+    /// The first axis: PARAMETER=FROM:TO:STEPS (or PARAMETER*=FROM:TO:STEPS to scale).
+    #[arg(long, value_name = "AXIS")]
+    pub x: String,
+    /// The second axis, as --x.
+    #[arg(long, value_name = "AXIS")]
+    pub y: String,
+    /// Each side launches its fixed forces under attack when struck.
+    #[arg(long)]
+    pub launch_under_attack: bool,
+    /// What to show: the index, or one side's ratio.
+    #[arg(long, value_enum, default_value_t = SweepValue::Index)]
+    pub show: SweepValue,
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// The grid as CSV, one row per cell.
+    #[arg(long)]
+    pub csv: bool,
+    /// Draw the grid as an SVG heat map.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepValue {
+    Index,
+    RatioA,
+    RatioB,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,41 @@ const INTERPRETATIONS: [(&str, &str); 2] = [
     ("new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
 ];
 
+/// The shipped scenario file; the other shipped scenarios are derived from it.
+const FAS_2025: &str = include_str!("../../../data/scenarios/fas-2025.toml");
+
+/// The shipped illustrative arms race.
+pub const RACE_ILLUSTRATIVE: &str = include_str!("../../../data/scenarios/race-illustrative.toml");
+
+/// The shipped scenarios by name, with what each is.
+pub const SCENARIOS: [(&str, &str); 3] = [
+    ("fas-2025", "US, Russia and China, early 2025 (FAS estimates; reconstructed splits; notional performance)"),
+    ("new-start-level", "fas-2025's US and Russia at New START's 1,550 counted warheads (derived)"),
+    ("after-expiry", "fas-2025 after every party uploads all it can within its reserve (derived)"),
+];
+
+/// A shipped scenario by name, or a scenario file.
+pub fn scenario(name: &str) -> anyhow::Result<detente_analysis::scenario::Scenario> {
+    use detente_analysis::scenario::Scenario;
+    let shipped = || Scenario::parse(FAS_2025).expect("the shipped scenario is valid (tested)");
+    match name {
+        "fas-2025" => Ok(shipped()),
+        "new-start-level" => Ok(shipped().at_limit(1550.0)),
+        "after-expiry" => Ok(shipped().after_expiry()),
+        _ => {
+            let path = Path::new(name);
+            if !path.exists() {
+                let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
+                return Err(bad_input!(
+                    "--scenario {name}: no such file, and the shipped scenarios are {}",
+                    names.join(", ")
+                ));
+            }
+            Scenario::parse(&read_text(path)?).map_err(|e| bad_input!("{}: {e}", path.display()))
+        }
+    }
+}
+
 /// The published New START aggregate numbers.
 pub const AGGREGATES: &str = include_str!("../../../data/newstart_aggregate.csv");
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+mod analyze;
 mod count;
 mod declaration;
 mod demo;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Log(command) => record::run(command),
         Command::Witness(command) => witness::run(command),
         Command::VerifyProof(args) => proof::run(args),
+        Command::Analyze(command) => analyze::run(command, data_dir),
     }
 }
 
