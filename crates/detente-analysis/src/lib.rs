@@ -8,6 +8,7 @@
 //! Architecture invariant: no I/O, no clock, no global randomness. Scenario
 //! texts are handed in; random draws come from seeds passed in.
 
+pub mod declared;
 pub mod exchange;
 pub mod montecarlo;
 pub mod params;

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use detente_core::Party;
 
 use crate::posture::{Posture, System};
+use crate::scenario::LARGEST;
 use crate::stability::Model;
 
 /// Where a parameter lives.
@@ -77,21 +78,20 @@ impl Field {
             .expect("every field is listed")
     }
 
-    /// The values the field can take.
+    /// The values the field can take: those a scenario file may hold.
     pub fn bounds(self) -> (f64, f64) {
         match self {
-            Field::Surcharge | Field::Launchers | Field::WarheadsPerLauncher => (0.0, f64::INFINITY),
+            Field::Surcharge | Field::Launchers | Field::WarheadsPerLauncher => (0.0, LARGEST),
             Field::SurvivableAvailability
             | Field::LaunchUnderAttackSaves
             | Field::Fratricide
             | Field::Reliability
             | Field::AlertRate => (0.0, 1.0),
-            Field::DamageExponent
-            | Field::LethalRadiusConstant
-            | Field::ValueW80
-            | Field::YieldKt
-            | Field::CepM
-            | Field::HardnessPsi => (f64::MIN_POSITIVE, f64::INFINITY),
+            // The stop rule needs a concave cost: an exponent of at most 1.
+            Field::DamageExponent => (1.0 / LARGEST, 1.0),
+            Field::LethalRadiusConstant | Field::ValueW80 | Field::YieldKt | Field::CepM | Field::HardnessPsi => {
+                (1.0 / LARGEST, LARGEST)
+            }
         }
     }
 }

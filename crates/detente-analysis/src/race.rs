@@ -391,8 +391,10 @@ impl RaceFile {
             if values.len() != n {
                 return Err(field(name, format!("{} values for {n} parties", values.len())));
             }
-            match values.iter().position(|v| !v.is_finite()) {
-                Some(i) => Err(field(&format!("{name}[{i}]"), "not a finite number".into())),
+            match values.iter().position(|v| v.abs() > crate::scenario::LARGEST || v.is_nan()) {
+                Some(i) => {
+                    Err(field(&format!("{name}[{i}]"), format!("not a number within ±{:e}", crate::scenario::LARGEST)))
+                }
                 None => Ok(()),
             }
         };
@@ -412,7 +414,7 @@ impl RaceFile {
                 ("a_unacceptable", d.a_unacceptable),
                 ("b_unacceptable", d.b_unacceptable),
             ];
-            if let Some((name, value)) = values.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+            if let Some((name, value)) = values.iter().find(|(_, v)| !(0.0..=crate::scenario::LARGEST).contains(v)) {
                 return Err(field(&format!("deterrence.{name}"), format!("{value} is not a number, 0 or more")));
             }
         }

@@ -171,16 +171,31 @@ enum Range {
     NonNegative,
     /// A share, from 0 to 1.
     Share,
+    /// Above 0 and at most 1: the stop rule needs a concave cost.
+    Exponent,
+}
+
+/// Beyond this no figure has a physical meaning, and arithmetic on it could
+/// overflow; below its inverse no positive figure does.
+pub const LARGEST: f64 = 1e12;
+
+/// A number as an error message shows it: plainly, or in scientific notation when very large or small.
+fn shown(value: f64) -> String {
+    if value != 0.0 && !(1e-3..1e6).contains(&value.abs()) { format!("{value:e}") } else { value.to_string() }
 }
 
 fn check(path: &str, value: f64, range: Range) -> Result<f64, ScenarioError> {
+    if value.abs() > LARGEST {
+        return Err(field(path, format!("{} is beyond {LARGEST:e}", shown(value))));
+    }
     let (ok, expected) = match range {
         Range::Count => (value >= 0.0 && value.fract() == 0.0, "a whole number, 0 or more"),
-        Range::Positive => (value > 0.0, "a number above 0"),
+        Range::Positive => (value >= 1.0 / LARGEST, "a number above 0"),
         Range::NonNegative => (value >= 0.0, "a number, 0 or more"),
         Range::Share => ((0.0..=1.0).contains(&value), "a share from 0 to 1"),
+        Range::Exponent => (value > 0.0 && value <= 1.0, "above 0 and at most 1"),
     };
-    if value.is_finite() && ok { Ok(value) } else { Err(field(path, format!("{value} is not {expected}"))) }
+    if value.is_finite() && ok { Ok(value) } else { Err(field(path, format!("{} is not {expected}", shown(value)))) }
 }
 
 impl Scenario {
@@ -305,7 +320,7 @@ fn model(file: &ModelFile) -> Result<Model, ScenarioError> {
         None => Ok(default),
     };
     Ok(Model {
-        damage_exponent: pick("damage_exponent", file.damage_exponent, defaults.damage_exponent, Range::Positive)?,
+        damage_exponent: pick("damage_exponent", file.damage_exponent, defaults.damage_exponent, Range::Exponent)?,
         surcharge: pick("surcharge", file.surcharge, defaults.surcharge, Range::NonNegative)?,
         survivable_availability: pick(
             "survivable_availability",
@@ -487,6 +502,8 @@ mod tests {
             ),
             ("party = \"RU\"", "party = \"US\"", "field parties[1].party: US appears twice"),
             ("yield_kt = 335", "yield = 335", "unknown field `yield`"),
+            ("yield_kt = 335", "yield_kt = 1e300", "field parties[0].systems[0].yield_kt: 1e300 is beyond 1e12"),
+            ("value_w80 = 300\nreserve_warheads = 1930", "value_w80 = 1e-300\nreserve_warheads = 1930", "field parties[0].value_w80: 1e-300 is not a number above 0"),
         ];
         for (from, to, expected) in cases {
             assert!(FAS_2025.contains(from), "the case's anchor {from:?} is in the file");

@@ -73,7 +73,7 @@ pub fn value_destroyed(warheads: f64, w80: f64) -> f64 {
 
 /// [`value_destroyed`] with `ln 5 / w80` worked out beforehand.
 fn destroyed_at_rate(warheads: f64, rate: f64) -> f64 {
-    1.0 - (-warheads.max(0.0) * rate).exp()
+    if warheads <= 0.0 { 0.0 } else { 1.0 - (-warheads * rate).exp() }
 }
 
 /// ln 5: the rate at which `w80` warheads leave a fifth of the value.
@@ -570,6 +570,29 @@ mod tests {
             let brute = brute_force_lowest_cost(&model, &a, &b, lua);
             prop_assert!(found <= brute + TOLERANCE, "found {found}, brute force {brute}");
         }
+    }
+
+    /// "Adding survivable forces never lowers a side's r" does not hold in
+    /// this method (docs/analysis.md): both of the side's costs fall, and
+    /// when C1 < C2 their ratio can fall too. A realistic case, kept so that
+    /// a change to the model that alters it is noticed.
+    #[test]
+    fn survivable_forces_can_lower_their_owners_ratio() {
+        let scenario = crate::scenario::Scenario::parse(include_str!("../../../data/scenarios/fas-2025.toml")).unwrap();
+        let (us, ru) = (&scenario.postures[0], &scenario.postures[1]);
+        let before = stability(&scenario.model, ru, us, LaunchUnderAttack::default());
+        let mut stronger = ru.clone();
+        stronger.systems.push(system(Kind::Bomber, Basing::Survivable, 131.0, 4.0, 1.0));
+        let after = stability(&scenario.model, &stronger, us, LaunchUnderAttack::default());
+        assert!(
+            after.a.first_strike_cost < before.a.first_strike_cost
+                && after.a.second_strike_cost < before.a.second_strike_cost
+        );
+        assert!(after.a.ratio < before.a.ratio, "{:?} then {:?}", before.a, after.a);
+        assert_eq!(
+            (format!("{:.5}", before.a.ratio), format!("{:.5}", after.a.ratio)),
+            ("0.98870".into(), "0.98860".into())
+        );
     }
 
     #[test]

@@ -124,7 +124,8 @@ pub fn upload(posture: &Posture, limits: &Limits) -> Upload {
     let scale = if potential > cap { cap / potential } else { 1.0 };
     for (upload, system) in systems.iter_mut().zip(&posture.systems) {
         upload.added = (upload.on_deployed + upload.on_restored) * scale;
-        upload.months = (system.upload_per_month > 0.0).then(|| upload.added / system.upload_per_month);
+        upload.months =
+            (system.upload_per_month > 0.0 && upload.added > 0.0).then(|| upload.added / system.upload_per_month);
     }
     bound_by.sort();
     bound_by.dedup();

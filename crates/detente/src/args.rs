@@ -79,6 +79,14 @@ pub struct ScenarioArgs {
     /// A shipped scenario (see `detente analyze scenarios`) or a scenario file.
     #[arg(long, default_value = "fas-2025", value_name = "NAME|FILE")]
     pub scenario: String,
+    /// Build the postures from declarations instead (CSV or JSON, one per party, repeatable):
+    /// launchers, loadings and empty launchers as declared, performance from --systems.
+    #[arg(long = "declaration", value_name = "FILE", conflicts_with = "scenario")]
+    pub declarations: Vec<PathBuf>,
+    /// With --declaration: the performance of each declared system type (docs/formats/scenario.md);
+    /// the shipped data/scenarios/systems-2020.toml by default.
+    #[arg(long, value_name = "FILE", requires = "declarations")]
+    pub systems: Option<PathBuf>,
     /// Change a figure before the analysis: PARAMETER=VALUE sets it, PARAMETER*=VALUE scales it
     /// (parameters such as US.cep_m, RU[Yars mobile (SS-27 Mod 2)].alert_rate, model.fratricide).
     #[arg(long = "set", value_name = "PARAMETER=VALUE")]

@@ -32,6 +32,9 @@ const INTERPRETATIONS: [(&str, &str); 2] = [
 /// The shipped scenario file; the other shipped scenarios are derived from it.
 const FAS_2025: &str = include_str!("../../../data/scenarios/fas-2025.toml");
 
+/// The performance of the system types in the shipped declarations.
+pub const SYSTEMS_2020: &str = include_str!("../../../data/scenarios/systems-2020.toml");
+
 /// The shipped illustrative arms race.
 pub const RACE_ILLUSTRATIVE: &str = include_str!("../../../data/scenarios/race-illustrative.toml");
 

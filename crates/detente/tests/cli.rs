@@ -1117,6 +1117,45 @@ mod analyze {
         );
     }
 
+    /// Postures from the shipped declarations: the published 2020 counts, the systems file's performance.
+    #[test]
+    fn postures_come_from_declarations_too() {
+        let us = "data/declarations/us-2020-09-01.csv";
+        let ru = "data/declarations/ru-2020-09-01.csv";
+        let result = json(&["analyze", "stability", "--declaration", us, "--declaration", ru, "--json"]);
+        assert!((0.0..=1.0).contains(&result["stability"]["index"].as_f64().unwrap()));
+        let upload = json(&["analyze", "upload", "--declaration", us, "--treaty", "new-start", "--json"]);
+        let restored: f64 = upload["parties"][0]["upload"]["systems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["restored_launchers"].as_f64().unwrap())
+            .sum();
+        assert_eq!(restored, 25.0, "700 deployed launchers allowed, 675 declared");
+
+        let dir = tempfile::tempdir().unwrap();
+        let systems = dir.path().join("systems.toml");
+        let shipped = std::fs::read_to_string(root().join("data/scenarios/systems-2020.toml")).unwrap();
+        std::fs::write(&systems, shipped.replacen("type = \"B-52H\"", "type = \"B-52\"", 1)).unwrap();
+        let message = bad(&[
+            "analyze",
+            "stability",
+            "--declaration",
+            us,
+            "--declaration",
+            ru,
+            "--systems",
+            systems.to_str().unwrap(),
+        ]);
+        assert!(
+            message.contains("data/declarations/us-2020-09-01.csv: US's type \"B-52H\" has no [[systems]] entry"),
+            "{message}"
+        );
+        std::fs::write(&systems, shipped.replacen("yield_kt = 90", "yield_kt = -90", 1)).unwrap();
+        let message = bad(&["analyze", "upload", "--declaration", us, "--systems", systems.to_str().unwrap()]);
+        assert!(message.contains("systems.toml: field systems[1].yield_kt: -90 is not a number above 0"), "{message}");
+    }
+
     #[test]
     fn bad_analysis_input_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 //! ```text
 //! detente-bench generate N SEED OUT.csv
 //! detente-bench count-timing FILE.csv REPEATS
+//! detente-bench stability-timing SCENARIO.toml REPEATS
 //! detente-bench record fill STORE N synthetic|signed
 //! detente-bench record proofs STORE SAMPLES RUNS
 //! detente-bench record append STORE ENTRIES BATCH RUNS
@@ -15,6 +16,10 @@
 //! (`first_ms` is the first count after decoding, not among the REPEATS; `times_ms` are the
 //! REPEATS runs in the order measured).
 //! The engine is single-threaded; pin the process to one core (`taskset -c 0`) for stable figures.
+//!
+//! `stability-timing` times REPEATS first-strike stability indexes of the scenario's first two
+//! parties, one after another on one thread, and prints one JSON line:
+//! `{"scenario":…,"repeats":…,"median_us":…,"min_us":…,"index":…}` (for `bench/stability.py`).
 //!
 //! `record` works on the benchmark record in STORE, `sqlite:PATH` or `postgres://…/DATABASE`
 //! (an existing database), starting it if the store is empty. Each mode prints one JSON line:
@@ -47,6 +52,7 @@ use detente_treaty::{Options, count};
 const USAGE: &str = "usage:
   detente-bench generate N SEED OUT.csv
   detente-bench count-timing FILE.csv REPEATS
+  detente-bench stability-timing SCENARIO.toml REPEATS
   detente-bench record fill STORE N synthetic|signed
   detente-bench record proofs STORE SAMPLES RUNS
   detente-bench record append STORE ENTRIES BATCH RUNS
@@ -59,6 +65,7 @@ fn main() -> ExitCode {
     let result = match args[..] {
         ["generate", items, seed, out] => generate(items, seed, out),
         ["count-timing", file, repeats] => count_timing(file, repeats),
+        ["stability-timing", file, repeats] => stability_timing(file, repeats),
         ["record", ref mode @ ..] => RecordBench::parse(mode).and_then(|(store, bench)| bench.run_on(store)),
         _ => Err(USAGE.to_owned()),
     };
@@ -69,6 +76,32 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn stability_timing(file: &str, repeats: &str) -> Result<(), String> {
+    use detente_analysis::scenario::Scenario;
+    use detente_analysis::stability::{LaunchUnderAttack, stability};
+    let repeats: usize = number(repeats, "REPEATS")?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let scenario = Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))?;
+    let [a, b, ..] = scenario.postures.as_slice() else { return Err(format!("{file}: two parties are needed")) };
+    let mut times = Vec::with_capacity(repeats);
+    let mut index = 0.0;
+    for _ in 0..repeats.max(1) {
+        let started = Instant::now();
+        index = black_box(stability(&scenario.model, black_box(a), black_box(b), LaunchUnderAttack::default())).index;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{{\"scenario\":{:?},\"repeats\":{},\"median_us\":{:.3},\"min_us\":{:.3},\"index\":{index}}}",
+        scenario.id,
+        times.len(),
+        micros(times[times.len() / 2]),
+        micros(times[0])
+    );
+    Ok(())
 }
 
 fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {

@@ -6,12 +6,13 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use detente_analysis::declared::{self, Systems};
 use detente_analysis::exchange::{BlastModel, Shot, damage_expectancy};
 use detente_analysis::montecarlo::{self, Axis, Pair, Uncertain};
 use detente_analysis::params::{Apply, Inputs, Parameter};
 use detente_analysis::race::RaceFile;
 use detente_analysis::scenario::Scenario;
-use detente_analysis::stability::{LaunchUnderAttack, Stability, stability};
+use detente_analysis::stability::{LaunchUnderAttack, Model, Stability, stability};
 use detente_analysis::trilateral::{Reserve, multilateral};
 use detente_analysis::upload::{Limits, Upload, upload};
 use detente_chart::{Figure, HeatMap, Panel, Series};
@@ -27,9 +28,9 @@ pub fn run(command: AnalyzeCommand, data_dir: Option<&Path>) -> anyhow::Result<O
         AnalyzeCommand::Scenarios { name, json } => scenarios(name.as_deref(), json),
         AnalyzeCommand::Upload(args) => upload_potential(args, data_dir),
         AnalyzeCommand::Exchange(args) => exchange(&args),
-        AnalyzeCommand::Stability(args) => crisis_stability(args),
+        AnalyzeCommand::Stability(args) => crisis_stability(args, data_dir),
         AnalyzeCommand::Race(args) => race(args),
-        AnalyzeCommand::Sweep(args) => sweep(args),
+        AnalyzeCommand::Sweep(args) => sweep(args, data_dir),
     }?;
     Ok(Outcome::Done)
 }
@@ -118,9 +119,10 @@ fn round(value: f64) -> String {
     report::thousands(value.round().max(0.0) as u64)
 }
 
-/// The scenario with the user's changes applied.
-fn load(args: &ScenarioArgs) -> anyhow::Result<(Scenario, Inputs)> {
-    let scenario = data::scenario(&args.scenario)?;
+/// The scenario (or the postures the declarations make) with the user's changes applied.
+fn load(args: &ScenarioArgs, data_dir: Option<&Path>) -> anyhow::Result<(Scenario, Inputs)> {
+    let scenario =
+        if args.declarations.is_empty() { data::scenario(&args.scenario)? } else { declared(args, data_dir)? };
     let mut inputs = Inputs { model: scenario.model, postures: scenario.postures.clone() };
     for change in &args.changes {
         let (parameter, apply, value) = split_assignment(change).map_err(|e| bad_input!("--set {e}"))?;
@@ -134,6 +136,22 @@ fn load(args: &ScenarioArgs) -> anyhow::Result<(Scenario, Inputs)> {
         inputs.apply(&parameter, apply, value);
     }
     Ok((scenario, inputs))
+}
+
+fn declared(args: &ScenarioArgs, data_dir: Option<&Path>) -> anyhow::Result<Scenario> {
+    let (origin, text) = match &args.systems {
+        Some(path) => (path.display().to_string(), data::read_text(path)?),
+        None => ("systems-2020".to_owned(), data::SYSTEMS_2020.to_owned()),
+    };
+    let systems = Systems::parse(&text).map_err(|e| bad_input!("{origin}: {e}"))?;
+    let catalogue = data::catalogue(data_dir)?;
+    let mut declarations = Vec::new();
+    for path in &args.declarations {
+        declarations.push((path.display().to_string(), data::declaration(path, &catalogue, data::open(path)?)?));
+    }
+    let named: Vec<(&str, &detente_core::Declaration)> =
+        declarations.iter().map(|(name, d)| (name.as_str(), d)).collect();
+    declared::scenario(&named, &systems, Model::default()).map_err(|e| bad_input!("{e}"))
 }
 
 /// `PARAMETER=REST` or `PARAMETER*=REST`.
@@ -180,7 +198,7 @@ fn progress_bar(total: u64, what: &str) -> ProgressBar {
 // ---- upload ----------------------------------------------------------------
 
 fn upload_potential(args: UploadArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
-    let (scenario, inputs) = load(&args.scenario)?;
+    let (scenario, inputs) = load(&args.scenario, data_dir)?;
     let chosen = if args.parties.is_empty() {
         (0..inputs.postures.len()).collect()
     } else {
@@ -403,8 +421,8 @@ fn exchange(args: &ExchangeArgs) -> anyhow::Result<()> {
 
 // ---- stability -------------------------------------------------------------
 
-fn crisis_stability(args: StabilityArgs) -> anyhow::Result<()> {
-    let (scenario, inputs) = load(&args.scenario)?;
+fn crisis_stability(args: StabilityArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
+    let (scenario, inputs) = load(&args.scenario, data_dir)?;
     let chosen = indexes(&inputs, &args.parties, "--parties")?;
     if chosen.len() < 2 {
         return Err(bad_input!("--parties: name at least two parties"));
@@ -727,8 +745,8 @@ fn axis(flag: &str, text: &str, inputs: &Inputs) -> anyhow::Result<Axis> {
     Ok(Axis { parameter, apply, from, to, steps })
 }
 
-fn sweep(args: SweepArgs) -> anyhow::Result<()> {
-    let (scenario, inputs) = load(&args.scenario)?;
+fn sweep(args: SweepArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
+    let (scenario, inputs) = load(&args.scenario, data_dir)?;
     let chosen = indexes(&inputs, &args.parties, "--parties")?;
     if chosen.len() != 2 {
         return Err(bad_input!("--parties: a sweep takes two parties"));
