@@ -503,7 +503,11 @@ mod tests {
             ("party = \"RU\"", "party = \"US\"", "field parties[1].party: US appears twice"),
             ("yield_kt = 335", "yield = 335", "unknown field `yield`"),
             ("yield_kt = 335", "yield_kt = 1e300", "field parties[0].systems[0].yield_kt: 1e300 is beyond 1e12"),
-            ("value_w80 = 300\nreserve_warheads = 1930", "value_w80 = 1e-300\nreserve_warheads = 1930", "field parties[0].value_w80: 1e-300 is not a number above 0"),
+            (
+                "value_w80 = 300\nreserve_warheads = 1930",
+                "value_w80 = 1e-300\nreserve_warheads = 1930",
+                "field parties[0].value_w80: 1e-300 is not a number above 0",
+            ),
         ];
         for (from, to, expected) in cases {
             assert!(FAS_2025.contains(from), "the case's anchor {from:?} is in the file");

@@ -65,7 +65,8 @@ impl HeatMap {
             number(LEFT),
             escape(&self.title)
         );
-        // Cells, with the value as a tooltip.
+        // Cells, with the value as a tooltip; crisp edges leave no seams between them.
+        svg.push_str("<g shape-rendering=\"crispEdges\">\n");
         for (row, values) in self.cells.iter().enumerate() {
             for (column, value) in values.iter().enumerate() {
                 let x = LEFT + column as f64 * cell_w;
@@ -86,6 +87,7 @@ impl HeatMap {
                 );
             }
         }
+        svg.push_str("</g>\n");
         // Axes: five labels each, at the first, last and evenly between.
         let picks =
             |n: usize| -> Vec<usize> { if n <= 1 { vec![0] } else { (0..5).map(|i| i * (n - 1) / 4).collect() } };

@@ -384,6 +384,19 @@ fn demo_runs_the_main_job() {
         record.join("policy.txt").to_str().unwrap(),
     ]);
     assert!(proven.contains("proven: entry 1 (notification 1 of US)") && proven.contains("witnessed"), "{proven}");
+    // The analysis: uploads, the index before and after expiry, three parties, a heat map.
+    for expected in [
+        "US could upload 1,930 warheads",
+        "First-strike stability, US and RU, fas-2025: index",
+        "after-expiry",
+        "least stable pair",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(
+        std::fs::read_to_string(dir.path().join("stability-alert-rates.svg")).unwrap().matches("<rect x=").count()
+            == 41 * 41 + 20
+    );
     // Running the demo again starts the record afresh.
     ok(&["demo", "--out", dir.path().to_str().unwrap()]);
 }

@@ -135,6 +135,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         counts_file.display()
     ));
     out.push_str(&record_walkthrough(&args.out, &declarations)?);
+    out.push_str(&analysis_walkthrough(&args.out)?);
     super::print_text(&out)?;
     Ok(Outcome::Done)
 }
@@ -207,4 +208,72 @@ fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Resul
         bundle_file.display(),
         policy_file.display()
     ))
+}
+
+/// The analysis on the shipped scenarios: how far each side could upload,
+/// first-strike stability before and after, three parties pair by pair, and
+/// a heat map of the index over both sides' alert rates.
+fn analysis_walkthrough(out: &Path) -> anyhow::Result<String> {
+    use detente_analysis::montecarlo::{Axis, Pair, sweep};
+    use detente_analysis::params::{Apply, Inputs};
+    use detente_analysis::stability::{LaunchUnderAttack, stability};
+    use detente_analysis::trilateral::{Reserve, multilateral};
+    use detente_analysis::upload::{Limits, upload};
+
+    let mut text = String::from(
+        "\nStrategic stability (scenario fas-2025: FAS estimates, notional performance figures; docs/analysis.md)\n",
+    );
+    let now = data::scenario("fas-2025")?;
+    let later = data::scenario("after-expiry")?;
+    for posture in &now.postures {
+        let result = upload(posture, &Limits::default());
+        text.push_str(&format!(
+            "  {} could upload {} warheads within its reserve: {} deployed, from {}\n",
+            posture.party,
+            report::thousands(result.added.round() as u64),
+            report::thousands(result.after.round() as u64),
+            report::thousands(result.today.round() as u64)
+        ));
+    }
+    for scenario in [&now, &later] {
+        let s = stability(&scenario.model, &scenario.postures[0], &scenario.postures[1], LaunchUnderAttack::default());
+        text.push_str(&format!(
+            "  First-strike stability, US and RU, {}: index {:.3} (r_US {:.3}, r_RU {:.3})\n",
+            scenario.id, s.index, s.a.ratio, s.b.ratio
+        ));
+    }
+    let three = multilateral(&now.model, &now.postures, &Reserve { damage: 0.5 }, false);
+    let weakest =
+        three.pairs.iter().min_by(|a, b| a.stability.index.total_cmp(&b.stability.index)).expect("three pairs");
+    text.push_str(&format!(
+        "  With China as a third party (reserves held against the others): least stable pair {}–{}, index {:.3}\n",
+        weakest.a, weakest.b, weakest.stability.index
+    ));
+    let inputs = Inputs { model: now.model, postures: now.postures.clone() };
+    let axis = |parameter: &str| Axis {
+        parameter: parameter.parse().expect("a valid parameter"),
+        apply: Apply::Set,
+        from: 0.0,
+        to: 1.0,
+        steps: 41,
+    };
+    let (x, y) = (axis("US.alert_rate"), axis("RU.alert_rate"));
+    let pair = Pair { a: 0, b: 1, launch_under_attack: LaunchUnderAttack::default() };
+    let grid = sweep(&inputs, pair, &x, &y, &|_| {});
+    let map = detente_chart::HeatMap {
+        title: "First-strike stability index, US–RU, by alert rates".into(),
+        description:
+            "The Kent-Thaler index over the alert rates of U.S. and Russian survivable forces, scenario fas-2025."
+                .into(),
+        x_label: x.parameter.to_string(),
+        y_label: y.parameter.to_string(),
+        x_values: grid.x_values.clone(),
+        y_values: grid.y_values.clone(),
+        cells: grid.cells.iter().map(|row| row.iter().map(|cell| cell.index).collect()).collect(),
+        legend: "first-strike stability index".into(),
+    };
+    let path = out.join("stability-alert-rates.svg");
+    data::write_atomically(&path, |w| w.write_all(map.to_svg().as_bytes()))?;
+    text.push_str(&format!("  Wrote {} (the index over both sides' alert rates).\n", path.display()));
+    Ok(text)
 }
