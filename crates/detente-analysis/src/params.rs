@@ -46,6 +46,8 @@ pub enum Field {
     Reliability,
     AlertRate,
     HardnessPsi,
+    MaxWarheadsPerLauncher,
+    UploadPerMonth,
 }
 
 const MODEL_FIELDS: &[(&str, Field)] = &[
@@ -65,6 +67,8 @@ const SYSTEM_FIELDS: &[(&str, Field)] = &[
     ("reliability", Field::Reliability),
     ("alert_rate", Field::AlertRate),
     ("hardness_psi", Field::HardnessPsi),
+    ("max_warheads_per_launcher", Field::MaxWarheadsPerLauncher),
+    ("upload_per_month", Field::UploadPerMonth),
 ];
 
 impl Field {
@@ -81,7 +85,11 @@ impl Field {
     /// The values the field can take: those a scenario file may hold.
     pub fn bounds(self) -> (f64, f64) {
         match self {
-            Field::Surcharge | Field::Launchers | Field::WarheadsPerLauncher => (0.0, LARGEST),
+            Field::Surcharge
+            | Field::Launchers
+            | Field::WarheadsPerLauncher
+            | Field::MaxWarheadsPerLauncher
+            | Field::UploadPerMonth => (0.0, LARGEST),
             Field::SurvivableAvailability
             | Field::LaunchUnderAttackSaves
             | Field::Fratricide
@@ -269,6 +277,8 @@ slots!(System, system_value, system_slot, {
     Reliability => reliability,
     AlertRate => alert_rate,
     HardnessPsi => hardness_psi,
+    MaxWarheadsPerLauncher => max_warheads_per_launcher,
+    UploadPerMonth => upload_per_month,
 });
 
 #[cfg(test)]
