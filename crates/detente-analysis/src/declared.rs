@@ -10,7 +10,10 @@ use detente_core::{Armament, Declaration, Party, Status as ItemStatus};
 use serde::Deserialize;
 
 use crate::posture::{Basing, Kind, Posture, System};
-use crate::scenario::{LARGEST, Scenario, ScenarioError, Source, Status};
+use crate::scenario::{
+    PARTY_FIELDS, Range, SYSTEM_FIELDS, Scenario, ScenarioError, Source, Status, check, check_notional, check_sources,
+    field, fully_alert,
+};
 use crate::stability::Model;
 
 pub const FORMAT: &str = "detente-systems/1";
@@ -59,10 +62,6 @@ struct TypeDefaults {
     notional: Vec<String>,
 }
 
-fn fully_alert() -> f64 {
-    1.0
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -75,72 +74,46 @@ struct File {
     sources: Vec<Source>,
 }
 
-fn field(path: String, message: impl Into<String>) -> ScenarioError {
-    ScenarioError::Field { path, message: message.into() }
-}
-
 impl Systems {
     pub fn parse(text: &str) -> Result<Systems, ScenarioError> {
         let file: File =
             toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
         if file.format != FORMAT {
-            return Err(field("format".into(), format!("{:?} is not {FORMAT:?}", file.format)));
+            return Err(field("format", format!("{:?} is not {FORMAT:?}", file.format)));
         }
         let ids: BTreeSet<&str> = file.sources.iter().map(|s| s.id.as_str()).collect();
-        let check_sources = |path: String, named: &[String]| match named.iter().find(|id| !ids.contains(id.as_str())) {
-            _ if named.is_empty() => Err(field(path, "every figure needs a source: name at least one [[sources]] id")),
-            Some(id) => Err(field(path, format!("{id:?} is not a [[sources]] id"))),
-            None => Ok(()),
-        };
         for (i, party) in file.parties.iter().enumerate() {
-            party.party.parse::<Party>().map_err(|e| field(format!("parties[{i}].party"), e))?;
-            if !(1.0 / LARGEST..=LARGEST).contains(&party.value_w80) {
-                return Err(field(
-                    format!("parties[{i}].value_w80"),
-                    format!("{} is not a number above 0", party.value_w80),
-                ));
+            let at = |name: &str| format!("parties[{i}].{name}");
+            party.party.parse::<Party>().map_err(|e| field(at("party"), e))?;
+            check(&at("value_w80"), party.value_w80, Range::Positive)?;
+            if let Some(reserve) = party.reserve_warheads {
+                check(&at("reserve_warheads"), reserve, Range::Count)?;
             }
-            if let Some(reserve) = party.reserve_warheads.filter(|r| !((0.0..=LARGEST).contains(r) && r.fract() == 0.0))
-            {
-                return Err(field(
-                    format!("parties[{i}].reserve_warheads"),
-                    format!("{reserve} is not a whole number, 0 or more"),
-                ));
-            }
-            check_sources(format!("parties[{i}].source"), &party.source)?;
+            check_sources(&at("source"), &party.source, &ids)?;
+            check_notional(&at("notional"), &party.notional, PARTY_FIELDS)?;
         }
+        let notional_fields: Vec<&str> = SYSTEM_FIELDS.iter().copied().chain(["bomber_loading"]).collect();
         for (i, system) in file.systems.iter().enumerate() {
             let at = |name: &str| format!("systems[{i}].{name}");
             system.party.parse::<Party>().map_err(|e| field(at("party"), e))?;
-            let positive = [
-                ("max_warheads_per_launcher", system.max_warheads_per_launcher),
-                ("yield_kt", system.yield_kt),
-                ("cep_m", system.cep_m),
-                ("hardness_psi", system.hardness_psi),
-            ];
-            if let Some((name, value)) = positive.iter().find(|(_, v)| !(1.0 / LARGEST..=LARGEST).contains(v)) {
-                return Err(field(at(name), format!("{value} is not a number above 0")));
+            check(&at("max_warheads_per_launcher"), system.max_warheads_per_launcher, Range::Positive)?;
+            check(&at("yield_kt"), system.yield_kt, Range::Positive)?;
+            check(&at("cep_m"), system.cep_m, Range::Positive)?;
+            check(&at("hardness_psi"), system.hardness_psi, Range::Positive)?;
+            check(&at("reliability"), system.reliability, Range::Share)?;
+            check(&at("alert_rate"), system.alert_rate, Range::Share)?;
+            check(&at("upload_per_month"), system.upload_per_month, Range::NonNegative)?;
+            if let Some(loading) = system.bomber_loading {
+                check(&at("bomber_loading"), loading, Range::NonNegative)?;
+                if loading > system.max_warheads_per_launcher {
+                    return Err(field(
+                        at("bomber_loading"),
+                        format!("{loading} is more than max_warheads_per_launcher"),
+                    ));
+                }
             }
-            let shares = [("reliability", system.reliability), ("alert_rate", system.alert_rate)];
-            if let Some((name, value)) = shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
-                return Err(field(at(name), format!("{value} is not a share from 0 to 1")));
-            }
-            if !(0.0..=LARGEST).contains(&system.upload_per_month) {
-                return Err(field(
-                    at("upload_per_month"),
-                    format!("{} is not a number, 0 or more", system.upload_per_month),
-                ));
-            }
-            if let Some(loading) = system
-                .bomber_loading
-                .filter(|l| !(l.is_finite() && *l >= 0.0 && *l <= system.max_warheads_per_launcher))
-            {
-                return Err(field(
-                    at("bomber_loading"),
-                    format!("{loading} is not from 0 to max_warheads_per_launcher"),
-                ));
-            }
-            check_sources(at("source"), &system.source)?;
+            check_sources(&at("source"), &system.source, &ids)?;
+            check_notional(&at("notional"), &system.notional, &notional_fields)?;
         }
         Ok(Systems { parties: file.parties, types: file.systems, sources: file.sources, notes: file.notes })
     }
@@ -336,7 +309,7 @@ mod tests {
         let error = Systems::parse(&SYSTEMS.replacen("bomber_loading = 6.25", "bomber_loading = 99", 1))
             .unwrap_err()
             .to_string();
-        assert!(error.contains("systems[2].bomber_loading"), "{error}");
+        assert!(error.contains("systems[2].bomber_loading: 99 is more than max_warheads_per_launcher"), "{error}");
         let error = Systems::parse(&SYSTEMS.replacen("source = [\"fas-2025-us\"]", "source = [\"nowhere\"]", 1))
             .unwrap_err()
             .to_string();

@@ -22,7 +22,7 @@ pub enum ScenarioError {
     Field { path: String, message: String },
 }
 
-fn field(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Field { path: path.into(), message: message.into() }
 }
 
@@ -143,12 +143,12 @@ struct SystemFile {
     notional: Vec<String>,
 }
 
-fn fully_alert() -> f64 {
+pub(crate) fn fully_alert() -> f64 {
     1.0
 }
 
-const PARTY_FIELDS: &[&str] = &["value_w80", "reserve_warheads", "non_deployed_launchers"];
-const SYSTEM_FIELDS: &[&str] = &[
+pub(crate) const PARTY_FIELDS: &[&str] = &["value_w80", "reserve_warheads", "non_deployed_launchers"];
+pub(crate) const SYSTEM_FIELDS: &[&str] = &[
     "launchers",
     "warheads_per_launcher",
     "max_warheads_per_launcher",
@@ -162,7 +162,7 @@ const SYSTEM_FIELDS: &[&str] = &[
 ];
 
 /// The range a number must lie in.
-enum Range {
+pub(crate) enum Range {
     /// A count: a whole number, 0 or more.
     Count,
     /// More than 0.
@@ -184,7 +184,7 @@ fn shown(value: f64) -> String {
     if value != 0.0 && !(1e-3..1e6).contains(&value.abs()) { format!("{value:e}") } else { value.to_string() }
 }
 
-fn check(path: &str, value: f64, range: Range) -> Result<f64, ScenarioError> {
+pub(crate) fn check(path: &str, value: f64, range: Range) -> Result<f64, ScenarioError> {
     if value.abs() > LARGEST {
         return Err(field(path, format!("{} is beyond {LARGEST:e}", shown(value))));
     }
@@ -346,7 +346,7 @@ fn model(file: &ModelFile) -> Result<Model, ScenarioError> {
     })
 }
 
-fn check_sources(path: &str, named: &[String], known: &BTreeSet<&str>) -> Result<(), ScenarioError> {
+pub(crate) fn check_sources(path: &str, named: &[String], known: &BTreeSet<&str>) -> Result<(), ScenarioError> {
     if named.is_empty() {
         return Err(field(path, "every figure needs a source: name at least one [[sources]] id"));
     }
@@ -356,7 +356,7 @@ fn check_sources(path: &str, named: &[String], known: &BTreeSet<&str>) -> Result
     }
 }
 
-fn check_notional(path: &str, named: &[String], fields: &[&str]) -> Result<(), ScenarioError> {
+pub(crate) fn check_notional(path: &str, named: &[String], fields: &[&str]) -> Result<(), ScenarioError> {
     match named.iter().find(|name| !fields.contains(&name.as_str())) {
         Some(name) => Err(field(path, format!("{name:?} is not one of {}", fields.join(", ")))),
         None => Ok(()),
