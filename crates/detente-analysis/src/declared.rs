@@ -115,6 +115,22 @@ impl Systems {
             check_sources(&at("source"), &system.source, &ids)?;
             check_notional(&at("notional"), &system.notional, &notional_fields)?;
         }
+        if ids.len() != file.sources.len() {
+            return Err(field("sources", "two sources share an id"));
+        }
+        for (i, party) in file.parties.iter().enumerate() {
+            if file.parties[..i].iter().any(|p| p.party == party.party) {
+                return Err(field(format!("parties[{i}].party"), format!("{} appears twice", party.party)));
+            }
+        }
+        for (i, system) in file.systems.iter().enumerate() {
+            if file.systems[..i].iter().any(|t| t.party == system.party && t.type_name == system.type_name) {
+                return Err(field(
+                    format!("systems[{i}].type"),
+                    format!("{} {:?} appears twice", system.party, system.type_name),
+                ));
+            }
+        }
         Ok(Systems { parties: file.parties, types: file.systems, sources: file.sources, notes: file.notes })
     }
 }
@@ -131,7 +147,12 @@ struct Declared {
 
 /// A scenario from `declarations` (each with the name of its file) and the
 /// performance figures of `systems`. Errors name the file and the type.
-pub fn scenario(declarations: &[(&str, &Declaration)], systems: &Systems, model: Model) -> Result<Scenario, String> {
+pub fn scenario(
+    declarations: &[(&str, &Declaration)],
+    systems: &Systems,
+    systems_file: &str,
+    model: Model,
+) -> Result<Scenario, String> {
     let mut postures = Vec::new();
     let mut notional = BTreeMap::new();
     let mut sources = systems.sources.clone();
@@ -142,7 +163,7 @@ pub fn scenario(declarations: &[(&str, &Declaration)], systems: &Systems, model:
             .parties
             .iter()
             .find(|p| p.party == party.as_str())
-            .ok_or_else(|| format!("{file}: the systems file has no [[parties]] entry for {party}"))?;
+            .ok_or_else(|| format!("{file}: {systems_file} has no [[parties]] entry for {party}"))?;
         let mut by_type: BTreeMap<&str, Declared> = BTreeMap::new();
         for item in declaration.items() {
             let class = declaration.class(item);
@@ -168,19 +189,30 @@ pub fn scenario(declarations: &[(&str, &Declaration)], systems: &Systems, model:
         let mut party_systems = Vec::new();
         for (type_name, counts) in &by_type {
             let kind = counts.kind.expect("set with every count");
-            let found = systems.types.iter().find(|t| t.party == party.as_str() && t.type_name == *type_name).ok_or_else(|| {
-                format!("{file}: {party}'s type {type_name:?} has no [[systems]] entry (party = {party:?}, type = {type_name:?}) in the systems file")
-            })?;
+            let (index, found) = systems
+                .types
+                .iter()
+                .enumerate()
+                .find(|(_, t)| t.party == party.as_str() && t.type_name == *type_name)
+                .ok_or_else(|| {
+                    format!("{file}: {party}'s type {type_name:?} has no [[systems]] entry (party = {party:?}, type = {type_name:?}) in {systems_file}")
+                })?;
+            if counts.launchers == 0.0 && counts.missile_warheads > 0.0 {
+                return Err(format!(
+                    "{file}: {type_name} has {} warheads on deployed missiles but no deployed launchers of that type",
+                    counts.missile_warheads
+                ));
+            }
             let loading = match kind {
                 Kind::Bomber => found
                     .bomber_loading
-                    .ok_or_else(|| format!("the systems file's entry for {type_name:?} needs bomber_loading"))?,
+                    .ok_or_else(|| format!("{systems_file}: field systems[{index}].bomber_loading: {type_name} is a heavy bomber in {file}, so its loading is needed"))?,
                 _ if counts.launchers > 0.0 => counts.missile_warheads / counts.launchers,
                 _ => 0.0,
             };
             if loading > found.max_warheads_per_launcher {
                 return Err(format!(
-                    "{file}: {type_name} carries {loading:.2} warheads per launcher, more than the systems file's max_warheads_per_launcher ({})",
+                    "{file}: {type_name} carries {loading:.2} warheads per launcher, more than {systems_file}'s systems[{index}].max_warheads_per_launcher ({})",
                     found.max_warheads_per_launcher
                 ));
             }
@@ -241,8 +273,13 @@ pub fn scenario(declarations: &[(&str, &Declaration)], systems: &Systems, model:
             reserve_warheads: defaults.reserve_warheads,
         });
     }
-    if postures.iter().enumerate().any(|(i, p)| postures[..i].iter().any(|q| q.party == p.party)) {
-        return Err("two declarations of the same party".into());
+    for (i, (file, declaration)) in declarations.iter().enumerate() {
+        if let Some((other, _)) = declarations[..i].iter().find(|(_, d)| d.party() == declaration.party()) {
+            return Err(format!(
+                "{file} and {other} are both declarations of {}: give one per party",
+                declaration.party()
+            ));
+        }
     }
     let files: Vec<&str> = declarations.iter().map(|(file, _)| *file).collect();
     Ok(Scenario {
@@ -273,7 +310,13 @@ mod tests {
     fn shipped() -> Scenario {
         let us = declaration(include_str!("../../../data/declarations/us-2020-09-01.csv"));
         let ru = declaration(include_str!("../../../data/declarations/ru-2020-09-01.csv"));
-        scenario(&[("us.csv", &us), ("ru.csv", &ru)], &Systems::parse(SYSTEMS).unwrap(), Model::default()).unwrap()
+        scenario(
+            &[("us.csv", &us), ("ru.csv", &ru)],
+            &Systems::parse(SYSTEMS).unwrap(),
+            "systems.toml",
+            Model::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -302,8 +345,31 @@ mod tests {
     fn missing_types_and_bad_systems_files_are_named() {
         let us = declaration(include_str!("../../../data/declarations/us-2020-09-01.csv"));
         let without_b2 = SYSTEMS.replacen("type = \"B-2A\"", "type = \"B-2\"", 1);
-        let error = scenario(&[("us.csv", &us)], &Systems::parse(&without_b2).unwrap(), Model::default()).unwrap_err();
+        let error =
+            scenario(&[("us.csv", &us)], &Systems::parse(&without_b2).unwrap(), "systems.toml", Model::default())
+                .unwrap_err();
         assert!(error.contains("us.csv: US's type \"B-2A\" has no [[systems]] entry"), "{error}");
+        let twice = scenario(
+            &[("us.csv", &us), ("again.csv", &us)],
+            &Systems::parse(SYSTEMS).unwrap(),
+            "systems.toml",
+            Model::default(),
+        )
+        .unwrap_err();
+        assert_eq!(twice, "again.csv and us.csv are both declarations of US: give one per party");
+        let without_loading = SYSTEMS.replacen("bomber_loading = 6.25\n", "", 1);
+        let error =
+            scenario(&[("us.csv", &us)], &Systems::parse(&without_loading).unwrap(), "systems.toml", Model::default())
+                .unwrap_err();
+        assert!(
+            error.starts_with("systems.toml: field systems[2].bomber_loading: B-2A is a heavy bomber in us.csv"),
+            "{error}"
+        );
+        let duplicate = format!(
+            "{SYSTEMS}\n[[systems]]\nparty = \"US\"\ntype = \"B-2A\"\nbasing = \"fixed\"\nmax_warheads_per_launcher = 1\nyield_kt = 1\ncep_m = 1\nreliability = 1\nhardness_psi = 1\nsource = [\"fas-2025-us\"]\n"
+        );
+        let error = Systems::parse(&duplicate).unwrap_err().to_string();
+        assert!(error.contains("systems[16].type: US \"B-2A\" appears twice"), "{error}");
         let error = Systems::parse(&SYSTEMS.replacen("cep_m = 120", "cep_m = 0", 1)).unwrap_err().to_string();
         assert_eq!(error, "field systems[0].cep_m: 0 is not a number above 0");
         let error = Systems::parse(&SYSTEMS.replacen("bomber_loading = 6.25", "bomber_loading = 99", 1))

@@ -81,7 +81,7 @@ pub fn damage_expectancy(first: f64, warheads: u32, fratricide: f64) -> f64 {
         return 0.0;
     }
     let later = fratricide * first;
-    1.0 - (1.0 - first) * (1.0 - later).powi(warheads as i32 - 1)
+    1.0 - (1.0 - first) * (1.0 - later).powf(f64::from(warheads) - 1.0)
 }
 
 /// Everything one warhead type does to one target type, for reports.
@@ -165,5 +165,6 @@ mod tests {
         // Fratricide that wipes out the second shot leaves the first alone.
         assert_eq!(damage_expectancy(shot.kill_probability, 2, 0.0), shot.kill_probability);
         assert_eq!(damage_expectancy(shot.kill_probability, 0, 1.0), 0.0);
+        assert_eq!(damage_expectancy(0.5, u32::MAX, 1.0), 1.0, "many warheads: certain, never an overflow");
     }
 }

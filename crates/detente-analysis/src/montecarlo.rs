@@ -50,6 +50,10 @@ impl FromStr for Distribution {
             .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
             .collect::<Option<_>>()
             .ok_or_else(|| bad("an argument is not a number"))?;
+        // Bounded like every figure, so that draws and their differences stay finite.
+        if numbers.iter().any(|n| n.abs() > crate::scenario::LARGEST) {
+            return Err(bad(&format!("an argument is beyond ±{:e}", crate::scenario::LARGEST)));
+        }
         match (name.trim(), numbers.as_slice()) {
             ("uniform", &[low, high]) if low <= high => Ok(Distribution::Uniform { low, high }),
             ("triangular", &[low, mode, high]) if low <= mode && mode <= high && low < high => {
@@ -149,7 +153,9 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The statistics of at least one value.
     fn of(mut values: Vec<f64>) -> Stats {
+        assert!(!values.is_empty(), "statistics of no values");
         let n = values.len() as f64;
         // A fixed order of summation: the same sums on any number of threads.
         let mean = values.iter().sum::<f64>() / n;
@@ -200,8 +206,9 @@ pub struct MonteCarlo {
 /// Trials between progress reports.
 const PROGRESS_EVERY: u64 = 4_096;
 
-/// Runs `trials` evaluations of `pair`, each with every uncertain parameter
-/// drawn afresh. `progress` hears the number of trials done now and then.
+/// Runs `trials` (at least one) evaluations of `pair`, each with every
+/// uncertain parameter drawn afresh. `progress` hears the number of trials
+/// done now and then.
 pub fn monte_carlo(
     base: &Inputs,
     pair: Pair,

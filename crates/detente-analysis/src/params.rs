@@ -24,8 +24,9 @@ pub enum Target {
 /// A parameter: where, and which field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Parameter {
-    pub target: Target,
-    pub field: Field,
+    // Private: only parsing makes parameters, so a target never names a field it lacks.
+    target: Target,
+    field: Field,
 }
 
 /// The fields a parameter can name, with the range their values must keep.
@@ -143,6 +144,12 @@ impl Parameter {
     pub fn field_name(&self) -> &'static str {
         self.field.name()
     }
+
+    /// Whether the field changes the first-strike stability index (upload
+    /// capacities and rates do not).
+    pub fn affects_stability(&self) -> bool {
+        !matches!(self.field, Field::MaxWarheadsPerLauncher | Field::UploadPerMonth)
+    }
 }
 
 impl fmt::Display for Parameter {
@@ -198,19 +205,28 @@ impl Inputs {
     /// Puts back `parameter`'s values from `base` (the same scenario), so a
     /// scratch copy can be reused from one evaluation to the next.
     pub fn restore(&mut self, base: &Inputs, parameter: &Parameter) {
+        let field = parameter.field;
         match &parameter.target {
-            Target::Model => *model_slot(&mut self.model, parameter.field) = model_value(&base.model, parameter.field),
-            Target::Party(_) | Target::Systems(..) => {
+            Target::Model => *model_slot(&mut self.model, field) = model_value(&base.model, field),
+            Target::Party(_) => {
                 for (posture, original) in self.postures.iter_mut().zip(&base.postures) {
-                    posture.value_w80 = original.value_w80;
-                    if let Target::Systems(..) = parameter.target {
-                        for (system, original) in posture.systems.iter_mut().zip(&original.systems) {
-                            *system_slot(system, parameter.field) = system_value(original, parameter.field);
-                        }
+                    *party_slot(posture, field) = party_value(original, field);
+                }
+            }
+            Target::Systems(..) => {
+                for (posture, original) in self.postures.iter_mut().zip(&base.postures) {
+                    for (system, original) in posture.systems.iter_mut().zip(&original.systems) {
+                        *system_slot(system, field) = system_value(original, field);
                     }
                 }
             }
         }
+    }
+
+    /// Whether `value` is one the field may take (for values set directly).
+    pub fn within_bounds(parameter: &Parameter, value: f64) -> bool {
+        let (low, high) = parameter.field.bounds();
+        (low..=high).contains(&value)
     }
 
     /// Applies `value` to `parameter` (checked), keeping it within the field's bounds.
@@ -221,13 +237,16 @@ impl Inputs {
                 Apply::Set => value,
                 Apply::Scale => *slot * value,
             };
-            *slot = new.clamp(low, high);
+            // A value that is not a number leaves the figure as it is.
+            if !new.is_nan() {
+                *slot = new.clamp(low, high);
+            }
         };
         match &parameter.target {
             Target::Model => change(model_slot(&mut self.model, parameter.field)),
             Target::Party(party) => {
                 if let Some(posture) = self.postures.iter_mut().find(|p| &p.party == party) {
-                    change(&mut posture.value_w80);
+                    change(party_slot(posture, parameter.field));
                 }
             }
             Target::Systems(party, name) => {
@@ -267,6 +286,10 @@ slots!(Model, model_value, model_slot, {
     LaunchUnderAttackSaves => launch_under_attack_saves,
     Fratricide => fratricide,
     LethalRadiusConstant => blast.lethal_radius_nmi_per_cube_root,
+});
+
+slots!(Posture, party_value, party_slot, {
+    ValueW80 => value_w80,
 });
 
 slots!(System, system_value, system_slot, {

@@ -51,7 +51,7 @@ pub struct Richardson {
 pub struct RaceOutcome {
     /// Eigenvalues of `A = K − diag(m)`, largest real part first.
     pub eigenvalues: Vec<Complex>,
-    /// Every eigenvalue has a negative real part.
+    /// Every eigenvalue has a negative real part (beyond rounding).
     pub stable: bool,
     /// The levels at which the race would rest (`A X = −g`), if `A` is invertible.
     pub equilibrium: Option<Vec<f64>>,
@@ -68,7 +68,10 @@ impl Richardson {
         let matrix = self.matrix();
         let mut eigenvalues = eigenvalues(&matrix);
         eigenvalues.sort_by(|a, b| b.re.total_cmp(&a.re).then(b.im.total_cmp(&a.im)));
-        let stable = eigenvalues.iter().all(|e| e.re < 0.0);
+        // A real part within rounding of zero is zero: a singular matrix
+        // (m·n = a·b for two parties) is not stable.
+        let scale = matrix.iter().flatten().fold(0.0f64, |m, a| m.max(a.abs()));
+        let stable = eigenvalues.iter().all(|e| e.re < -1e-9 * scale);
         let right: Vec<f64> = self.grievance.iter().map(|g| -g).collect();
         RaceOutcome { eigenvalues, stable, equilibrium: solve(&matrix, &right) }
     }
@@ -109,8 +112,11 @@ pub fn eigenvalues(matrix: &[Vec<f64>]) -> Vec<Complex> {
     }
     roots(&characteristic_polynomial(matrix))
         .into_iter()
-        // Conjugate pairs and real roots come out with rounding noise.
-        .map(|z| Complex { re: z.re, im: if z.im.abs() < 1e-9 * z.abs().max(1.0) { 0.0 } else { z.im } })
+        // Real roots come out with a little imaginary noise; repeated ones
+        // with more (a triple root is only known to the cube root of the
+        // rounding error). An imaginary part that small would mean a cycle
+        // tens of thousands of years long: it is read as zero.
+        .map(|z| Complex { re: z.re, im: if z.im.abs() < 1e-4 * z.abs().max(1.0) { 0.0 } else { z.im } })
         .collect()
 }
 
@@ -278,6 +284,26 @@ mod tests {
                 assert_eq!(outcome.equilibrium, None, "a singular matrix has no single equilibrium");
             }
         }
+    }
+
+    /// A singular race (m·n = a·b) has a zero eigenvalue and is not stable,
+    /// however the rounding falls; a repeated eigenvalue is printed real.
+    #[test]
+    fn borderline_races_are_not_stable() {
+        for (a, b, m, n) in [(0.3, 0.3, 0.3, 0.3), (0.2, 0.45, 0.3, 0.3), (0.7, 0.1, 0.35, 0.2), (1.3, 0.17, 0.13, 1.7)]
+        {
+            let model = Richardson {
+                parties: parties(2),
+                reaction: vec![vec![0.0, a], vec![b, 0.0]],
+                fatigue: vec![m, n],
+                grievance: vec![1.0, 1.0],
+            };
+            let outcome = model.analyse();
+            assert!(!outcome.stable, "a {a} b {b} m {m} n {n}: {outcome:?}");
+            assert_eq!(outcome.equilibrium, None);
+        }
+        let repeated = eigenvalues(&[vec![-0.3, 0.0, 0.0], vec![0.0, -0.3, 0.0], vec![0.0, 0.0, -0.3]]);
+        assert!(repeated.iter().all(|z| z.im == 0.0 && (z.re + 0.3).abs() < 1e-4), "{repeated:?}");
     }
 
     #[test]

@@ -380,6 +380,10 @@ impl Scenario {
                 }
                 system.launchers = launchers;
                 system.spare_launchers -= added.restored_launchers;
+                // A warm silo brought back is deployed now, no longer counted as non-deployed.
+                if system.spare_accountable {
+                    posture.non_deployed_launchers -= added.restored_launchers;
+                }
             }
             posture.reserve_warheads = posture.reserve_warheads.map(|reserve| reserve - upload.added);
         }
@@ -400,15 +404,50 @@ impl Scenario {
         derived.postures.retain(|p| matches!(p.party.as_str(), "US" | "RU"));
         for posture in &mut derived.postures {
             let bombers: f64 = posture.systems.iter().filter(|s| !s.kind.is_prompt()).map(|s| s.launchers).sum();
-            let missile_warheads: f64 =
-                posture.systems.iter().filter(|s| s.kind.is_prompt()).map(|s| s.warheads()).sum();
-            let scale = if missile_warheads > 0.0 { (warheads - bombers) / missile_warheads } else { 1.0 };
-            for system in posture.systems.iter_mut().filter(|s| s.kind.is_prompt()) {
-                system.warheads_per_launcher *= scale;
+            let target = (warheads - bombers).max(0.0);
+            // One factor for every missile system, except that none goes past
+            // its maximum: a system that would is held there, and the others
+            // share what is left.
+            let mut held = vec![false; posture.systems.len()];
+            loop {
+                let prompt = |(s, held): &(&System, &bool)| s.kind.is_prompt() && !**held;
+                let fixed: f64 = posture
+                    .systems
+                    .iter()
+                    .zip(&held)
+                    .filter(|(s, h)| s.kind.is_prompt() && **h)
+                    .map(|(s, _)| s.launchers * s.max_warheads_per_launcher)
+                    .sum();
+                let free: f64 = posture.systems.iter().zip(&held).filter(prompt).map(|(s, _)| s.warheads()).sum();
+                let scale = if free > 0.0 { ((target - fixed) / free).max(0.0) } else { 1.0 };
+                let over: Vec<usize> = posture
+                    .systems
+                    .iter()
+                    .zip(&held)
+                    .enumerate()
+                    .filter(|(_, pair)| prompt(pair))
+                    .filter(|(_, (s, _))| s.warheads_per_launcher * scale > s.max_warheads_per_launcher)
+                    .map(|(i, _)| i)
+                    .collect();
+                if over.is_empty() {
+                    for (system, held) in posture.systems.iter_mut().zip(&held) {
+                        if system.kind.is_prompt() {
+                            system.warheads_per_launcher = if *held {
+                                system.max_warheads_per_launcher
+                            } else {
+                                system.warheads_per_launcher * scale
+                            };
+                        }
+                    }
+                    break;
+                }
+                for i in over {
+                    held[i] = true;
+                }
             }
         }
         derived.notes.push(format!(
-            "Missile warheads of each party are scaled by one factor so that they plus one per deployed bomber make {warheads}; loadings may exceed a system's stated maximum only if the base scenario's do."
+            "Missile warheads of each party are scaled by one factor so that they plus one per deployed bomber make {warheads}; a system that would pass its maximum loading is held at it and the others share the rest (if every system is full, the party stays below {warheads})."
         ));
         derived
     }
@@ -456,6 +495,11 @@ mod tests {
                 before.party.as_str()
             );
             assert!(after.reserve_warheads.unwrap_or(0.0) >= -1e-6);
+            // Launchers move from non-deployed to deployed; none appear from nowhere but converted ones.
+            let converted: f64 =
+                before.systems.iter().filter(|s| !s.spare_accountable).map(|s| s.spare_launchers).sum();
+            let counted = |p: &Posture| p.launchers() + p.non_deployed_launchers;
+            assert!(counted(after) <= counted(before) + converted + 1e-9, "{}", before.party.as_str());
         }
         let at_limit = base.at_limit(1550.0);
         assert_eq!(at_limit.postures.len(), 2);
@@ -463,7 +507,23 @@ mod tests {
             let bombers: f64 = posture.systems.iter().filter(|s| !s.kind.is_prompt()).map(|s| s.launchers).sum();
             let missiles: f64 = posture.systems.iter().filter(|s| s.kind.is_prompt()).map(|s| s.warheads()).sum();
             assert!((missiles + bombers - 1550.0).abs() < 1e-6, "{}", posture.party.as_str());
+            for system in &posture.systems {
+                assert!(
+                    system.warheads_per_launcher <= system.max_warheads_per_launcher + 1e-12,
+                    "{}: {}",
+                    system.name,
+                    system.warheads_per_launcher
+                );
+            }
         }
+        // The single-warhead Minuteman III stay at one; the others take up the rest.
+        let us = &at_limit.postures[0];
+        assert_eq!(
+            us.systems.iter().find(|s| s.name == "Minuteman III (Mk21/W87-0)").unwrap().warheads_per_launcher,
+            1.0
+        );
+        // Below the bombers' own count, missiles carry nothing, never less.
+        assert!(base.at_limit(10.0).postures.iter().flat_map(|p| &p.systems).all(|s| s.warheads_per_launcher >= 0.0));
     }
 
     #[test]

@@ -108,18 +108,17 @@ pub fn upload(posture: &Posture, limits: &Limits) -> Upload {
 
     let potential: f64 = systems.iter().map(|s| s.on_deployed + s.on_restored).sum();
     let today = posture.warheads();
-    let mut cap = f64::INFINITY;
+    // The tighter of the deployed-warhead limit and the warheads on hand.
+    let mut cap = (f64::INFINITY, None);
     if let Some(limit) = limits.deployed_warheads {
-        cap = (limit - today).max(0.0);
-        if cap < potential {
-            bound_by.push(Bound::DeployedWarheads);
-        }
+        cap = ((limit - today).max(0.0), Some(Bound::DeployedWarheads));
     }
-    if let Some(reserve) = posture.reserve_warheads {
-        if reserve < potential.min(cap) {
-            bound_by.push(Bound::ReserveWarheads);
-        }
-        cap = cap.min(reserve);
+    if let Some(reserve) = posture.reserve_warheads.filter(|&reserve| reserve < cap.0) {
+        cap = (reserve, Some(Bound::ReserveWarheads));
+    }
+    let (cap, binding) = cap;
+    if potential > cap {
+        bound_by.extend(binding);
     }
     let scale = if potential > cap { cap / potential } else { 1.0 };
     for (upload, system) in systems.iter_mut().zip(&posture.systems) {

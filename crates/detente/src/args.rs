@@ -87,7 +87,8 @@ pub struct ScenarioArgs {
     /// the shipped data/scenarios/systems-2020.toml by default.
     #[arg(long, value_name = "FILE", requires = "declarations")]
     pub systems: Option<PathBuf>,
-    /// Change a figure before the analysis: PARAMETER=VALUE sets it, PARAMETER*=VALUE scales it
+    /// Change a figure before the analysis: PARAMETER=VALUE sets it (refused outside the field's
+    /// range), PARAMETER*=VALUE scales it (the result is kept within the range)
     /// (parameters such as US.cep_m, RU[Yars mobile (SS-27 Mod 2)].alert_rate, model.fratricide).
     #[arg(long = "set", value_name = "PARAMETER=VALUE")]
     pub changes: Vec<String>,
@@ -160,11 +161,12 @@ pub struct StabilityArgs {
     /// Each side launches its fixed forces under attack when struck.
     #[arg(long)]
     pub launch_under_attack: bool,
-    /// With three or more parties: the share of each other party's value a reserve must be able to destroy.
+    /// With three or more parties: the share of a third party's value each side's reserve must be
+    /// able to destroy (one reserve, sized against the most valuable of the others).
     #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
     pub reserve_damage: f64,
     /// Run this many Monte Carlo trials over the --vary parameters (two parties).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: Option<u64>,
     /// The Monte Carlo run's seed: the same seed gives the same numbers.
     #[arg(long, default_value_t = 1)]

@@ -1197,6 +1197,16 @@ mod analyze {
             ),
             (vec!["analyze", "exchange", "--sspk", "1.5"], "--sspk: 1.5 is not a share"),
             (vec!["analyze", "upload", "--treaty", "launch-notification-1988"], "it has no launcher limit"),
+            (vec!["analyze", "stability", "--trials", "0", "--vary", "US.cep_m=uniform(1,2)"], "--trials"),
+            (
+                vec!["analyze", "stability", "--set", "US.reliability=1.5"],
+                "1.5 is outside the range US.reliability can take",
+            ),
+            (
+                vec!["analyze", "stability", "--trials", "10", "--vary", "US.upload_per_month=uniform(1,2)"],
+                "does not change the stability index",
+            ),
+            (vec!["analyze", "stability", "--trials", "10", "--vary", "US.cep_m=uniform(-1e308,1e308)"], "beyond"),
         ] {
             let message = bad(&args);
             assert!(message.contains(expected), "{args:?}: {message}");

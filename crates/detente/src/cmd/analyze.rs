@@ -115,6 +115,11 @@ fn scenarios(name: Option<&str>, json: bool) -> anyhow::Result<()> {
     super::print_text(&text)
 }
 
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
 fn round(value: f64) -> String {
     report::thousands(value.round().max(0.0) as u64)
 }
@@ -133,6 +138,9 @@ fn load(args: &ScenarioArgs, data_dir: Option<&Path>) -> anyhow::Result<(Scenari
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| bad_input!("--set {change}: {value:?} is not a number"))?;
         inputs.check(&parameter).map_err(|e| bad_input!("--set {e}"))?;
+        if apply == Apply::Set && !Inputs::within_bounds(&parameter, value) {
+            return Err(bad_input!("--set {change}: {value} is outside the range {parameter} can take"));
+        }
         inputs.apply(&parameter, apply, value);
     }
     Ok((scenario, inputs))
@@ -151,7 +159,7 @@ fn declared(args: &ScenarioArgs, data_dir: Option<&Path>) -> anyhow::Result<Scen
     }
     let named: Vec<(&str, &detente_core::Declaration)> =
         declarations.iter().map(|(name, d)| (name.as_str(), d)).collect();
-    declared::scenario(&named, &systems, Model::default()).map_err(|e| bad_input!("{e}"))
+    declared::scenario(&named, &systems, &origin, Model::default()).map_err(|e| bad_input!("{e}"))
 }
 
 /// `PARAMETER=REST` or `PARAMETER*=REST`.
@@ -572,6 +580,9 @@ fn monte_carlo(
     for text in &args.vary {
         let u: Uncertain = text.parse().map_err(|e| bad_input!("--vary {e}"))?;
         inputs.check(&u.parameter).map_err(|e| bad_input!("--vary {e}"))?;
+        if !u.parameter.affects_stability() {
+            return Err(bad_input!("--vary {text}: {} does not change the stability index", u.parameter));
+        }
         uncertain.push(u);
     }
     let bar = progress_bar(trials, "trials");
@@ -685,7 +696,7 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
         }
     );
     if let Some(equilibrium) = &outcome.equilibrium {
-        let levels: Vec<String> = parties.iter().zip(equilibrium).map(|(p, l)| format!("{p} {}", round(*l))).collect();
+        let levels: Vec<String> = parties.iter().zip(equilibrium).map(|(p, l)| format!("{p} {l:.0}")).collect();
         let _ = writeln!(text, "equilibrium: {}", levels.join(", "));
     }
     let mut headers = vec!["year"];
@@ -694,7 +705,8 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
         .iter()
         .enumerate()
         .filter(|(y, _)| y % 5 == 0 || *y == yearly.len() - 1)
-        .map(|(y, levels)| std::iter::once(y.to_string()).chain(levels.iter().map(|l| round(*l))).collect())
+        // Levels are not held at zero: a runaway race can go negative.
+        .map(|(y, levels)| std::iter::once(y.to_string()).chain(levels.iter().map(|l| format!("{l:.0}"))).collect())
         .collect();
     text.push('\n');
     text.push_str(&report::table(&headers, &rows));
@@ -734,6 +746,9 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
 fn axis(flag: &str, text: &str, inputs: &Inputs) -> anyhow::Result<Axis> {
     let (parameter, apply, range) = split_assignment(text).map_err(|e| bad_input!("{flag} {e}"))?;
     inputs.check(&parameter).map_err(|e| bad_input!("{flag} {e}"))?;
+    if !parameter.affects_stability() {
+        return Err(bad_input!("{flag} {text}: {parameter} does not change the stability index"));
+    }
     let parts: Vec<&str> = range.split(':').collect();
     let bad = || bad_input!("{flag} {text}: expected FROM:TO:STEPS after the parameter, such as 0:1:21");
     let [from, to, steps] = parts.as_slice() else { return Err(bad()) };
@@ -790,13 +805,16 @@ fn sweep(args: SweepArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         return super::print_json(&serde_json::json!({ "scenario": scenario.id, "a": a, "b": b, "sweep": result }));
     }
     if args.csv {
-        let mut out = format!("{},{},index,ratio_{a},ratio_{b}\n", x.parameter, y.parameter);
+        let mut out = format!(
+            "{},{},index,ratio_{a},ratio_{b}\n",
+            csv_field(&x.parameter.to_string()),
+            csv_field(&y.parameter.to_string())
+        );
         for (row, y_value) in result.cells.iter().zip(&result.y_values) {
             for (cell, x_value) in row.iter().zip(&result.x_values) {
                 let _ = writeln!(out, "{x_value},{y_value},{:.6},{:.6},{:.6}", cell.index, cell.ratio_a, cell.ratio_b);
             }
         }
-        // CSV headers quote nothing: parameter names with commas are not possible.
         return super::print_text(&out);
     }
     let values: Vec<f64> = result.cells.iter().flatten().map(value).collect();
