@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{escape, number};
+use crate::{escape, number, open_document};
 
 /// A grid of values in [0, 1]: `cells[row][column]`, rows along y (drawn
 /// bottom to top), columns along x.
@@ -49,22 +49,7 @@ impl HeatMap {
         let (columns, rows) = (self.x_values.len().max(1), self.y_values.len().max(1));
         let (cell_w, cell_h) = (PLOT / columns as f64, PLOT / rows as f64);
         let (width, height) = (LEFT + PLOT + RIGHT, TOP + PLOT + BOTTOM);
-        let mut svg = String::new();
-        let _ = writeln!(
-            svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="map-title map-desc" font-family="system-ui, sans-serif" font-size="12">"#,
-            w = number(width),
-            h = number(height)
-        );
-        let _ = writeln!(svg, r#"<title id="map-title">{}</title>"#, escape(&self.title));
-        let _ = writeln!(svg, r#"<desc id="map-desc">{}</desc>"#, escape(&self.description));
-        let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        let _ = writeln!(
-            svg,
-            r##"<text x="{}" y="26" font-size="16" font-weight="600" fill="#1a1a1a">{}</text>"##,
-            number(LEFT),
-            escape(&self.title)
-        );
+        let mut svg = open_document("map", (width, height), &self.title, &self.description, LEFT);
         // Cells, with the value as a tooltip; crisp edges leave no seams between them.
         svg.push_str("<g shape-rendering=\"crispEdges\">\n");
         for (row, values) in self.cells.iter().enumerate() {

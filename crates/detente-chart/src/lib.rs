@@ -88,6 +88,30 @@ fn nice_ticks(lo: f64, hi: f64, wanted: usize) -> Vec<f64> {
     (first..=last).map(|i| i as f64 * step).collect()
 }
 
+/// The start of a standalone SVG document: its size, its title and
+/// description for screen readers (ids prefixed by `id`, so that two
+/// documents can share an HTML page), a white ground and the visible title
+/// at `title_x`.
+fn open_document(id: &str, (width, height): (f64, f64), title: &str, description: &str, title_x: f64) -> String {
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="system-ui, sans-serif" font-size="12">"#,
+        w = number(width),
+        h = number(height)
+    );
+    let _ = writeln!(svg, r#"<title id="{id}-title">{}</title>"#, escape(title));
+    let _ = writeln!(svg, r#"<desc id="{id}-desc">{}</desc>"#, escape(description));
+    let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        svg,
+        r##"<text x="{}" y="24" font-size="16" font-weight="600" fill="#1a1a1a">{}</text>"##,
+        number(title_x),
+        escape(title)
+    );
+    svg
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -110,22 +134,7 @@ impl Figure {
         let panel_height = f64::from(self.panel_height);
         let height = TITLE_HEIGHT + self.panels.len() as f64 * (panel_height + PANEL_GAP) + AXIS_HEIGHT;
         let x = Scale { from: self.x_range(), to: (MARGIN_LEFT, width - MARGIN_RIGHT) };
-        let mut svg = String::new();
-        let _ = writeln!(
-            svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="12">"#,
-            w = number(width),
-            h = number(height)
-        );
-        let _ = writeln!(svg, r#"<title id="chart-title">{}</title>"#, escape(&self.title));
-        let _ = writeln!(svg, r#"<desc id="chart-desc">{}</desc>"#, escape(&self.description));
-        let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        let _ = writeln!(
-            svg,
-            r##"<text x="{}" y="24" font-size="16" font-weight="600" fill="#1a1a1a">{}</text>"##,
-            number(MARGIN_LEFT),
-            escape(&self.title)
-        );
+        let mut svg = open_document("chart", (width, height), &self.title, &self.description, MARGIN_LEFT);
         for (index, panel) in self.panels.iter().enumerate() {
             let top = TITLE_HEIGHT + index as f64 * (panel_height + PANEL_GAP) + 18.0;
             self.panel(&mut svg, panel, x, top, top + panel_height);
