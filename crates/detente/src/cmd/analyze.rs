@@ -248,7 +248,7 @@ fn upload_potential(args: UploadArgs, data_dir: Option<&Path>) -> anyhow::Result
                     .iter()
                     .map(|(i, u)| Series {
                         name: inputs.postures[*i].party.to_string(),
-                        color: party_colour(&inputs.postures[*i].party).into(),
+                        color: super::party_colour(&inputs.postures[*i].party).into(),
                         points: series(*i, u).into_iter().enumerate().map(|(m, w)| (m as f64, w, true)).collect(),
                     })
                     .collect(),
@@ -263,8 +263,7 @@ fn upload_potential(args: UploadArgs, data_dir: Option<&Path>) -> anyhow::Result
             width: 760,
             panel_height: 300,
         };
-        data::write_atomically(path, |out| out.write_all(figure.to_svg().as_bytes()))?;
-        eprintln!("wrote {}", path.display());
+        super::write_svg(path, &figure.to_svg())?;
     }
     if args.json {
         let parties: Vec<serde_json::Value> = uploads
@@ -346,15 +345,6 @@ fn describe_limits(limits: &Limits) -> String {
     .filter_map(|(what, limit)| limit.map(|l| format!("{what} ≤ {l}")))
     .collect();
     if parts.is_empty() { ", no limits".into() } else { format!(", within {}", parts.join(", ")) }
-}
-
-fn party_colour(party: &Party) -> &'static str {
-    match party.as_str() {
-        "US" => "#1f4e9c",
-        "RU" => "#c0392b",
-        "CN" => "#b7791f",
-        _ => "#2e7d32",
-    }
 }
 
 // ---- exchange --------------------------------------------------------------
@@ -647,7 +637,7 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
                     .enumerate()
                     .map(|(i, party)| Series {
                         name: party.to_string(),
-                        color: party_colour(party).into(),
+                        color: super::party_colour(party).into(),
                         points: yearly.iter().enumerate().map(|(y, l)| (y as f64, l[i], true)).collect(),
                     })
                     .collect(),
@@ -658,8 +648,7 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
             width: 760,
             panel_height: 300,
         };
-        data::write_atomically(file, |out| out.write_all(figure.to_svg().as_bytes()))?;
-        eprintln!("wrote {}", file.display());
+        super::write_svg(file, &figure.to_svg())?;
     }
     let deterrence = race.deterrence.map(|d| {
         let at = |levels: &[f64]| d.at(levels[0], levels[1]);
@@ -742,6 +731,26 @@ fn race(args: RaceArgs) -> anyhow::Result<()> {
 
 // ---- sweep -----------------------------------------------------------------
 
+/// A sweep drawn as a heat map of `value` of each cell.
+pub(super) fn heat_map(
+    sweep: &montecarlo::Sweep,
+    title: String,
+    description: String,
+    legend: &str,
+    value: impl Fn(&montecarlo::Outcome) -> f64,
+) -> HeatMap {
+    HeatMap {
+        title,
+        description,
+        x_label: sweep.x.parameter.to_string(),
+        y_label: sweep.y.parameter.to_string(),
+        x_values: sweep.x_values.clone(),
+        y_values: sweep.y_values.clone(),
+        cells: sweep.cells.iter().map(|row| row.iter().map(&value).collect()).collect(),
+        legend: legend.to_owned(),
+    }
+}
+
 /// `PARAMETER=FROM:TO:STEPS` or `PARAMETER*=FROM:TO:STEPS`.
 fn axis(flag: &str, text: &str, inputs: &Inputs) -> anyhow::Result<Axis> {
     let (parameter, apply, range) = split_assignment(text).map_err(|e| bad_input!("{flag} {e}"))?;
@@ -788,18 +797,10 @@ fn sweep(args: SweepArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         SweepValue::RatioB => format!("r of {b}"),
     };
     if let Some(path) = &args.svg {
-        let map = HeatMap {
-            title: format!("{shown}: {}", scenario.name),
-            description: format!("The {shown} over {} and {}, scenario {}.", x.parameter, y.parameter, scenario.id),
-            x_label: x.parameter.to_string(),
-            y_label: y.parameter.to_string(),
-            x_values: result.x_values.clone(),
-            y_values: result.y_values.clone(),
-            cells: result.cells.iter().map(|row| row.iter().map(value).collect()).collect(),
-            legend: shown.clone(),
-        };
-        data::write_atomically(path, |out| out.write_all(map.to_svg().as_bytes()))?;
-        eprintln!("wrote {}", path.display());
+        let title = format!("{shown}: {}", scenario.name);
+        let description = format!("The {shown} over {} and {}, scenario {}.", x.parameter, y.parameter, scenario.id);
+        let map = heat_map(&result, title, description, &shown, value);
+        super::write_svg(path, &map.to_svg())?;
     }
     if args.json {
         return super::print_json(&serde_json::json!({ "scenario": scenario.id, "a": a, "b": b, "sweep": result }));

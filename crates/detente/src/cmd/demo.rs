@@ -260,18 +260,13 @@ fn analysis_walkthrough(out: &Path) -> anyhow::Result<String> {
     let (x, y) = (axis("US.alert_rate"), axis("RU.alert_rate"));
     let pair = Pair { a: 0, b: 1, launch_under_attack: LaunchUnderAttack::default() };
     let grid = sweep(&inputs, pair, &x, &y, &|_| {});
-    let map = detente_chart::HeatMap {
-        title: "First-strike stability index, US–RU, by alert rates".into(),
-        description:
-            "The Kent-Thaler index over the alert rates of U.S. and Russian survivable forces, scenario fas-2025."
-                .into(),
-        x_label: x.parameter.to_string(),
-        y_label: y.parameter.to_string(),
-        x_values: grid.x_values.clone(),
-        y_values: grid.y_values.clone(),
-        cells: grid.cells.iter().map(|row| row.iter().map(|cell| cell.index).collect()).collect(),
-        legend: "first-strike stability index".into(),
-    };
+    let map = super::analyze::heat_map(
+        &grid,
+        "First-strike stability index, US–RU, by alert rates".into(),
+        "The Kent-Thaler index over the alert rates of U.S. and Russian survivable forces, scenario fas-2025.".into(),
+        "first-strike stability index",
+        |cell| cell.index,
+    );
     let path = out.join("stability-alert-rates.svg");
     data::write_atomically(&path, |w| w.write_all(map.to_svg().as_bytes()))?;
     text.push_str(&format!("  Wrote {} (the index over both sides' alert rates).\n", path.display()));

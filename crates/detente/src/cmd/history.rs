@@ -16,8 +16,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<Outcome> {
         let catalogue = data::catalogue(None)?;
         let treaty = catalogue.treaty("new-start").expect("New START is shipped");
         let svg = figure(&rows, treaty).to_svg();
-        data::write_atomically(path, |out| out.write_all(svg.as_bytes()))?;
-        eprintln!("wrote {}", path.display());
+        super::write_svg(path, &svg)?;
     }
     if args.json {
         super::print_json(&rows)?;
@@ -39,11 +38,6 @@ pub fn figure(rows: &[AggregateRow], treaty: &Treaty) -> Figure {
     let mut parties: Vec<&Party> = rows.iter().map(|r| &r.party).collect();
     parties.sort();
     parties.dedup();
-    let colour = |party: &Party| match party.as_str() {
-        "US" => "#1f4e9c",
-        "RU" => "#c0392b",
-        _ => "#2e7d32",
-    };
     let panels = treaty
         .limits
         .iter()
@@ -55,7 +49,7 @@ pub fn figure(rows: &[AggregateRow], treaty: &Treaty) -> Figure {
                 .iter()
                 .map(|&party| Series {
                     name: party.to_string(),
-                    color: colour(party).to_owned(),
+                    color: super::party_colour(party).to_owned(),
                     points: rows
                         .iter()
                         .filter(|r| &r.party == party)

@@ -44,6 +44,23 @@ fn print_text(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes an SVG document atomically and says so on standard error.
+fn write_svg(path: &std::path::Path, svg: &str) -> anyhow::Result<()> {
+    crate::data::write_atomically(path, |out| out.write_all(svg.as_bytes()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Each party's colour in every chart.
+fn party_colour(party: &detente_core::Party) -> &'static str {
+    match party.as_str() {
+        "US" => "#1f4e9c",
+        "RU" => "#c0392b",
+        "CN" => "#b7791f",
+        _ => "#2e7d32",
+    }
+}
+
 /// Prints a value as pretty JSON on standard output.
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
