@@ -107,6 +107,24 @@ impl FromStr for Uncertain {
     }
 }
 
+impl std::fmt::Display for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distribution::Uniform { low, high } => write!(f, "uniform({low},{high})"),
+            Distribution::Triangular { low, mode, high } => write!(f, "triangular({low},{mode},{high})"),
+            Distribution::Normal { mean, sd } => write!(f, "normal({mean},{sd})"),
+        }
+    }
+}
+
+/// As it is written on the command line, so it reads back the same.
+impl std::fmt::Display for Uncertain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let operator = if self.apply == Apply::Scale { "*=" } else { "=" };
+        write!(f, "{}{operator}{}", self.parameter, self.distribution)
+    }
+}
+
 /// Which two parties face each other, and how they respond to an attack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Pair {

@@ -16,7 +16,7 @@ use detente_log::Hash;
 use detente_log::entry::{Body, Content, Entry, SignedEntry};
 use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::tree::{self, Frontier};
-use detente_store::Store;
+use detente_store::LogStore;
 use detente_store::record::{Record, RecordError};
 
 use crate::SplitMix64;
@@ -109,7 +109,7 @@ fn signed_notification(key: &SigningKey, sequence: u64, text: String) -> SignedE
 }
 
 /// The benchmark record a store holds, started first if the store is empty.
-pub async fn open_or_init<S: Store>(store: S) -> Result<Record<S>, RecordError> {
+pub async fn open_or_init<S: LogStore>(store: S) -> Result<Record<S>, RecordError> {
     if store.meta().await?.is_some() {
         Record::open(store).await
     } else {
@@ -127,11 +127,11 @@ pub enum Entries {
 }
 
 /// Appends entries until the record holds `target`, then signs a checkpoint
-/// of it. Entries go straight to [`Store::append`] in durable transactions of
+/// of it. Entries go straight to [`LogStore::append`] in durable transactions of
 /// [`FILL_CHUNK`], their stored hashes computed with a [`Frontier`]; the
 /// checks of [`Record::append`] are skipped, as the entries are made here.
 /// `progress` is told the size after each transaction.
-pub async fn fill<S: Store>(
+pub async fn fill<S: LogStore>(
     record: &Record<S>,
     target: u64,
     entries: Entries,
@@ -160,7 +160,7 @@ pub async fn fill<S: Store>(
     Ok(())
 }
 
-async fn read_frontier<S: Store>(record: &Record<S>) -> Result<Frontier, RecordError> {
+async fn read_frontier<S: LogStore>(record: &Record<S>) -> Result<Frontier, RecordError> {
     let size = record.size().await?;
     let hashes = record.store().read_hashes(&Frontier::indexes(size)).await?;
     Ok(Frontier::from_hashes(size, hashes))
@@ -173,7 +173,7 @@ pub struct ProofTimes {
     pub prove: Vec<Duration>,
     /// [`tree::verify_inclusion`], hashing the entry into its leaf included.
     pub verify: Vec<Duration>,
-    /// A one-row query ([`Store::size`]): the round trip to the database
+    /// A one-row query ([`LogStore::size`]): the round trip to the database
     /// that every proof pays before any stored hash is read.
     pub query: Vec<Duration>,
 }
@@ -182,7 +182,11 @@ pub struct ProofTimes {
 /// timing each proof, its verification against the log's root and, for
 /// comparison, a one-row query. Reading each entry (to check the proof
 /// against it) is not timed.
-pub async fn time_proofs<S: Store>(record: &Record<S>, samples: usize, seed: u64) -> Result<ProofTimes, RecordError> {
+pub async fn time_proofs<S: LogStore>(
+    record: &Record<S>,
+    samples: usize,
+    seed: u64,
+) -> Result<ProofTimes, RecordError> {
     let size = record.size().await?;
     let root = record.root(size).await?;
     let mut random = SplitMix64::new(seed);
@@ -210,7 +214,7 @@ pub async fn time_proofs<S: Store>(record: &Record<S>, samples: usize, seed: u64
 /// Signs the next `count` entries, then times [`Record::append`] of them,
 /// `batch` per durable transaction: each entry's checks (its signature
 /// among them) and the commit, not the signing.
-pub async fn time_appends<S: Store>(record: &Record<S>, count: u64, batch: usize) -> Result<Duration, RecordError> {
+pub async fn time_appends<S: LogStore>(record: &Record<S>, count: u64, batch: usize) -> Result<Duration, RecordError> {
     let size = record.size().await?;
     let entries = EntrySigner::default().sign_all(size..size + count);
     let started = Instant::now();
@@ -222,7 +226,7 @@ pub async fn time_appends<S: Store>(record: &Record<S>, count: u64, batch: usize
 
 /// Times reading what [`Record::audit`] reads, in the same chunks, and
 /// nothing else: every entry and every stored hash of the log.
-pub async fn time_audit_reads<S: Store>(record: &Record<S>) -> Result<Duration, RecordError> {
+pub async fn time_audit_reads<S: LogStore>(record: &Record<S>) -> Result<Duration, RecordError> {
     let size = record.size().await?;
     let started = Instant::now();
     for start in (0..size).step_by(AUDIT_CHUNK as usize) {

@@ -5,7 +5,9 @@ use detente_log::Hash;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::{Evidence, LogMeta, Store, StoreError, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64};
+use crate::{
+    Evidence, LogMeta, LogStore, StoreError, WitnessStore, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64,
+};
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -33,8 +35,8 @@ impl PgStore {
     }
 }
 
-impl Store for PgStore {
-    crate::shared_queries!(begin());
+impl LogStore for PgStore {
+    crate::queries::log_queries!(begin());
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
         let wanted: Vec<i64> = pages::pages_of(indexes).into_iter().map(to_i64).collect();
@@ -44,4 +46,8 @@ impl Store for PgStore {
             .await?;
         pages::pick_hashes(indexes, rows)
     }
+}
+
+impl WitnessStore for PgStore {
+    crate::queries::witness_queries!();
 }

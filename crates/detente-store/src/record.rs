@@ -1,4 +1,4 @@
-//! A party's record over a [`Store`]: append signed entries, sign
+//! A party's record over a [`LogStore`]: append signed entries, sign
 //! checkpoints that can never fork, prove entries, gather cosignatures and
 //! audit everything.
 
@@ -8,14 +8,16 @@ use std::ops::Range;
 use detente_core::Party;
 use detente_log::bundle::ProofBundle;
 use detente_log::checkpoint::{Checkpoint, SignedCheckpoint};
-use detente_log::entry::{self, SignedEntry};
+use detente_log::entry::{self, Content, Entry, SignedEntry};
 use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::note::{Note, NoteSignature, Verified};
 use detente_log::tree::{self, Frontier};
 use detente_log::witness::AddCheckpoint;
 use detente_log::{Hash, HashReader, ProveError};
+use detente_treaty::Catalogue;
 
-use crate::{LogMeta, Store, StoreError};
+use crate::admission::{Draft, Refusal, admit};
+use crate::{LogMeta, LogStore, StoreError};
 
 /// Entries read per query during an audit. Small reads keep the buffers in
 /// the CPU's caches: 16,384 gave 0.89M entries/s, 1,024 gives 1.13M/s.
@@ -31,6 +33,8 @@ pub enum RecordError {
     AlreadyInitialised(String),
     #[error("the key {given} is not the record's key {expected}")]
     WrongKey { expected: String, given: String },
+    #[error("document {position} was not signed: {reason}")]
+    Refused { position: usize, reason: Refusal },
     #[error("entry {index} cannot be appended: {problem}")]
     Rejected { index: u64, problem: String },
     #[error("another writer appended first; nothing was written")]
@@ -93,7 +97,7 @@ pub struct Record<S> {
 /// it starts again, and the hashes every proof needs come back first.
 const CACHED_HASHES: usize = 1 << 18;
 
-impl<S: Store> Record<S> {
+impl<S: LogStore> Record<S> {
     /// Starts the record of `party`, kept under `key` (whose name is the
     /// log's origin), in an empty store.
     pub async fn init(store: S, key: &VerifierKey, party: Party) -> Result<Record<S>, RecordError> {
@@ -139,6 +143,40 @@ impl<S: Store> Record<S> {
             return Err(RecordError::WrongKey { expected: self.key.to_string(), given: key.verifier().to_string() });
         }
         Ok(())
+    }
+
+    /// The one way documents become this record's entries: each is checked
+    /// ([`admit`]) before anything is signed, then numbered with its place in
+    /// the log, signed at `time` and appended in one durable transaction. If
+    /// another writer appends first, the drafts are numbered and signed again
+    /// after it, so sequence numbers are always the places the entries take.
+    pub async fn submit(
+        &self,
+        key: &SigningKey,
+        catalogue: &Catalogue,
+        drafts: &[Draft],
+        time: u64,
+    ) -> Result<Vec<SignedEntry>, RecordError> {
+        self.check_signer(key)?;
+        for (position, draft) in drafts.iter().enumerate() {
+            admit(catalogue, &self.party, draft).map_err(|reason| RecordError::Refused { position, reason })?;
+        }
+        loop {
+            let size = self.store.size().await?;
+            let signed = (size..)
+                .zip(drafts)
+                .map(|(sequence, draft)| {
+                    let content = Content::of(&draft.media_type, draft.bytes.clone());
+                    Entry { party: self.party.clone(), sequence, time, body: draft.body.clone(), content }.sign(key)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| RecordError::Rejected { index: size, problem: e.to_string() })?;
+            match self.append(&signed).await {
+                Ok(_) => return Ok(signed),
+                Err(RecordError::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
     }
 
     /// Appends entries in one durable transaction. Each must be the party's,
@@ -297,6 +335,13 @@ impl<S: Store> Record<S> {
         Ok(AddCheckpoint { old_size, proof, checkpoint: latest.note.to_string() })
     }
 
+    /// The request that takes `witness` from the last checkpoint it cosigned
+    /// for this record (as the record noted its cosignatures) to the latest.
+    pub async fn witness_request_for(&self, witness: &VerifierKey) -> Result<AddCheckpoint, RecordError> {
+        let old_size = self.store.cosigned_size(&witness.to_string()).await?.unwrap_or(0);
+        self.witness_request(old_size).await
+    }
+
     /// Adds a witness's cosignature lines (its `add-checkpoint` answer) to
     /// the latest checkpoint. Each must verify against one of `witnesses`.
     pub async fn add_cosignatures(&self, lines: &str, witnesses: &[VerifierKey]) -> Result<Vec<Verified>, RecordError> {
@@ -319,6 +364,12 @@ impl<S: Store> Record<S> {
             }
             let verified = note.verify(witnesses).map_err(|e| RecordError::Cosignature(e.to_string()))?;
             if self.store.swap_checkpoint(Some(&old), latest.checkpoint.size, &note.to_string()).await? {
+                for signer in &verified {
+                    let key = witnesses.iter().find(|w| w.name() == signer.name && w.id() == signer.id);
+                    if let Some(key) = key {
+                        self.store.record_cosigned(&key.to_string(), latest.checkpoint.size).await?;
+                    }
+                }
                 return Ok(verified);
             }
             let now = self.latest().await?.map_or(0, |l| l.checkpoint.size);

@@ -9,7 +9,9 @@ use detente_log::Hash;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::{Evidence, LogMeta, Store, StoreError, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64};
+use crate::{
+    Evidence, LogMeta, LogStore, StoreError, WitnessStore, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64,
+};
 
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
 const ROWS_PER_STATEMENT: usize = 8_000;
@@ -44,8 +46,8 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    crate::shared_queries!(begin_with("BEGIN IMMEDIATE"));
+impl LogStore for SqliteStore {
+    crate::queries::log_queries!(begin_with("BEGIN IMMEDIATE"));
 
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
         let pages = pages::pages_of(indexes);
@@ -61,4 +63,8 @@ impl Store for SqliteStore {
         }
         pages::pick_hashes(indexes, rows)
     }
+}
+
+impl WitnessStore for SqliteStore {
+    crate::queries::witness_queries!();
 }

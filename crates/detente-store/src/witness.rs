@@ -1,11 +1,11 @@
-//! A witness over a [`Store`]: C2SP tlog-witness `add-checkpoint`, with the
+//! A witness over a [`WitnessStore`]: C2SP tlog-witness `add-checkpoint`, with the
 //! check and the new size persisted atomically (compare-and-swap on the
 //! size the check saw), and inconsistent checkpoints kept as evidence.
 
 use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::witness::{self, AddCheckpoint, Latest, Refusal};
 
-use crate::{Evidence, Store, StoreError, WitnessedCheckpoint};
+use crate::{Evidence, StoreError, WitnessStore, WitnessedCheckpoint};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WitnessError {
@@ -15,20 +15,10 @@ pub enum WitnessError {
     Store(#[from] StoreError),
 }
 
-impl WitnessError {
-    /// The HTTP status the answer carries.
-    pub fn status(&self) -> u16 {
-        match self {
-            WitnessError::Refused(refusal) => refusal.status(),
-            WitnessError::Store(_) => 500,
-        }
-    }
-}
-
 /// Handles one `add-checkpoint` request body. On success returns the
 /// response body: this witness's cosignature line. `now` is the time to put
 /// in the cosignature, in seconds since the epoch.
-pub async fn add_checkpoint<S: Store>(
+pub async fn add_checkpoint<S: WitnessStore>(
     store: &S,
     body: &str,
     logs: &[VerifierKey],

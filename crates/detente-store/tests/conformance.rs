@@ -12,11 +12,21 @@ use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
 use detente_log::witness::Refusal;
 use detente_log::{Hash, MemoryLog};
+use detente_store::admission::Draft;
 use detente_store::postgres::PgStore;
 use detente_store::record::{Record, RecordError, Tampered};
 use detente_store::sqlite::SqliteStore;
 use detente_store::witness::{WitnessError, add_checkpoint};
-use detente_store::{Evidence, Store};
+use detente_store::{Evidence, LogStore, WitnessStore};
+use detente_treaty::Catalogue;
+
+/// The protocol status of a witness's refusal; anything else fails the test.
+fn refusal_status(answer: Result<String, WitnessError>) -> u16 {
+    match answer {
+        Err(WitnessError::Refused(refusal)) => refusal.status(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
 
 fn log_key() -> SigningKey {
     SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [1; 32]).unwrap()
@@ -38,7 +48,7 @@ fn entry(sequence: u64) -> SignedEntry {
     .unwrap()
 }
 
-async fn record_with<S: Store>(store: S, entries: u64) -> Record<S> {
+async fn record_with<S: LogStore + WitnessStore>(store: S, entries: u64) -> Record<S> {
     let record = Record::init(store, log_key().verifier(), "US".parse().unwrap()).await.unwrap();
     let mut next = 0;
     // Uneven batches cross tree levels and SQLite's per-statement row limit.
@@ -52,7 +62,7 @@ async fn record_with<S: Store>(store: S, entries: u64) -> Record<S> {
     record
 }
 
-async fn appends_store_what_the_tree_math_says<S: Store>(store: S) {
+async fn appends_store_what_the_tree_math_says<S: LogStore + WitnessStore>(store: S) {
     let record = record_with(store, 3_000).await;
     let mut memory = MemoryLog::new();
     for i in 0..3_000 {
@@ -71,7 +81,7 @@ async fn appends_store_what_the_tree_math_says<S: Store>(store: S) {
     assert!(record.store().read_entries(2_999, 3_001).await.is_err(), "a range past the end is refused");
 }
 
-async fn appends_are_compare_and_swap<S: Store + Clone>(store: S) {
+async fn appends_are_compare_and_swap<S: LogStore + WitnessStore + Clone>(store: S) {
     let record = record_with(store, 10).await;
     // A writer that still thinks the log has 9 entries writes nothing.
     let stale = record.store().append(9, &[entry(9).bytes().to_vec()], &[Hash::leaf(entry(9).bytes())]).await.unwrap();
@@ -90,7 +100,7 @@ async fn appends_are_compare_and_swap<S: Store + Clone>(store: S) {
     ));
 }
 
-async fn checkpoints_never_go_back_or_fork<S: Store>(store: S) {
+async fn checkpoints_never_go_back_or_fork<S: LogStore + WitnessStore>(store: S) {
     let record = record_with(store, 100).await;
     let first = record.checkpoint(&log_key()).await.unwrap();
     assert_eq!(first.checkpoint.size, 100);
@@ -108,7 +118,7 @@ async fn checkpoints_never_go_back_or_fork<S: Store>(store: S) {
     assert!(matches!(record.checkpoint(&other).await, Err(RecordError::WrongKey { .. })));
 }
 
-async fn proofs_verify_offline<S: Store>(store: S) {
+async fn proofs_verify_offline<S: LogStore + WitnessStore>(store: S) {
     let record = record_with(store, 777).await;
     record.checkpoint(&log_key()).await.unwrap();
     let policy = Policy::parse(&format!("log {}\nquorum none\n", log_key().verifier())).unwrap();
@@ -122,7 +132,11 @@ async fn proofs_verify_offline<S: Store>(store: S) {
     assert!(matches!(record.prove(777).await, Err(RecordError::NotCovered { .. })));
 }
 
-async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, log_store: S, fork_store: S) {
+async fn witnesses_cosign_refuse_and_keep_evidence<S: LogStore + WitnessStore>(
+    witness_store: S,
+    log_store: S,
+    fork_store: S,
+) {
     let witness = witness_key(7);
     let logs = [log_key().verifier().clone()];
     let record = record_with(log_store, 50).await;
@@ -154,7 +168,7 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, l
     let forked = detente_log::witness::AddCheckpoint { old_size: 80, ..forked }.to_text();
     let refused = add_checkpoint(&witness_store, &forked, &logs, &witness, 1_800_000_003).await;
     assert!(matches!(&refused, Err(WitnessError::Refused(Refusal::Forked { latest: 80 }))), "{refused:?}");
-    assert_eq!(refused.unwrap_err().status(), 409);
+    assert_eq!(refusal_status(refused), 409);
     // A consistency proof that does not verify: 422, kept too.
     record.append(&(80..90).map(entry).collect::<Vec<_>>()).await.unwrap();
     record.checkpoint(&log_key()).await.unwrap();
@@ -162,7 +176,7 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, l
     bad_proof.proof[0] = Hash::leaf(b"not the sibling");
     let bad_proof = bad_proof.to_text();
     let refused = add_checkpoint(&witness_store, &bad_proof, &logs, &witness, 1_800_000_004).await;
-    assert_eq!(refused.unwrap_err().status(), 422);
+    assert_eq!(refusal_status(refused), 422);
     let kept: Vec<Evidence> = witness_store.evidence().await.unwrap();
     assert_eq!(kept.len(), 2);
     assert_eq!((kept[0].request.as_str(), kept[0].received), (forked.as_str(), 1_800_000_003));
@@ -173,13 +187,16 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: Store>(witness_store: S, l
     let stranger =
         [SigningKey::from_seed("other.example/log", Algorithm::Ed25519, [9; 32]).unwrap().verifier().clone()];
     let unknown = add_checkpoint(&witness_store, &grown, &stranger, &witness, 0).await;
-    assert_eq!(unknown.unwrap_err().status(), 404);
+    assert_eq!(refusal_status(unknown), 404);
     let impostor =
         [SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [9; 32]).unwrap().verifier().clone()];
-    assert_eq!(add_checkpoint(&witness_store, &grown, &impostor, &witness, 0).await.unwrap_err().status(), 403);
+    assert_eq!(refusal_status(add_checkpoint(&witness_store, &grown, &impostor, &witness, 0).await), 403);
 }
 
-async fn concurrent_witness_requests_never_roll_back<S: Store + 'static>(witness_store: S, log_store: S) {
+async fn concurrent_witness_requests_never_roll_back<S: LogStore + WitnessStore + 'static>(
+    witness_store: S,
+    log_store: S,
+) {
     // Two requests from the same old size race; exactly one wins and the other gets 409.
     let witness = witness_key(8);
     let logs = [log_key().verifier().clone()];
@@ -195,10 +212,10 @@ async fn concurrent_witness_requests_never_roll_back<S: Store + 'static>(witness
     );
     assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
     let loser = if a.is_ok() { b } else { a };
-    assert_eq!(loser.unwrap_err().status(), 409);
+    assert_eq!(refusal_status(loser), 409);
 }
 
-async fn concurrent_cosignatures_are_all_kept<S: Store + 'static>(log_store: S, first: S, second: S) {
+async fn concurrent_cosignatures_are_all_kept<S: LogStore + WitnessStore + 'static>(log_store: S, first: S, second: S) {
     let record = record_with(log_store, 20).await;
     record.checkpoint(&log_key()).await.unwrap();
     let request = record.witness_request(0).await.unwrap().to_text();
@@ -297,6 +314,94 @@ macro_rules! tamper_story {
     };
 }
 
+/// The shipped New START treaty, for what the record will sign.
+fn catalogue() -> Catalogue {
+    let mut catalogue = Catalogue::default();
+    catalogue.add_treaty("new-start", include_str!("../../../data/treaties/new-start.toml")).unwrap();
+    catalogue
+}
+
+fn declaration_draft(text: &str, as_of: &str) -> Draft {
+    Draft {
+        body: Body::Declaration { treaty: "new-start".into(), as_of: as_of.parse().unwrap() },
+        media_type: "text/csv".into(),
+        bytes: text.as_bytes().to_vec(),
+    }
+}
+
+fn notice_draft(treaty: &str, notice: &str) -> Draft {
+    Draft {
+        body: Body::Notification { treaty: treaty.into(), notice: notice.into(), refers_to: None },
+        media_type: "text/plain".into(),
+        bytes: b"a notice".to_vec(),
+    }
+}
+
+async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store: S) {
+    let record = record_with(store, 3).await;
+    let catalogue = catalogue();
+    let us = include_str!("../../../data/declarations/us-2020-09-01.csv");
+    let ru = include_str!("../../../data/declarations/ru-2020-09-01.csv");
+    let refused = [
+        (declaration_draft(ru, "2020-09-01"), "it is a declaration of RU, and this is the record of US"),
+        (declaration_draft(us, "2021-03-01"), "as of 2020-09-01, but the entry says 2021-03-01"),
+        (declaration_draft("not a declaration", "2020-09-01"), "does not read"),
+        (notice_draft("new-start-3", "change-in-data"), "unknown treaty \"new-start-3\""),
+        (notice_draft("new-start", "launch"), "defines no notification of kind \"launch\""),
+    ];
+    for (draft, expected) in refused {
+        // A good document first: a refusal anywhere in a batch signs none of it.
+        let batch = [notice_draft("new-start", "change-in-data"), draft];
+        let error = record.submit(&log_key(), &catalogue, &batch, 5).await.unwrap_err();
+        assert!(matches!(error, RecordError::Refused { position: 1, .. }), "{error}");
+        assert!(error.to_string().contains(expected), "{error}");
+        assert_eq!(record.size().await.unwrap(), 3, "nothing was appended");
+    }
+    let signed = record
+        .submit(
+            &log_key(),
+            &catalogue,
+            &[declaration_draft(us, "2020-09-01"), notice_draft("new-start", "change-in-data")],
+            9,
+        )
+        .await
+        .unwrap();
+    let numbers: Vec<u64> = signed.iter().map(|e| e.entry().sequence).collect();
+    assert_eq!(numbers, [3, 4], "numbered with the places they took");
+    assert!(signed.iter().all(|e| e.entry().time == 9 && e.verify(log_key().verifier()).is_ok()));
+    record.audit(true).await.unwrap();
+}
+
+async fn concurrent_submissions_are_numbered_in_turn<S: LogStore + WitnessStore + Clone + 'static>(store: S) {
+    let first = record_with(store.clone(), 0).await;
+    let second = Record::open(store).await.unwrap();
+    let catalogue = catalogue();
+    let drafts: Vec<Draft> = (0..20).map(|_| notice_draft("new-start", "change-in-data")).collect();
+    let key = log_key();
+    let (a, b) = tokio::join!(first.submit(&key, &catalogue, &drafts, 1), second.submit(&key, &catalogue, &drafts, 2));
+    let mut numbers: Vec<u64> = a.unwrap().iter().chain(&b.unwrap()).map(|e| e.entry().sequence).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (0..40).collect::<Vec<_>>(), "every place taken once");
+    first.audit(true).await.unwrap();
+}
+
+async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) {
+    let record = record_with(store, 5).await;
+    record.checkpoint(&log_key()).await.unwrap();
+    let witness = witness_key(3);
+    assert_eq!(record.witness_request_for(witness.verifier()).await.unwrap().old_size, 0);
+    let request = record.witness_request(0).await.unwrap().to_text();
+    let witness_store = record.store();
+    let cosignature =
+        add_checkpoint(witness_store, &request, &[log_key().verifier().clone()], &witness, 1).await.unwrap();
+    record.add_cosignatures(&cosignature, std::slice::from_ref(witness.verifier())).await.unwrap();
+    assert_eq!(record.witness_request_for(witness.verifier()).await.unwrap().old_size, 5);
+    let key = witness.verifier().to_string();
+    record.store().record_cosigned(&key, 2).await.unwrap();
+    assert_eq!(record.store().cosigned_size(&key).await.unwrap(), Some(5), "a late answer never moves it back");
+    assert_eq!(record.store().cosigned_size("someone else").await.unwrap(), None);
+}
+
 async fn sqlite_store() -> SqliteStore {
     let dir = tempfile::tempdir().unwrap().keep();
     SqliteStore::open(&dir.join("record.db")).await.unwrap()
@@ -375,6 +480,21 @@ macro_rules! conformance {
                     matches!(appended, Err(RecordError::Store(detente_store::StoreError::Damaged { .. }))),
                     "{appended:?}"
                 );
+            }
+
+            #[tokio::test]
+            async fn the_record_signs_only_what_it_checked() {
+                super::the_record_signs_only_what_it_checked($store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_submissions_are_numbered_in_turn() {
+                super::concurrent_submissions_are_numbered_in_turn($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn cosigned_sizes_only_move_forward() {
+                super::cosigned_sizes_only_move_forward($store().await).await;
             }
 
             #[tokio::test]

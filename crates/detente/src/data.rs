@@ -14,29 +14,50 @@ use detente_treaty::{Catalogue, Treaty};
 
 use crate::bad_input;
 
-/// The shipped treaty files, by name.
-const TREATIES: [(&str, &str); 6] = [
-    ("new-start.toml", include_str!("../../../data/treaties/new-start.toml")),
-    ("start-i.toml", include_str!("../../../data/treaties/start-i.toml")),
-    ("sort.toml", include_str!("../../../data/treaties/sort.toml")),
-    ("inf.toml", include_str!("../../../data/treaties/inf.toml")),
-    ("launch-notification-1988.toml", include_str!("../../../data/treaties/launch-notification-1988.toml")),
-    ("major-exercises-1989.toml", include_str!("../../../data/treaties/major-exercises-1989.toml")),
+/// Every data file shipped inside the binary, by its path under `data/`, so
+/// that detente runs from any folder and `detente data show` can hand any of
+/// them to a user. (A test checks this list against the `data/` folder.)
+pub const SHIPPED: [(&str, &str); 14] = [
+    ("treaties/new-start.toml", include_str!("../../../data/treaties/new-start.toml")),
+    ("treaties/start-i.toml", include_str!("../../../data/treaties/start-i.toml")),
+    ("treaties/sort.toml", include_str!("../../../data/treaties/sort.toml")),
+    ("treaties/inf.toml", include_str!("../../../data/treaties/inf.toml")),
+    ("treaties/launch-notification-1988.toml", include_str!("../../../data/treaties/launch-notification-1988.toml")),
+    ("treaties/major-exercises-1989.toml", include_str!("../../../data/treaties/major-exercises-1989.toml")),
+    ("interpretations/new-start-us.toml", include_str!("../../../data/interpretations/new-start-us.toml")),
+    ("interpretations/new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
+    ("declarations/us-2020-09-01.csv", include_str!("../../../data/declarations/us-2020-09-01.csv")),
+    ("declarations/ru-2020-09-01.csv", include_str!("../../../data/declarations/ru-2020-09-01.csv")),
+    ("scenarios/fas-2025.toml", include_str!("../../../data/scenarios/fas-2025.toml")),
+    ("scenarios/systems-2020.toml", include_str!("../../../data/scenarios/systems-2020.toml")),
+    ("scenarios/race-illustrative.toml", include_str!("../../../data/scenarios/race-illustrative.toml")),
+    ("newstart_aggregate.csv", include_str!("../../../data/newstart_aggregate.csv")),
 ];
 
-const INTERPRETATIONS: [(&str, &str); 2] = [
-    ("new-start-us.toml", include_str!("../../../data/interpretations/new-start-us.toml")),
-    ("new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
-];
+/// A shipped file's text by its path under `data/`.
+pub fn shipped(name: &str) -> Option<&'static str> {
+    SHIPPED.iter().find(|(path, _)| *path == name).map(|(_, text)| *text)
+}
+
+/// The shipped files under one folder of `data/`, with their names.
+fn shipped_in(folder: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    SHIPPED.iter().filter_map(move |(path, text)| Some((path.strip_prefix(folder)?.strip_prefix('/')?, *text)))
+}
 
 /// The shipped scenario file; the other shipped scenarios are derived from it.
-const FAS_2025: &str = include_str!("../../../data/scenarios/fas-2025.toml");
+fn fas_2025() -> &'static str {
+    shipped("scenarios/fas-2025.toml").expect("shipped")
+}
 
 /// The performance of the system types in the shipped declarations.
-pub const SYSTEMS_2020: &str = include_str!("../../../data/scenarios/systems-2020.toml");
+pub fn systems_2020() -> &'static str {
+    shipped("scenarios/systems-2020.toml").expect("shipped")
+}
 
 /// The shipped illustrative arms race.
-pub const RACE_ILLUSTRATIVE: &str = include_str!("../../../data/scenarios/race-illustrative.toml");
+pub fn race_illustrative() -> &'static str {
+    shipped("scenarios/race-illustrative.toml").expect("shipped")
+}
 
 /// The shipped scenarios by name, with what each is.
 pub const SCENARIOS: [(&str, &str); 3] = [
@@ -48,7 +69,7 @@ pub const SCENARIOS: [(&str, &str); 3] = [
 /// A shipped scenario by name, or a scenario file.
 pub fn scenario(name: &str) -> anyhow::Result<detente_analysis::scenario::Scenario> {
     use detente_analysis::scenario::Scenario;
-    let shipped = || Scenario::parse(FAS_2025).expect("the shipped scenario is valid (tested)");
+    let shipped = || Scenario::parse(fas_2025()).expect("the shipped scenario is valid (tested)");
     match name {
         "fas-2025" => Ok(shipped()),
         "new-start-level" => Ok(shipped().at_limit(1550.0)),
@@ -67,22 +88,18 @@ pub fn scenario(name: &str) -> anyhow::Result<detente_analysis::scenario::Scenar
     }
 }
 
-/// The published New START aggregate numbers.
-pub const AGGREGATES: &str = include_str!("../../../data/newstart_aggregate.csv");
-
 /// The shipped reconstructed declarations, for the demo.
-pub const DECLARATIONS: [(&str, &str); 2] = [
-    ("us-2020-09-01.csv", include_str!("../../../data/declarations/us-2020-09-01.csv")),
-    ("ru-2020-09-01.csv", include_str!("../../../data/declarations/ru-2020-09-01.csv")),
-];
+pub fn declarations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    shipped_in("declarations")
+}
 
 /// The shipped treaties and interpretations, then those in `data_dir`.
 pub fn catalogue(data_dir: Option<&Path>) -> anyhow::Result<Catalogue> {
     let mut catalogue = Catalogue::default();
-    for (name, text) in TREATIES {
+    for (name, text) in shipped_in("treaties") {
         catalogue.add_treaty(&format!("built-in:{name}"), text).expect("shipped treaty files are valid (tested)");
     }
-    for (name, text) in INTERPRETATIONS {
+    for (name, text) in shipped_in("interpretations") {
         catalogue
             .add_interpretation(&format!("built-in:{name}"), text)
             .expect("shipped interpretations are valid (tested)");
@@ -134,18 +151,29 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
 
 /// Reads a declaration, choosing the decoder from the extension; errors name the file.
 pub fn declaration(path: &Path, catalogue: &Catalogue, input: impl Read) -> anyhow::Result<Declaration> {
+    declaration_in(extension(path)?, &path.display().to_string(), catalogue, input)
+}
+
+/// Reads a declaration in a known format; errors name `origin`.
+pub fn declaration_in(
+    format: Extension,
+    origin: &str,
+    catalogue: &Catalogue,
+    input: impl Read,
+) -> anyhow::Result<Declaration> {
     let vocabulary = catalogue.vocabulary();
-    let decoded = match extension(path)? {
+    let decoded = match format {
         Extension::Csv => codec::read_csv(input, &vocabulary),
         Extension::Json => codec::read_json(input, &vocabulary),
     };
-    decoded.map_err(|e| bad_input!("{}: {e}", path.display()))
+    decoded.map_err(|e| bad_input!("{origin}: {e}"))
 }
 
 pub fn open(path: &Path) -> anyhow::Result<File> {
     File::open(path).map_err(|e| bad_input!("{}: {e}", path.display()))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Extension {
     Csv,
     Json,
@@ -160,7 +188,8 @@ pub fn extension(path: &Path) -> anyhow::Result<Extension> {
 }
 
 pub fn aggregates() -> Vec<AggregateRow> {
-    history::read_aggregates(AGGREGATES.as_bytes()).expect("the shipped aggregate dataset is valid (tested)")
+    history::read_aggregates(shipped("newstart_aggregate.csv").expect("shipped").as_bytes())
+        .expect("the shipped aggregate dataset is valid (tested)")
 }
 
 /// Writes a file all at once: the content goes to a temporary file beside the
@@ -200,4 +229,32 @@ fn ordinary_permissions() -> Option<std::fs::Permissions> {
 #[cfg(not(unix))]
 fn ordinary_permissions() -> Option<std::fs::Permissions> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data file added to `data/` but not to [`SHIPPED`] would be missing
+    /// from every installed binary; a script there is not data.
+    #[test]
+    fn every_data_file_is_shipped() {
+        fn walk(folder: &Path, prefix: &str, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let entry = entry.unwrap();
+                let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+                if entry.file_type().unwrap().is_dir() {
+                    walk(&entry.path(), &format!("{name}/"), found);
+                } else if !name.ends_with(".py") {
+                    found.push(name);
+                }
+            }
+        }
+        let mut on_disk = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"), "", &mut on_disk);
+        on_disk.sort();
+        let mut shipped: Vec<String> = SHIPPED.iter().map(|(name, _)| (*name).to_owned()).collect();
+        shipped.sort();
+        assert_eq!(shipped, on_disk);
+    }
 }

@@ -1,59 +1,32 @@
 //! `detente`: the command line over the detente libraries.
 //!
-//! `args` says what the user asked; `cmd::*` does it; `data` finds treaties and
-//! reads declarations; `report` formats results for people. Exit status: 0 done,
-//! 1 findings (with `--fail-on-findings`), 2 bad input or usage, 3 anything else.
+//! `args` parses what the user asked into typed values; `cmd::*` does it by
+//! calling the libraries; `report` and `charts` render results; `output` is
+//! the one printer; `data` finds the shipped files and the user's; `error`
+//! maps the end of a command to an exit status: 0 done, 1 findings, 2 bad
+//! input or usage, 3 anything else.
 
 mod args;
+mod charts;
 mod cmd;
 mod data;
+mod error;
+mod output;
 mod report;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
-/// An error the user can fix by changing what they gave us.
-#[derive(Debug)]
-pub struct BadInput(pub String);
-
-impl std::fmt::Display for BadInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadInput {}
-
-/// Shorthand for returning a [`BadInput`] error.
-#[macro_export]
-macro_rules! bad_input {
-    ($($arg:tt)*) => { anyhow::Error::new($crate::BadInput(format!($($arg)*))) };
-}
-
-/// What a command reports back to `main`.
-#[derive(Debug)]
-pub enum Outcome {
-    Done,
-    Findings,
-}
-
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match cmd::run(cli) {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Findings) => ExitCode::from(1),
-        // A reader such as `head` closed our output: it has what it wanted.
-        Err(error) if is_closed_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("detente: {error:#}");
-            if error.is::<BadInput>() { ExitCode::from(2) } else { ExitCode::from(3) }
-        }
-    }
+    let context =
+        cmd::Context { data_dir: cli.data_dir, clock: Arc::new(unix_now), out: output::Output::new(cli.json) };
+    error::exit_code(cmd::run(cli.command, &context))
 }
 
-fn is_closed_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+/// The one place detente reads the clock; everything below is handed the time.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

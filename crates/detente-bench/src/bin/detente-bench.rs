@@ -28,7 +28,7 @@
 //!   `synthetic` bytes (for proofs) or `signed` entries (for audits and appends).
 //! - `proofs` proves SAMPLES random entries of the whole log per run, timing each
 //!   `Record::inclusion_proof`, its `tree::verify_inclusion` and, for comparison, a one-row query
-//!   (`Store::size`); per run, the median and the 99th percentile. An untimed warm-up run comes
+//!   (`LogStore::size`); per run, the median and the 99th percentile. An untimed warm-up run comes
 //!   first.
 //! - `append` signs ENTRIES entries per run, then times `Record::append` of them, BATCH per
 //!   durable commit, and reports entries per second.
@@ -46,7 +46,7 @@ use detente_core::codec;
 use detente_store::postgres::PgStore;
 use detente_store::record::{Record, RecordError};
 use detente_store::sqlite::SqliteStore;
-use detente_store::{Address, Store, StoreError};
+use detente_store::{Address, LogStore, StoreError};
 use detente_treaty::{Options, count};
 
 const USAGE: &str = "usage:
@@ -217,7 +217,7 @@ impl RecordBench {
         })
     }
 
-    async fn run<S: Store>(self, store: S, address: &str) -> Result<(), String> {
+    async fn run<S: LogStore>(self, store: S, address: &str) -> Result<(), String> {
         let done = async {
             let record = record::open_or_init(store).await?;
             match self {
@@ -246,7 +246,7 @@ fn at_least_one(text: &str, what: &str) -> Result<usize, String> {
     }
 }
 
-async fn fill<S: Store>(record: &Record<S>, address: &str, entries: u64, kind: Entries) -> Result<(), RecordError> {
+async fn fill<S: LogStore>(record: &Record<S>, address: &str, entries: u64, kind: Entries) -> Result<(), RecordError> {
     let started = Instant::now();
     record::fill(record, entries, kind, |size| eprint!("\rfilled {size} entries")).await?;
     eprintln!();
@@ -259,7 +259,12 @@ async fn fill<S: Store>(record: &Record<S>, address: &str, entries: u64, kind: E
     Ok(())
 }
 
-async fn proofs<S: Store>(record: &Record<S>, address: &str, samples: usize, runs: usize) -> Result<(), RecordError> {
+async fn proofs<S: LogStore>(
+    record: &Record<S>,
+    address: &str,
+    samples: usize,
+    runs: usize,
+) -> Result<(), RecordError> {
     record::time_proofs(record, samples, 0).await?;
     let mut prove = Latencies::default();
     let mut verify = Latencies::default();
@@ -309,7 +314,7 @@ impl Latencies {
     }
 }
 
-async fn appends<S: Store>(
+async fn appends<S: LogStore>(
     record: &Record<S>,
     address: &str,
     entries: u64,
@@ -329,7 +334,12 @@ async fn appends<S: Store>(
     Ok(())
 }
 
-async fn audits<S: Store>(record: &Record<S>, address: &str, runs: usize, signatures: bool) -> Result<(), RecordError> {
+async fn audits<S: LogStore>(
+    record: &Record<S>,
+    address: &str,
+    runs: usize,
+    signatures: bool,
+) -> Result<(), RecordError> {
     let mut times = Vec::with_capacity(runs);
     let mut reads = Vec::with_capacity(runs);
     let mut entries = 0;

@@ -1,25 +1,24 @@
-use std::path::Path;
+//! `detente count` and `detente compliance`.
 
-use detente_core::{Declaration, Party};
+use detente_core::Declaration;
 use detente_treaty::{Catalogue, Count, Options};
 
+use super::Context;
 use crate::args::{ComplianceArgs, CountArgs, CountSelection};
-use crate::{Outcome, bad_input, data, report};
+use crate::error::Outcome;
+use crate::{bad_input, data, report};
 
 /// Reads the declaration and resolves the treaty and the reading, then counts.
 fn counted(
     selection: &CountSelection,
-    data_dir: Option<&Path>,
+    context: &Context,
     options: Options,
 ) -> anyhow::Result<(Catalogue, Declaration, Count)> {
-    let mut catalogue = data::catalogue(data_dir)?;
+    let mut catalogue = context.catalogue()?;
     let treaty_id = data::treaty(&mut catalogue, &selection.treaty)?.id.clone();
     let declaration = data::declaration(&selection.declaration, &catalogue, data::open(&selection.declaration)?)?;
     let treaty = catalogue.treaty(&treaty_id).expect("resolved above");
-    let reader = match &selection.reader {
-        Some(text) => text.parse::<Party>().map_err(|e| bad_input!("--as: {e}"))?,
-        None => declaration.party().clone(),
-    };
+    let reader = selection.reader.clone().unwrap_or_else(|| declaration.party().clone());
     let interpretation = catalogue.interpretation(&treaty.id, &reader);
     if let Some(reading) =
         interpretation.filter(|i| !i.applies_to(declaration.party()) && &reader != declaration.party())
@@ -49,21 +48,18 @@ fn counted(
     Ok((catalogue, declaration, count))
 }
 
-pub fn count(args: CountArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let (catalogue, declaration, count) = counted(&args.selection, data_dir, Options { with_items: args.items })?;
-    if args.json {
-        super::print_json(&count)?;
-    } else {
-        let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
-        super::print_text(&report::count(treaty, &declaration, &count))?;
-    }
+pub fn count(args: CountArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let (catalogue, declaration, count) = counted(&args.selection, context, Options { with_items: args.items })?;
+    let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
+    context.out.result(&count, |count| report::count::count(treaty, &declaration, count))?;
     Ok(Outcome::Done)
 }
 
-pub fn compliance(args: ComplianceArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let (catalogue, declaration, count) = counted(&args.selection, data_dir, Options::default())?;
-    if args.json {
-        super::print_json(&serde_json::json!({
+pub fn compliance(args: ComplianceArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let (catalogue, declaration, count) = counted(&args.selection, context, Options::default())?;
+    let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
+    if context.out.json_wanted() {
+        context.out.json_value(&serde_json::json!({
             "treaty": count.treaty,
             "party": count.party,
             "as_of": count.as_of,
@@ -72,8 +68,7 @@ pub fn compliance(args: ComplianceArgs, data_dir: Option<&Path>) -> anyhow::Resu
             "findings": count.findings,
         }))?;
     } else {
-        let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
-        super::print_text(&report::compliance(treaty, &declaration, &count))?;
+        context.out.text(&report::count::compliance(treaty, &declaration, &count))?;
     }
     Ok(if args.fail_on_findings && !count.findings.is_empty() { Outcome::Findings } else { Outcome::Done })
 }

@@ -1,4 +1,5 @@
-use std::io::Write as _;
+//! `detente import` and `detente export`: declarations in and out.
+
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -6,9 +7,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use detente_core::Declaration;
 use detente_core::codec;
 
+use super::Context;
 use crate::args::{ExportArgs, Format, ImportArgs};
 use crate::data::{self, Extension};
-use crate::{Outcome, bad_input, report};
+use crate::error::Outcome;
+use crate::{bad_input, report};
 
 /// Reads a declaration with a progress bar on the terminal (none when stderr is not one).
 fn read_with_progress(path: &Path, catalogue: &detente_treaty::Catalogue) -> anyhow::Result<Declaration> {
@@ -32,48 +35,46 @@ fn write(declaration: &Declaration, format: Format, out: &mut dyn std::io::Write
     }
 }
 
-pub fn import(args: ImportArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let catalogue = data::catalogue(data_dir)?;
+fn format_of(path: &Path) -> anyhow::Result<Format> {
+    Ok(match data::extension(path)? {
+        Extension::Csv => Format::Csv,
+        Extension::Json => Format::Json,
+    })
+}
+
+pub fn import(args: ImportArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let catalogue = context.catalogue()?;
     let declaration = read_with_progress(&args.file, &catalogue)?;
     if let Some(out) = &args.out {
-        let format = match data::extension(out)? {
-            Extension::Csv => Format::Csv,
-            Extension::Json => Format::Json,
-        };
+        let format = format_of(out)?;
         data::write_atomically(out, |w| write(&declaration, format, w))?;
+        context.out.note(&format!("wrote {}", out.display()));
     }
-    let summary = report::summary(&declaration);
-    if args.json {
-        super::print_json(&summary)?;
-    } else {
-        super::print_text(&report::summary_text(&summary))?;
-        if let Some(out) = &args.out {
-            super::print_text(&format!("written to {}\n", out.display()))?;
-        }
-    }
+    context.out.result(&report::declaration::summary(&declaration), report::declaration::summary_text)?;
     Ok(Outcome::Done)
 }
 
-pub fn export(args: ExportArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    if let Some(out) = &args.out {
-        let matches = matches!(
-            (data::extension(out)?, args.format),
-            (Extension::Csv, Format::Csv) | (Extension::Json, Format::Json)
-        );
-        if !matches {
-            let format = if args.format == Format::Csv { "csv" } else { "json" };
-            return Err(bad_input!("--out {}: the extension does not match --format {format}", out.display()));
-        }
+pub fn export(args: ExportArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let format = match (args.format, context.out.json_wanted()) {
+        (Some(Format::Csv), true) => return Err(bad_input!("--format csv and --json: choose one")),
+        (Some(format), _) => format,
+        (None, true) => Format::Json,
+        (None, false) => match &args.out {
+            Some(out) => format_of(out)?,
+            None => return Err(bad_input!("give --format csv or --format json (or --out with a .csv or .json name)")),
+        },
+    };
+    if let Some(out) = &args.out
+        && format_of(out)? != format
+    {
+        let name = if format == Format::Csv { "csv" } else { "json" };
+        return Err(bad_input!("--out {}: the extension does not match --format {name}", out.display()));
     }
-    let catalogue = data::catalogue(data_dir)?;
+    let catalogue = context.catalogue()?;
     let declaration = read_with_progress(&args.file, &catalogue)?;
     match &args.out {
-        Some(out) => data::write_atomically(out, |w| write(&declaration, args.format, w))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            write(&declaration, args.format, &mut stdout)?;
-            stdout.flush()?;
-        }
+        Some(out) => data::write_atomically(out, |w| write(&declaration, format, w))?,
+        None => context.out.stream(|w| write(&declaration, format, w))?,
     }
     Ok(Outcome::Done)
 }

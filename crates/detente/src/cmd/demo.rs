@@ -13,17 +13,19 @@ use detente_store::sqlite::SqliteStore;
 use detente_store::witness::add_checkpoint;
 use detente_treaty::{Count, Options};
 
+use super::Context;
 use crate::args::DemoArgs;
+use crate::error::Outcome;
 use crate::report::{self, thousands};
-use crate::{Outcome, data};
+use crate::{charts, data};
 
-pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let catalogue = data::catalogue(data_dir)?;
+pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let catalogue = context.catalogue()?;
     let treaty = catalogue.treaty("new-start").expect("New START is shipped");
     let history = data::aggregates();
 
     let mut declarations: Vec<Declaration> = Vec::new();
-    for (name, text) in data::DECLARATIONS {
+    for (name, text) in data::declarations() {
         declarations.push(data::declaration(Path::new(name), &catalogue, text.as_bytes())?);
     }
 
@@ -51,6 +53,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
     }
 
     let mut out = String::new();
+    let mut published_comparison = Vec::new();
     out.push_str("detente demo: New START on public data\n======================================\n\n");
     let first = history.first().map(|r| r.as_of.to_string()).unwrap_or_default();
     let last = history.last().map(|r| r.as_of.to_string()).unwrap_or_default();
@@ -96,6 +99,10 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
             let counted: Vec<u64> = count.limits.iter().map(|l| l.total).collect();
             let expected: Vec<u64> = published.figures().iter().map(|&v| u64::from(v)).collect();
             let verdict = if counted == expected { "match" } else { "DIFFER" };
+            published_comparison.push(serde_json::json!({
+                "party": declaration.party(), "as_of": declaration.as_of(), "counted": counted, "published": expected,
+                "match": counted == expected,
+            }));
             out.push_str(&format!(
                 "  {} {}: counted {:?}, published {:?}: {verdict}\n",
                 declaration.party(),
@@ -111,7 +118,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
             continue;
         }
         out.push_str(&format!("\n{label}: the same database, another answer.\n"));
-        out.push_str(&report::differences(count));
+        out.push_str(&report::count::differences(count));
     }
 
     let findings: usize = counts.iter().map(|(_, _, c)| c.findings.len()).sum();
@@ -123,7 +130,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
     }
 
     let chart = args.out.join("newstart-history.svg");
-    let svg = super::history::figure(&history, treaty).to_svg();
+    let svg = charts::history(&history, treaty).to_svg();
     data::write_atomically(&chart, |w| w.write_all(svg.as_bytes()))?;
     let counts_file = args.out.join("counts.json");
     let json: Vec<_> =
@@ -134,9 +141,18 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         chart.display(),
         counts_file.display()
     ));
-    out.push_str(&record_walkthrough(&args.out, &declarations)?);
-    out.push_str(&analysis_walkthrough(&args.out)?);
-    super::print_text(&out)?;
+    let (record_text, record) = record_walkthrough(&args.out, &declarations, context.now())?;
+    out.push_str(&record_text);
+    let (analysis_text, analysis) = analysis_walkthrough(&args.out)?;
+    out.push_str(&analysis_text);
+    let summary = serde_json::json!({
+        "counts": json,
+        "published": published_comparison,
+        "record": record,
+        "analysis": analysis,
+        "files": [chart, counts_file],
+    });
+    context.out.result(&summary, |_| out)?;
     Ok(Outcome::Done)
 }
 
@@ -144,7 +160,11 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
 /// notification, two witnesses (Russia's and a neutral one) cosign its
 /// checkpoint, and the notification is proven offline under a policy that
 /// needs both. Fresh keys every run; the stores are rebuilt in `out`.
-fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Result<String> {
+fn record_walkthrough(
+    out: &Path,
+    declarations: &[Declaration],
+    time: u64,
+) -> anyhow::Result<(String, serde_json::Value)> {
     let folder = out.join("record");
     if folder.exists() {
         std::fs::remove_dir_all(&folder)?;
@@ -159,8 +179,7 @@ fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Resul
         ("NEUTRAL", key("neutral.detente.example/witness", Algorithm::Cosignature)?),
     ];
     let us = declarations.iter().find(|d| d.party().as_str() == "US").expect("the U.S. declaration is shipped");
-    let (_, us_text) = data::DECLARATIONS.iter().find(|(name, _)| name.starts_with("us-")).expect("shipped");
-    let time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (_, us_text) = data::declarations().find(|(name, _)| name.starts_with("us-2020")).expect("shipped");
 
     let mut policy = format!("log {}\n", us_key.verifier());
     for (name, witness) in &witnesses {
@@ -191,7 +210,7 @@ fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Resul
         data::write_atomically(&bundle_file, |w| w.write_all(bundle.to_string().as_bytes()))?;
         let witnessed = bundle.verify(bundle.extra.as_deref().unwrap_or_default(), &policy)?;
         let audit = record.audit(true).await?;
-        anyhow::Ok(format!(
+        let text = format!(
             "\nThe record: the U.S. log ({}) holds {} signed entries (the declaration, by digest, and a notification).\n\
              Its checkpoint of size {} is cosigned by {} (quorum {}: {}); the full audit checks out.\n",
             record.origin(),
@@ -200,20 +219,30 @@ fn record_walkthrough(out: &Path, declarations: &[Declaration]) -> anyhow::Resul
             witnessed.cosigners.join(" and "),
             policy.describe_quorum(),
             if witnessed.quorum_met { "met" } else { "NOT met" },
-        ))
+        );
+        let json = serde_json::json!({
+            "origin": record.origin(), "entries": audit.entries, "checkpoint_size": witnessed.signed.checkpoint.size,
+            "cosigners": witnessed.cosigners, "quorum_met": witnessed.quorum_met,
+            "proof": bundle_file, "policy": policy_file,
+        });
+        anyhow::Ok((text, json))
     })?;
-    Ok(format!(
-        "{summary}The notification is proven offline by {}:\n  detente verify-proof {} --policy {}\n",
-        bundle_file.display(),
-        bundle_file.display(),
-        policy_file.display()
+    let (summary, json) = summary;
+    Ok((
+        format!(
+            "{summary}The notification is proven offline by {}:\n  detente verify-proof {} --policy {}\n",
+            bundle_file.display(),
+            bundle_file.display(),
+            policy_file.display()
+        ),
+        json,
     ))
 }
 
 /// The analysis on the shipped scenarios: how far each side could upload,
 /// first-strike stability before and after, three parties pair by pair, and
 /// a heat map of the index over both sides' alert rates.
-fn analysis_walkthrough(out: &Path) -> anyhow::Result<String> {
+fn analysis_walkthrough(out: &Path) -> anyhow::Result<(String, serde_json::Value)> {
     use detente_analysis::montecarlo::{Axis, Pair, sweep};
     use detente_analysis::params::{Apply, Inputs};
     use detente_analysis::stability::{LaunchUnderAttack, stability};
@@ -260,7 +289,7 @@ fn analysis_walkthrough(out: &Path) -> anyhow::Result<String> {
     let (x, y) = (axis("US.alert_rate"), axis("RU.alert_rate"));
     let pair = Pair { a: 0, b: 1, launch_under_attack: LaunchUnderAttack::default() };
     let grid = sweep(&inputs, pair, &x, &y, &|_| {});
-    let map = super::analyze::heat_map(
+    let map = charts::heat_map(
         &grid,
         "First-strike stability index, US–RU, by alert rates".into(),
         "The Kent-Thaler index over the alert rates of U.S. and Russian survivable forces, scenario fas-2025.".into(),
@@ -270,5 +299,6 @@ fn analysis_walkthrough(out: &Path) -> anyhow::Result<String> {
     let path = out.join("stability-alert-rates.svg");
     data::write_atomically(&path, |w| w.write_all(map.to_svg().as_bytes()))?;
     text.push_str(&format!("  Wrote {} (the index over both sides' alert rates).\n", path.display()));
-    Ok(text)
+    let json = serde_json::json!({ "heat_map": path, "least_stable_pair": [weakest.a, weakest.b], "least_stable_index": weakest.stability.index });
+    Ok((text, json))
 }

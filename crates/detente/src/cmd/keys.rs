@@ -7,10 +7,22 @@ use anyhow::Context as _;
 use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
 use detente_log::policy::Policy;
 
-use crate::args::KeygenArgs;
-use crate::{Outcome, bad_input, data};
+use serde::Serialize;
 
-pub fn keygen(args: KeygenArgs) -> anyhow::Result<Outcome> {
+use super::Context;
+use crate::args::KeygenArgs;
+use crate::error::Outcome;
+use crate::{bad_input, data};
+
+/// What `keygen` made.
+#[derive(Serialize)]
+struct Made {
+    verifier_key: String,
+    private_key_file: String,
+    public_key_file: String,
+}
+
+pub fn keygen(args: KeygenArgs, context: &Context) -> anyhow::Result<Outcome> {
     let algorithm = if args.witness { Algorithm::Cosignature } else { Algorithm::Ed25519 };
     let key = SigningKey::from_seed(&args.name, algorithm, fresh_seed()?).map_err(|e| bad_input!("--name: {e}"))?;
     let private = with_suffix(&args.out, "key");
@@ -20,8 +32,17 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<Outcome> {
     }
     write_private(&private, &format!("{}\n", key.to_private_text()))?;
     data::write_atomically(&public, |out| writeln!(out, "{}", key.verifier()))?;
-    super::print_text(&format!("{}\n", key.verifier()))?;
-    eprintln!("private key: {} (keep it secret)\npublic key:  {}", private.display(), public.display());
+    let made = Made {
+        verifier_key: key.verifier().to_string(),
+        private_key_file: private.display().to_string(),
+        public_key_file: public.display().to_string(),
+    };
+    context.out.result(&made, |made| format!("{}\n", made.verifier_key))?;
+    context.out.note(&format!(
+        "private key: {} (keep it secret)\npublic key:  {}",
+        private.display(),
+        public.display()
+    ));
     Ok(Outcome::Done)
 }
 

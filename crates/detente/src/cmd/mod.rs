@@ -1,4 +1,7 @@
-//! One module per subcommand; each turns parsed arguments into library calls and output.
+//! One module per subcommand. Each turns typed arguments into library calls
+//! and hands the results to `report` (text), `charts` (SVG) and the
+//! [`Output`]; none parses text it was given as an argument, reads the clock
+//! or prints by itself.
 
 mod analyze;
 mod count;
@@ -6,66 +9,60 @@ mod declaration;
 mod demo;
 mod history;
 mod keys;
+mod policy;
 mod proof;
 mod record;
+mod shipped;
 mod store;
 mod treaty;
 mod witness;
 
-use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::Outcome;
-use crate::args::{Cli, Command};
+use detente_treaty::Catalogue;
 
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let data_dir = cli.data_dir.as_deref();
-    match cli.command {
-        Command::Treaty(command) => treaty::run(command, data_dir),
-        Command::Count(args) => count::count(args, data_dir),
-        Command::Compliance(args) => count::compliance(args, data_dir),
-        Command::History(args) => history::run(args),
-        Command::Import(args) => declaration::import(args, data_dir),
-        Command::Export(args) => declaration::export(args, data_dir),
-        Command::Demo(args) => demo::run(args, data_dir),
-        Command::Keygen(args) => keys::keygen(args),
-        Command::Log(command) => record::run(command),
-        Command::Witness(command) => witness::run(command),
-        Command::VerifyProof(args) => proof::run(args),
-        Command::Analyze(command) => analyze::run(command, data_dir),
+use crate::args::Command;
+use crate::error::Outcome;
+use crate::output::Output;
+
+/// Seconds since the Unix epoch: the clock, read where `main` says.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// What every command may use besides its own arguments.
+pub struct Context {
+    pub data_dir: Option<PathBuf>,
+    pub clock: Clock,
+    pub out: Output,
+}
+
+impl Context {
+    /// The time now, for what is signed now (entries, cosignatures).
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// The shipped treaties and readings, then the user's.
+    pub fn catalogue(&self) -> anyhow::Result<Catalogue> {
+        crate::data::catalogue(self.data_dir.as_deref())
     }
 }
 
-/// Prints text on standard output, passing write errors up (a closed pipe
-/// included, which `main` treats as the reader having seen enough).
-fn print_text(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Writes an SVG document atomically and says so on standard error.
-fn write_svg(path: &std::path::Path, svg: &str) -> anyhow::Result<()> {
-    crate::data::write_atomically(path, |out| out.write_all(svg.as_bytes()))?;
-    eprintln!("wrote {}", path.display());
-    Ok(())
-}
-
-/// Each party's colour in every chart.
-fn party_colour(party: &detente_core::Party) -> &'static str {
-    match party.as_str() {
-        "US" => "#1f4e9c",
-        "RU" => "#c0392b",
-        "CN" => "#b7791f",
-        _ => "#2e7d32",
+pub fn run(command: Command, context: &Context) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Treaty(command) => treaty::run(command, context),
+        Command::Count(args) => count::count(args, context),
+        Command::Compliance(args) => count::compliance(args, context),
+        Command::History(args) => history::run(args, context),
+        Command::Import(args) => declaration::import(args, context),
+        Command::Export(args) => declaration::export(args, context),
+        Command::Data(command) => shipped::run(command, context),
+        Command::Demo(args) => demo::run(args, context),
+        Command::Keygen(args) => keys::keygen(args, context),
+        Command::Policy(args) => policy::run(args, context),
+        Command::Log(command) => record::run(command, context),
+        Command::Witness(command) => witness::run(command, context),
+        Command::VerifyProof(args) => proof::run(args, context),
+        Command::Analyze(command) => analyze::run(*command, context),
     }
-}
-
-/// Prints a value as pretty JSON on standard output.
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
 }

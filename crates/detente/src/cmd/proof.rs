@@ -3,11 +3,12 @@
 use detente_log::bundle::ProofBundle;
 use detente_log::entry::SignedEntry;
 
-use super::keys;
+use super::{Context, keys};
 use crate::args::VerifyProofArgs;
-use crate::{Outcome, bad_input, data};
+use crate::error::Outcome;
+use crate::{bad_input, data};
 
-pub fn run(args: VerifyProofArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: VerifyProofArgs, context: &Context) -> anyhow::Result<Outcome> {
     let policy = keys::policy(&args.policy)?;
     let text = data::read_text(&args.bundle)?;
     let bundle = ProofBundle::parse(&text).map_err(|e| bad_input!("{}: {e}", args.bundle.display()))?;
@@ -17,25 +18,28 @@ pub fn run(args: VerifyProofArgs) -> anyhow::Result<Outcome> {
     let witnessed = match bundle.verify(bytes, &policy) {
         Ok(witnessed) => witnessed,
         Err(error) => {
-            eprintln!("detente: {}: NOT PROVEN: {error}", args.bundle.display());
-            return Ok(Outcome::Findings);
+            return not_proven(context, format!("{}: NOT PROVEN: {error}", args.bundle.display()));
         }
     };
     // The entry is now known to be in the record; it must also be the log's
     // own signed statement, numbered with its place in the log.
     let entry = SignedEntry::decode(bytes).map_err(|e| bad_input!("{}: the entry: {e}", args.bundle.display()))?;
     if let Err(error) = entry.verify(&witnessed.log) {
-        eprintln!("detente: {}: NOT PROVEN: the entry is in the record but {error}", args.bundle.display());
-        return Ok(Outcome::Findings);
+        return not_proven(
+            context,
+            format!("{}: NOT PROVEN: the entry is in the record but {error}", args.bundle.display()),
+        );
     }
     if entry.entry().sequence != bundle.index {
-        eprintln!(
-            "detente: {}: NOT PROVEN: the entry says it is number {} but sits at index {}",
-            args.bundle.display(),
-            entry.entry().sequence,
-            bundle.index
+        return not_proven(
+            context,
+            format!(
+                "{}: NOT PROVEN: the entry says it is number {} but sits at index {}",
+                args.bundle.display(),
+                entry.entry().sequence,
+                bundle.index
+            ),
         );
-        return Ok(Outcome::Findings);
     }
     let checkpoint = &witnessed.signed.checkpoint;
     let cosigners = if witnessed.cosigners.is_empty() { "nobody".into() } else { witnessed.cosigners.join(", ") };
@@ -53,21 +57,28 @@ pub fn run(args: VerifyProofArgs) -> anyhow::Result<Outcome> {
         "quorum": policy.describe_quorum(),
         "witnessed": witnessed.quorum_met,
     });
-    if args.json {
-        super::print_json(&summary)?;
-    } else {
+    context.out.result(&summary, |_| {
         let verdict = if witnessed.quorum_met { "proven" } else { "included, not proven" };
-        println!(
-            "{verdict}: entry {} ({} {} of {}) is in the record {} at checkpoint size {}",
+        let status = if witnessed.quorum_met { "witnessed" } else { "UNWITNESSED" };
+        format!(
+            "{verdict}: entry {} ({} {} of {}) is in the record {} at checkpoint size {}\n{status}: cosigned by {cosigners}; quorum {}\n",
             bundle.index,
             entry.entry().body.kind(),
             entry.entry().sequence,
             entry.entry().party.as_str(),
             checkpoint.origin,
-            checkpoint.size
-        );
-        let status = if witnessed.quorum_met { "witnessed" } else { "UNWITNESSED" };
-        println!("{status}: cosigned by {cosigners}; quorum {}", policy.describe_quorum());
-    }
+            checkpoint.size,
+            policy.describe_quorum()
+        )
+    })?;
     Ok(if witnessed.quorum_met { Outcome::Done } else { Outcome::Findings })
+}
+
+/// A bundle that does not prove its entry: said on standard error, and in the JSON when asked.
+fn not_proven(context: &Context, problem: String) -> anyhow::Result<Outcome> {
+    if context.out.json_wanted() {
+        context.out.json_value(&serde_json::json!({ "included": false, "proven": false, "problem": problem }))?;
+    }
+    context.out.note(&format!("detente: {problem}"));
+    Ok(Outcome::Findings)
 }

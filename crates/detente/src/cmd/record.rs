@@ -1,85 +1,101 @@
 //! `detente log …`: a party's record.
 
-use std::io::{BufRead as _, Write as _};
+use std::io::BufRead as _;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use detente_core::Date;
-use detente_log::bundle::open_witnessed;
-use detente_log::checkpoint::{SignedCheckpoint, encode_hash};
-use detente_log::entry::{Body, Content, Entry, Kind, Reference, SignedEntry};
+use detente_log::checkpoint::encode_hash;
+use detente_log::entry::{Body, Kind, SignedEntry};
 use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
-use detente_log::note::Note;
 use detente_log::policy::Policy;
-use detente_log::{Hash, tree};
-use detente_store::Store;
+use detente_store::admission::Draft;
 use detente_store::record::{Record, RecordError};
+use detente_store::{AnyStore, LogStore};
+use detente_treaty::Catalogue;
+use serde::Serialize;
 
+use super::Context;
 use super::keys::{self, read_input, read_input_text};
-use super::store::{record_error, runtime, with_store};
+use super::store::{open_record, open_store, record_error, runtime};
 use crate::args::{AppendArgs, LogCommand, ShowArgs};
-use crate::{Outcome, bad_input, data};
+use crate::bad_input;
+use crate::data::{self, Extension};
+use crate::error::Outcome;
+use crate::report::record::{self as render, WitnessStatus};
 
-pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
+pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         match command {
             LogCommand::Init { store, key, party } => {
                 let key = keys::signing_key(&key, Algorithm::Ed25519)?;
-                let party = party.parse().map_err(|e: String| bad_input!("--party: {e}"))?;
-                with_store!(&store.store, |store| {
-                    let record = Record::init(store, key.verifier(), party).await.map_err(record_error)?;
-                    println!("started the record of {} (origin {})", record.party().as_str(), record.origin());
-                });
+                let record =
+                    Record::init(open_store(&store.store).await?, key.verifier(), party).await.map_err(record_error)?;
+                #[derive(Serialize)]
+                struct Started<'a> {
+                    party: &'a str,
+                    origin: &'a str,
+                }
+                let started = Started { party: record.party().as_str(), origin: record.origin() };
+                context
+                    .out
+                    .result(&started, |s| format!("started the record of {} (origin {})\n", s.party, s.origin))?;
                 Ok(Outcome::Done)
             }
-            LogCommand::Append(args) => {
-                let address = args.store.store.clone();
-                with_store!(&address, |store| append(open(store).await?, args).await)
-            }
+            LogCommand::Append(args) => append(open_record(&args.store.store).await?, *args, context).await,
             LogCommand::Checkpoint { store, key } => {
                 let key = keys::signing_key(&key, Algorithm::Ed25519)?;
-                with_store!(&store.store, |store| {
-                    let signed = open(store).await?.checkpoint(&key).await.map_err(record_error)?;
-                    super::print_text(&signed.note.to_string())?;
-                });
+                let signed = open_record(&store.store).await?.checkpoint(&key).await.map_err(record_error)?;
+                context.out.result(&render::CheckpointView::of(&signed), |view| view.note.clone())?;
                 Ok(Outcome::Done)
             }
-            LogCommand::Show(args) => {
-                let address = args.store.store.clone();
-                with_store!(&address, |store| show(open(store).await?, args).await)
-            }
+            LogCommand::Show(args) => show(open_record(&args.store.store).await?, args, context).await,
             LogCommand::Prove { store, index, out } => {
-                with_store!(&store.store, |store| {
-                    let bundle = open(store).await?.prove(index).await.map_err(record_error)?.to_string();
-                    match out {
-                        Some(path) => data::write_atomically(&path, |w| w.write_all(bundle.as_bytes()))?,
-                        None => super::print_text(&bundle)?,
-                    }
-                });
+                let bundle = open_record(&store.store).await?.prove(index).await.map_err(record_error)?;
+                let text = bundle.to_string();
+                if let Some(path) = &out {
+                    context.out.file(path, text.as_bytes())?;
+                }
+                #[derive(Serialize)]
+                struct Proven<'a> {
+                    index: u64,
+                    bundle: &'a str,
+                }
+                if out.is_none() || context.out.json_wanted() {
+                    context.out.result(&Proven { index, bundle: &text }, |p| p.bundle.to_owned())?;
+                }
                 Ok(Outcome::Done)
             }
-            LogCommand::WitnessRequest { store, old } => {
-                with_store!(&store.store, |store| {
-                    let request = open(store).await?.witness_request(old).await.map_err(record_error)?;
-                    super::print_text(&request.to_text())?;
-                });
+            LogCommand::WitnessRequest { store, witness, old } => {
+                let witness = keys::verifier_key(&witness)?;
+                let record = open_record(&store.store).await?;
+                let request = match old {
+                    Some(old) => record.witness_request(old).await,
+                    None => record.witness_request_for(&witness).await,
+                }
+                .map_err(record_error)?;
+                #[derive(Serialize)]
+                struct Request {
+                    old_size: u64,
+                    request: String,
+                }
+                let request = Request { old_size: request.old_size, request: request.to_text() };
+                context.out.result(&request, |r| r.request.clone())?;
                 Ok(Outcome::Done)
             }
             LogCommand::Cosign { store, witness_keys, answer } => {
                 let witnesses = keys::verifier_keys(&witness_keys, Algorithm::Cosignature)?;
                 let answer = read_input_text(&answer)?;
-                with_store!(&store.store, |store| {
-                    let verified =
-                        open(store).await?.add_cosignatures(&answer, &witnesses).await.map_err(record_error)?;
-                    let names: Vec<&str> = verified.iter().map(|v| v.name.as_str()).collect();
-                    println!("the checkpoint now carries cosignatures from {}", names.join(", "));
-                });
+                let record = open_record(&store.store).await?;
+                let verified = record.add_cosignatures(&answer, &witnesses).await.map_err(record_error)?;
+                let names: Vec<String> = verified.iter().map(|v| v.name.clone()).collect();
+                context.out.result(&names, |names| {
+                    format!("the checkpoint now carries cosignatures from {}\n", names.join(", "))
+                })?;
                 Ok(Outcome::Done)
             }
             LogCommand::Verify { store, no_signatures, key, policy } => {
                 let policy = policy.as_deref().map(keys::policy).transpose()?;
                 let trusted = key.as_deref().map(keys::verifier_key).transpose()?;
-                with_store!(&store.store, |store| verify(open(store).await?, !no_signatures, trusted, policy).await)
+                verify(open_record(&store.store).await?, !no_signatures, trusted, policy, context).await
             }
         }
     })
@@ -87,135 +103,115 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
 
 /// `log verify`: the audit, against a key the user trusts (from `--key` or
 /// the policy), not only the key the store names; then the witnesses.
-async fn verify<S: Store>(
-    record: Record<S>,
+async fn verify(
+    record: Record<AnyStore>,
     signatures: bool,
     trusted: Option<VerifierKey>,
     policy: Option<Policy>,
+    context: &Context,
 ) -> anyhow::Result<Outcome> {
     let party = record.party().as_str();
     let mut anchors: Vec<VerifierKey> = trusted.into_iter().collect();
     if let Some(policy) = &policy {
         anchors.extend(policy.logs().iter().filter(|k| k.name() == record.origin()).cloned());
     }
+    let failed = |problem: String| -> anyhow::Result<Outcome> {
+        if context.out.json_wanted() {
+            context.out.json_value(&serde_json::json!({ "ok": false, "party": party, "problem": problem }))?;
+        }
+        context.out.note(&format!("detente: {problem}"));
+        Ok(Outcome::Findings)
+    };
     if !anchors.is_empty() && !anchors.contains(record.key()) {
-        eprintln!(
-            "detente: the store's record of {party} is kept under the key {}, which is not a key you trust for {}",
+        return failed(format!(
+            "the store's record of {party} is kept under the key {}, which is not a key you trust for {}",
             record.key(),
             record.origin()
-        );
-        return Ok(Outcome::Findings);
+        ));
     }
     let report = match record.audit(signatures).await {
         Ok(report) => report,
-        Err(RecordError::Tampered(found)) => {
-            eprintln!("detente: the record of {party} fails its audit: {found}");
-            return Ok(Outcome::Findings);
-        }
+        Err(RecordError::Tampered(found)) => return failed(format!("the record of {party} fails its audit: {found}")),
         Err(other) => return Err(record_error(other)),
     };
-    let signatures = if report.signatures_checked { ", every signature" } else { "" };
-    println!(
-        "ok: {} entries of {party}'s record ({}): every stored hash{signatures} and the checkpoint check out",
-        report.entries,
-        record.origin()
-    );
-    println!("root {}", encode_hash(&report.root));
-    if anchors.is_empty() {
-        println!(
-            "note: checked with the key the store names; give --key or --policy to check it against a key you trust"
-        );
-    }
-    match &policy {
-        Some(policy) => Ok(witnessing(report.note.as_ref(), policy)),
-        None => Ok(Outcome::Done),
-    }
-}
-
-async fn open<S: Store>(store: S) -> anyhow::Result<Record<S>> {
-    Record::open(store).await.map_err(record_error)
-}
-
-/// Reports whether a checkpoint has its quorum under a policy; an
-/// unwitnessed checkpoint, or one the policy does not trust, is a finding.
-fn witnessing(note: Option<&Note>, policy: &Policy) -> Outcome {
-    let Some(note) = note else {
-        println!("UNWITNESSED: there is no checkpoint yet");
-        return Outcome::Findings;
+    let witnessed = policy.as_ref().map(|policy| WitnessStatus::of(report.note.as_ref(), policy));
+    let verified = render::Verified {
+        ok: true,
+        party,
+        origin: record.origin(),
+        entries: report.entries,
+        root: encode_hash(&report.root),
+        signatures_checked: report.signatures_checked,
+        against_trusted_key: !anchors.is_empty(),
+        witnessed: witnessed.as_ref(),
     };
-    let witnessed = match open_witnessed(&note.to_string(), policy) {
-        Ok(witnessed) => witnessed,
-        Err(error) => {
-            println!("NOT TRUSTED: under the policy, {error}");
-            return Outcome::Findings;
-        }
-    };
-    let size = witnessed.signed.checkpoint.size;
-    let by = if witnessed.cosigners.is_empty() { "nobody".to_string() } else { witnessed.cosigners.join(", ") };
-    let quorum = policy.describe_quorum();
-    if witnessed.quorum_met {
-        println!("witnessed: checkpoint {size} cosigned by {by}; quorum {quorum} met");
-        Outcome::Done
-    } else {
-        println!("UNWITNESSED: checkpoint {size} cosigned by {by}; quorum {quorum} not met");
-        Outcome::Findings
-    }
+    context.out.result(&verified, render::verified)?;
+    Ok(if witnessed.is_some_and(|w| !w.quorum_met) { Outcome::Findings } else { Outcome::Done })
 }
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-async fn append<S: Store>(record: Record<S>, args: AppendArgs) -> anyhow::Result<Outcome> {
+async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -> anyhow::Result<Outcome> {
     let key = keys::signing_key(&args.key, Algorithm::Ed25519)?;
     record.check_signer(&key).map_err(record_error)?;
-    let kind: Kind = args.kind.parse().map_err(|e: String| bad_input!("--kind: {e}"))?;
+    let catalogue = context.catalogue()?;
     if args.lines {
-        return append_lines(&record, &key, kind, &args).await;
+        return append_lines(&record, &key, &catalogue, &args, context).await;
     }
-    let mut entries = Vec::new();
-    let mut next = record.size().await.map_err(record_error)?;
+    let mut drafts = Vec::new();
     for path in &args.files {
         let bytes = read_input(path)?;
-        let body = body(kind, &args, Some((path, &bytes)))?;
-        let content = Content::of(&media_type(&args, path), bytes);
-        entries.push(sign(&record, &key, next, body, content, path)?);
-        next += 1;
+        let media_type = media_type(&args, path);
+        let body = body(&args, Some((path, &media_type, &bytes)), &catalogue)?;
+        drafts.push(Draft { body, media_type, bytes });
     }
-    let appended = record.append(&entries).await.map_err(record_error)?;
-    for (index, (entry, path)) in appended.clone().zip(entries.iter().zip(&args.files)) {
-        println!("{index}\t{}\t{}", entry.leaf_hash(), path.display());
-    }
-    if args.checkpoint {
-        print_checkpoint(&record.checkpoint(&key).await.map_err(record_error)?)?;
-    }
+    let appended = submit(&record, &key, &catalogue, &drafts, context, &args.files).await?;
+    let rows: Vec<render::Appended> = appended
+        .iter()
+        .zip(&args.files)
+        .map(|(entry, path)| render::Appended {
+            index: entry.entry().sequence,
+            leaf_hash: entry.leaf_hash().to_hex(),
+            document: path.display().to_string(),
+        })
+        .collect();
+    let checkpoint = match args.checkpoint {
+        true => Some(render::CheckpointView::of(&record.checkpoint(&key).await.map_err(record_error)?)),
+        false => None,
+    };
+    context.out.result(&(rows, checkpoint), |(rows, checkpoint)| render::appended(rows, checkpoint.as_ref()))?;
     Ok(Outcome::Done)
 }
 
-fn sign<S: Store>(
-    record: &Record<S>,
+/// Submits drafts; a refused document is named by its file.
+async fn submit(
+    record: &Record<AnyStore>,
     key: &SigningKey,
-    sequence: u64,
-    body: Body,
-    content: Content,
-    path: &Path,
-) -> anyhow::Result<SignedEntry> {
-    let entry = Entry { party: record.party().clone(), sequence, time: now(), body, content };
-    entry.sign(key).map_err(|e| bad_input!("{}: {e}", path.display()))
+    catalogue: &Catalogue,
+    drafts: &[Draft],
+    context: &Context,
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<Vec<SignedEntry>> {
+    record.submit(key, catalogue, drafts, context.now()).await.map_err(|error| match error {
+        RecordError::Refused { position, reason } => {
+            let file = files.get(position).or(files.first()).map_or("-".into(), |p| p.display().to_string());
+            bad_input!("{file}: not signed: {reason}")
+        }
+        other => record_error(other),
+    })
 }
 
 /// Records each line of the input as an entry, committing every `--batch`
-/// lines and printing `committed <size>` once each commit is durable.
-async fn append_lines<S: Store>(
-    record: &Record<S>,
+/// lines and printing `committed <size>` (with `--json`, one JSON object a
+/// line) once each commit is durable.
+async fn append_lines(
+    record: &Record<AnyStore>,
     key: &SigningKey,
-    kind: Kind,
+    catalogue: &Catalogue,
     args: &AppendArgs,
+    context: &Context,
 ) -> anyhow::Result<Outcome> {
-    let body = body(kind, args, None)?;
-    let mut next = record.size().await.map_err(record_error)?;
-    let mut batch = Vec::with_capacity(args.batch);
-    let mut out = std::io::stdout();
+    let body = body(args, None, catalogue)?;
+    let batch_size = args.batch as usize;
+    let mut batch = Vec::with_capacity(batch_size);
     for path in &args.files {
         let reader: Box<dyn std::io::BufRead> = if path == Path::new("-") {
             Box::new(std::io::stdin().lock())
@@ -225,39 +221,44 @@ async fn append_lines<S: Store>(
         let media_type = media_type(args, path);
         for line in reader.lines() {
             let line = line.map_err(|e| bad_input!("{}: {e}", path.display()))?;
-            let content = Content::of(&media_type, line.into_bytes());
-            batch.push(sign(record, key, next + batch.len() as u64, body.clone(), content, path)?);
-            if batch.len() >= args.batch.max(1) {
-                next = commit(record, key, &mut batch, args.checkpoint, &mut out).await?;
+            batch.push(Draft { body: body.clone(), media_type: media_type.clone(), bytes: line.into_bytes() });
+            if batch.len() >= batch_size {
+                commit(record, key, catalogue, &mut batch, args, context, path).await?;
             }
         }
     }
-    if !batch.is_empty() {
-        commit(record, key, &mut batch, args.checkpoint, &mut out).await?;
+    if let (false, Some(last)) = (batch.is_empty(), args.files.last()) {
+        commit(record, key, catalogue, &mut batch, args, context, last).await?;
     }
     Ok(Outcome::Done)
 }
 
-async fn commit<S: Store>(
-    record: &Record<S>,
+async fn commit(
+    record: &Record<AnyStore>,
     key: &SigningKey,
-    batch: &mut Vec<SignedEntry>,
-    checkpoint: bool,
-    out: &mut std::io::Stdout,
-) -> anyhow::Result<u64> {
-    let appended = record.append(batch).await.map_err(record_error)?;
+    catalogue: &Catalogue,
+    batch: &mut Vec<Draft>,
+    args: &AppendArgs,
+    context: &Context,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let appended = submit(record, key, catalogue, batch, context, &[path.to_path_buf()]).await?;
     batch.clear();
-    writeln!(out, "committed {}", appended.end)?;
-    if checkpoint {
-        let signed = record.checkpoint(key).await.map_err(record_error)?;
-        writeln!(out, "checkpoint {} {}", signed.checkpoint.size, encode_hash(&signed.checkpoint.root))?;
+    let committed = appended.last().map_or(0, |e| e.entry().sequence + 1);
+    let checkpoint = match args.checkpoint {
+        true => Some(record.checkpoint(key).await.map_err(record_error)?),
+        false => None,
+    };
+    let line = render::Committed {
+        committed,
+        checkpoint_size: checkpoint.as_ref().map(|c| c.checkpoint.size),
+        checkpoint_root: checkpoint.as_ref().map(|c| encode_hash(&c.checkpoint.root)),
+    };
+    if context.out.json_wanted() {
+        context.out.text(&format!("{}\n", serde_json::to_string(&line)?))
+    } else {
+        context.out.text(&render::committed(&line))
     }
-    out.flush()?;
-    Ok(appended.end)
-}
-
-fn print_checkpoint(signed: &SignedCheckpoint) -> anyhow::Result<()> {
-    super::print_text(&signed.note.to_string())
 }
 
 fn media_type(args: &AppendArgs, path: &Path) -> String {
@@ -277,18 +278,29 @@ fn media_type(args: &AppendArgs, path: &Path) -> String {
 }
 
 /// The entry's kind-specific fields from the options. A declaration takes
-/// its date from the declaration file itself, which must read cleanly.
-fn body(kind: Kind, args: &AppendArgs, document: Option<(&Path, &[u8])>) -> anyhow::Result<Body> {
+/// its date from the declaration itself, which must read cleanly (the record
+/// checks it again, with everything else, before it signs).
+fn body(args: &AppendArgs, document: Option<(&Path, &str, &[u8])>, catalogue: &Catalogue) -> anyhow::Result<Body> {
+    let kind = args.kind;
     let treaty = args.treaty.clone();
     let needs =
         |option: &Option<String>, name: &str| option.clone().ok_or_else(|| bad_input!("--kind {kind} needs --{name}"));
-    let reference = args.refers_to.as_deref().map(reference).transpose()?;
+    let reference = args.refers_to.clone();
     Ok(match kind {
         Kind::Declaration => {
-            let (path, bytes) =
+            let (path, media_type, bytes) =
                 document.ok_or_else(|| bad_input!("--kind declaration records whole files, not --lines"))?;
-            let catalogue = data::catalogue(None)?;
-            let declaration = data::declaration(path, &catalogue, bytes)?;
+            let format = match media_type {
+                "text/csv" => Extension::Csv,
+                "application/json" => Extension::Json,
+                other => {
+                    return Err(bad_input!(
+                        "{}: a declaration is CSV or JSON, not {other} (use a .csv or .json file or --media-type)",
+                        path.display()
+                    ));
+                }
+            };
+            let declaration = data::declaration_in(format, &path.display().to_string(), catalogue, bytes)?;
             Body::Declaration { treaty, as_of: declaration.header().as_of }
         }
         Kind::Notification => {
@@ -298,9 +310,7 @@ fn body(kind: Kind, args: &AppendArgs, document: Option<(&Path, &[u8])>) -> anyh
         Kind::InspectionReport => Body::InspectionReport { treaty, inspection: needs(&args.inspection, "inspection")? },
         Kind::Concern => Body::Concern { treaty, about: reference },
         Kind::EscrowCommitment => {
-            let root = needs(&args.escrow_root, "escrow-root")?;
-            let root =
-                parse_hex_hash(&root).ok_or_else(|| bad_input!("--escrow-root: expected 64 hexadecimal digits"))?;
+            let root = args.escrow_root.ok_or_else(|| bad_input!("--kind escrow-commitment needs --escrow-root"))?;
             let leaves =
                 args.escrow_leaves.ok_or_else(|| bad_input!("--kind escrow-commitment needs --escrow-leaves"))?;
             Body::EscrowCommitment { treaty, root, leaves }
@@ -308,162 +318,24 @@ fn body(kind: Kind, args: &AppendArgs, document: Option<(&Path, &[u8])>) -> anyh
     })
 }
 
-fn parse_hex_hash(text: &str) -> Option<Hash> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut bytes = [0u8; 32];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(Hash(bytes))
-}
-
-/// `PARTY:SEQUENCE:LEAFHASH`.
-fn reference(text: &str) -> anyhow::Result<Reference> {
-    let bad = || bad_input!("--refers-to: expected PARTY:SEQUENCE:LEAFHASH (hex), found {text:?}");
-    let mut parts = text.split(':');
-    let (Some(party), Some(sequence), Some(hash), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    Ok(Reference {
-        party: party.parse().map_err(|_| bad())?,
-        sequence: sequence.parse().map_err(|_| bad())?,
-        leaf_hash: parse_hex_hash(hash).ok_or_else(bad)?,
-    })
-}
-
-/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-fn utc(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i32;
-    let rest = seconds % 86_400;
-    format!("{}T{:02}:{:02}:{:02}Z", Date::from_day_number(days), rest / 3600, rest % 3600 / 60, rest % 60)
-}
-
-#[derive(serde::Serialize)]
-struct EntryView {
-    index: u64,
-    leaf_hash: String,
-    kind: &'static str,
-    time: String,
-    subject: String,
-    content: String,
-}
-
-fn view(index: u64, bytes: &[u8]) -> EntryView {
-    let leaf_hash = Hash::leaf(bytes).to_hex();
-    match SignedEntry::decode(bytes) {
-        Ok(signed) => {
-            let entry = signed.entry();
-            EntryView {
-                index,
-                leaf_hash,
-                kind: entry.body.kind().name(),
-                time: utc(entry.time),
-                subject: subject(&entry.body),
-                content: match &entry.content {
-                    Content::Inline { media_type, bytes } => format!("{media_type}, {} bytes inline", bytes.len()),
-                    Content::Digest { media_type, sha256, size } => {
-                        format!("{media_type}, {size} bytes, sha256 {}", Hash(*sha256).to_hex())
-                    }
-                },
-            }
-        }
-        Err(error) => EntryView {
-            index,
-            leaf_hash,
-            kind: "unreadable",
-            time: String::new(),
-            subject: error.to_string(),
-            content: String::new(),
-        },
-    }
-}
-
-fn subject(body: &Body) -> String {
-    let reference = |r: &Reference| format!("{}:{}:{}", r.party.as_str(), r.sequence, r.leaf_hash.to_hex());
-    match body {
-        Body::Declaration { treaty, as_of } => format!("{treaty} as of {as_of}"),
-        Body::Notification { treaty, notice, refers_to } => {
-            let about = refers_to.as_ref().map(|r| format!(", on {}", reference(r))).unwrap_or_default();
-            format!("{treaty} {notice}{about}")
-        }
-        Body::Receipt { of } => format!("receipt of {}", reference(of)),
-        Body::InspectionReport { treaty, inspection } => format!("{treaty} {inspection}"),
-        Body::Concern { treaty, about } => {
-            let about = about.as_ref().map(|r| format!(" about {}", reference(r))).unwrap_or_default();
-            format!("{treaty}{about}")
-        }
-        Body::EscrowCommitment { treaty, root, leaves } => {
-            format!("{treaty} escrow of {leaves} leaves, root {}", root.to_hex())
-        }
-    }
-}
-
-async fn show<S: Store>(record: Record<S>, args: ShowArgs) -> anyhow::Result<Outcome> {
+async fn show(record: Record<AnyStore>, args: ShowArgs, context: &Context) -> anyhow::Result<Outcome> {
     let size = record.size().await.map_err(record_error)?;
     let end = args.from.saturating_add(args.limit).min(size);
     let start = args.from.min(end);
     let entries = record.store().read_entries(start, end).await?;
-    let views: Vec<EntryView> = (start..).zip(&entries).map(|(i, bytes)| view(i, bytes)).collect();
     let latest = record.latest().await.map_err(record_error)?;
-    if args.json {
-        #[derive(serde::Serialize)]
-        struct Show<'a> {
-            origin: &'a str,
-            party: &'a str,
-            verifier_key: String,
-            size: u64,
-            checkpoint: Option<String>,
-            entries: Vec<EntryView>,
-        }
-        super::print_json(&Show {
-            origin: record.origin(),
-            party: record.party().as_str(),
-            verifier_key: record.key().to_string(),
-            size,
-            checkpoint: latest.as_ref().map(|l| l.note.to_string()),
-            entries: views,
-        })?;
-        return Ok(Outcome::Done);
-    }
-    let mut text = format!(
-        "record of {} ({})\nkey {}\n{size} entries, {} stored hashes\n",
-        record.party().as_str(),
-        record.origin(),
-        record.key(),
-        tree::stored_hash_count(size)
-    );
-    match &latest {
-        Some(latest) => text.push_str(&format!(
-            "checkpoint: size {}, root {}, {} signature lines\n",
-            latest.checkpoint.size,
-            encode_hash(&latest.checkpoint.root),
-            latest.note.signatures().len()
-        )),
-        None => text.push_str("checkpoint: none yet\n"),
-    }
-    if !views.is_empty() {
-        text.push_str("\nindex  kind               time                  subject / content\n");
-    }
-    for view in &views {
-        text.push_str(&format!(
-            "{:<6} {:<18} {:<21} {}\n       {:<40} leaf {}\n",
-            view.index,
-            view.kind,
-            view.time,
-            view.subject,
-            view.content,
-            &view.leaf_hash[..16]
-        ));
-    }
-    if end < size {
-        text.push_str(&format!("… {} more (use --from and --limit)\n", size - end));
-    }
-    super::print_text(&text)?;
-    match &args.policy {
-        Some(policy) => Ok(witnessing(latest.as_ref().map(|l| &l.note), &keys::policy(policy)?)),
-        None => Ok(Outcome::Done),
-    }
+    let policy = args.policy.as_deref().map(keys::policy).transpose()?;
+    let witnessed = policy.as_ref().map(|policy| WitnessStatus::of(latest.as_ref().map(|l| &l.note), policy));
+    let shown = render::Shown {
+        origin: record.origin(),
+        party: record.party().as_str(),
+        verifier_key: record.key().to_string(),
+        size,
+        checkpoint: latest.as_ref().map(|l| l.note.to_string()),
+        checkpoint_view: latest.as_ref().map(render::CheckpointView::of),
+        entries: (start..).zip(&entries).map(|(i, bytes)| render::EntryView::of(i, bytes)).collect(),
+        witnessed: witnessed.as_ref(),
+    };
+    context.out.result(&shown, render::shown)?;
+    Ok(if witnessed.is_some_and(|w| !w.quorum_met) { Outcome::Findings } else { Outcome::Done })
 }

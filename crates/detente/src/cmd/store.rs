@@ -1,39 +1,21 @@
-//! Store addresses, and running a command against whichever backend one names.
+//! Opening stores, and which record errors are the user's to fix.
 
-use detente_store::record::RecordError;
-use detente_store::{Address, StoreError};
+use detente_store::record::{Record, RecordError};
+use detente_store::{Address, AnyStore};
 
 use crate::bad_input;
 
-/// Reads `--store`; a bad address is bad input.
-pub fn address(text: &str) -> anyhow::Result<Address> {
-    Address::parse(text).map_err(|e| bad_input!("--store: {e}"))
-}
-
-/// Opens the store at an address and evaluates `$body` with it bound to
-/// `$store`, monomorphised for each backend.
-macro_rules! with_store {
-    ($address:expr, |$store:ident| $body:expr) => {
-        match $crate::cmd::store::address($address)? {
-            detente_store::Address::Sqlite(path) => {
-                let $store = detente_store::sqlite::SqliteStore::open(&path)
-                    .await
-                    .map_err(|e| $crate::cmd::store::store_error(e, &path.display().to_string()))?;
-                $body
-            }
-            detente_store::Address::Postgres(url) => {
-                let $store = detente_store::postgres::PgStore::open(&url)
-                    .await
-                    .map_err(|e| $crate::cmd::store::store_error(e, "the PostgreSQL store"))?;
-                $body
-            }
-        }
+pub async fn open_store(address: &Address) -> anyhow::Result<AnyStore> {
+    let name = match address {
+        Address::Sqlite(path) => path.display().to_string(),
+        Address::Postgres(_) => "the PostgreSQL store".to_owned(),
     };
+    AnyStore::open(address).await.map_err(|e| anyhow::Error::new(e).context(format!("opening {name}")))
 }
-pub(crate) use with_store;
 
-pub fn store_error(error: StoreError, store: &str) -> anyhow::Error {
-    anyhow::Error::new(error).context(format!("opening {store}"))
+/// The record a store holds.
+pub async fn open_record(address: &Address) -> anyhow::Result<Record<AnyStore>> {
+    Record::open(open_store(address).await?).await.map_err(record_error)
 }
 
 /// Record errors the user can fix by giving something else are bad input.
@@ -42,6 +24,7 @@ pub fn record_error(error: RecordError) -> anyhow::Error {
         RecordError::NotInitialised
         | RecordError::AlreadyInitialised(_)
         | RecordError::WrongKey { .. }
+        | RecordError::Refused { .. }
         | RecordError::Rejected { .. }
         | RecordError::NoCheckpoint
         | RecordError::NotCovered { .. }

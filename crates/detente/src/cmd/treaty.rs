@@ -1,9 +1,10 @@
-use std::path::Path;
+//! `detente treaty list|show`.
 
 use serde::Serialize;
 
-use crate::Outcome;
+use super::Context;
 use crate::args::TreatyCommand;
+use crate::error::Outcome;
 use crate::{data, report};
 
 #[derive(Serialize)]
@@ -21,10 +22,10 @@ struct Listed<'a> {
     origin: &'a str,
 }
 
-pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let mut catalogue = data::catalogue(data_dir)?;
+pub fn run(command: TreatyCommand, context: &Context) -> anyhow::Result<Outcome> {
+    let mut catalogue = context.catalogue()?;
     match command {
-        TreatyCommand::List { json } => {
+        TreatyCommand::List => {
             let listed: Vec<Listed<'_>> = catalogue
                 .treaties()
                 .map(|(origin, t)| Listed {
@@ -41,9 +42,7 @@ pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Ou
                     origin,
                 })
                 .collect();
-            if json {
-                super::print_json(&listed)?;
-            } else {
+            context.out.result(&listed, |listed| {
                 let rows: Vec<Vec<String>> = listed
                     .iter()
                     .map(|t| {
@@ -59,19 +58,12 @@ pub fn run(command: TreatyCommand, data_dir: Option<&Path>) -> anyhow::Result<Ou
                         ]
                     })
                     .collect();
-                print!(
-                    "{}",
-                    report::table(&["id", "treaty", "in force", "ends", "limits", "bans", "quotas", "notices"], &rows)
-                );
-            }
+                report::table(&["id", "treaty", "in force", "ends", "limits", "bans", "quotas", "notices"], &rows)
+            })?;
         }
-        TreatyCommand::Show { name, json } => {
+        TreatyCommand::Show { name } => {
             let treaty = data::treaty(&mut catalogue, &name)?;
-            if json {
-                super::print_json(treaty)?;
-            } else {
-                super::print_text(&report::treaty(treaty))?;
-            }
+            context.out.result(treaty, report::treaty::treaty)?;
         }
     }
     Ok(Outcome::Done)

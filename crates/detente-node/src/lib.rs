@@ -1,0 +1,15 @@
+//! A party's node on the network. Today it serves the C2SP tlog-witness
+//! protocol ([`witness`]); the notification exchange (outbox and inbox)
+//! comes next. Every server here is a library function,
+//! `run(config, listener, shutdown)`, so the binary only binds a socket and
+//! says when to stop, and tests run servers in-process on loopback.
+//!
+//! The node reads no clock of its own: a [`Clock`] is passed in, so a test
+//! can fix the time a cosignature carries.
+
+use std::sync::Arc;
+
+pub mod witness;
+
+/// Seconds since the Unix epoch, as the caller reads them.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;

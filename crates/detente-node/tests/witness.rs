@@ -1,0 +1,86 @@
+//! The witness server in-process on loopback: the spec's statuses, the
+//! limits, and a graceful stop.
+
+use std::sync::Arc;
+
+use detente_log::entry::{Body, Content, Entry};
+use detente_log::keys::{Algorithm, SigningKey};
+use detente_node::witness::{Config, MAX_REQUEST_BYTES, run};
+use detente_store::record::Record;
+use detente_store::sqlite::SqliteStore;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn log_key() -> SigningKey {
+    SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [1; 32]).unwrap()
+}
+
+/// One HTTP/1.1 POST: the status code and the body.
+async fn post(address: std::net::SocketAddr, body: &[u8]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /add-checkpoint HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A server may answer (413) before taking the whole body; that is not a failure here.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body).to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = Record::init(
+        SqliteStore::open(&dir.path().join("log.db")).await.unwrap(),
+        log_key().verifier(),
+        "US".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let entry = Entry {
+        party: "US".parse().unwrap(),
+        sequence: 0,
+        time: 1,
+        body: Body::Concern { treaty: "new-start".into(), about: None },
+        content: Content::of("text/plain", b"a concern".to_vec()),
+    };
+    record.append(&[entry.sign(&log_key()).unwrap()]).await.unwrap();
+    record.checkpoint(&log_key()).await.unwrap();
+    let request = record.witness_request(0).await.unwrap().to_text();
+
+    let config = Config {
+        store: SqliteStore::open(&dir.path().join("witness.db")).await.unwrap(),
+        key: SigningKey::from_seed("neutral.example/witness", Algorithm::Cosignature, [2; 32]).unwrap(),
+        logs: vec![log_key().verifier().clone()],
+        clock: Arc::new(|| 1_800_000_000),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(config, listener, async {
+        let _ = stopped.await;
+    }));
+
+    let (status, body) = post(address, request.as_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    let cosignature = detente_log::note::NoteSignature::parse(body.trim_end(), 1).unwrap();
+    assert_eq!(cosignature.name, "neutral.example/witness");
+    // The same request again: the witness is at 1 now, so 409 with its size.
+    let (status, body) = post(address, request.as_bytes()).await;
+    assert_eq!((status, body.as_str()), (409, "1\n"));
+    let (status, _) = post(address, b"old 0\n\nnot a checkpoint\n").await;
+    assert_eq!(status, 400);
+    let (status, _) = post(address, &vec![b'x'; MAX_REQUEST_BYTES + 1]).await;
+    assert_eq!(status, 413);
+    let (status, _) = post(address, b"\xff\xfe").await;
+    assert_eq!(status, 400);
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the listener is closed after shutdown");
+}

@@ -1,0 +1,212 @@
+//! The command line, as clap definitions only. Every value that has a type
+//! is parsed into it here ([`values`]), once, so commands start from typed
+//! arguments and parsing is kept apart from the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use detente_core::Party;
+use detente_store::Address;
+
+mod analyze;
+mod record;
+pub mod values;
+
+pub use analyze::*;
+pub use record::*;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "detente",
+    version,
+    about = "An open verification and risk-reduction system for strategic arms control."
+)]
+pub struct Cli {
+    /// A folder with more treaty files (treaties/*.toml) and interpretations (interpretations/*.toml),
+    /// read after the built-in ones; a file with the same id replaces the built-in one.
+    #[arg(long, global = true, env = "DETENTE_DATA", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print the result as JSON (every command that prints a result takes it).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Treaty definitions: list them, or show one.
+    #[command(subcommand)]
+    Treaty(TreatyCommand),
+    /// Count a declaration against a treaty's limits, each number with the items behind it.
+    Count(CountArgs),
+    /// Check a declaration for findings: limits exceeded, prohibited items, unknown kinds.
+    Compliance(ComplianceArgs),
+    /// The published New START aggregate numbers, as a table or a chart.
+    History(HistoryArgs),
+    /// Validate a declaration (CSV or JSON) and optionally write it in canonical form.
+    Import(ImportArgs),
+    /// Write a declaration as CSV or JSON.
+    Export(ExportArgs),
+    /// The data files shipped inside detente: treaties, readings, declarations, scenarios.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Run the main job on the shipped public data: both parties, both readings, the record, the analysis.
+    Demo(DemoArgs),
+    /// Make an Ed25519 key pair: a private key file (mode 0600) and a C2SP verifier key.
+    Keygen(KeygenArgs),
+    /// Write a C2SP tlog-policy: the logs you trust, the witnesses, and the quorum a checkpoint needs.
+    Policy(PolicyArgs),
+    /// A party's record: a tamper-evident log of signed entries with signed checkpoints.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Act as a witness: check a log's checkpoint against the last one seen, and cosign it.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+    /// Verify a C2SP tlog-proof bundle offline, with nothing but a tlog-policy file.
+    VerifyProof(VerifyProofArgs),
+    /// Strategic stability analysis: upload potential, counterforce arithmetic, crisis and arms-race stability.
+    #[command(subcommand)]
+    Analyze(Box<AnalyzeCommand>),
+}
+
+/// How a tabular result is printed besides text and JSON, and the chart drawn beside it.
+#[derive(Debug, Args)]
+pub struct TableOutput {
+    /// Print the table as CSV instead.
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw it as an SVG chart in this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TreatyCommand {
+    /// List the known treaties.
+    List,
+    /// Show one treaty: dates, limits and counting rules, prohibitions, quotas, notifications, sources.
+    Show {
+        /// A treaty id (such as new-start) or the path of a treaty file.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CountSelection {
+    /// The declaration file (.csv or .json).
+    pub declaration: PathBuf,
+    /// A treaty id (such as new-start) or the path of a treaty file.
+    #[arg(long)]
+    pub treaty: String,
+    /// Count as this party reads the treaty (its published interpretation); default: as declared.
+    #[arg(long = "as", value_name = "PARTY", value_parser = values::party)]
+    pub reader: Option<Party>,
+}
+
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    #[command(flatten)]
+    pub selection: CountSelection,
+    /// List the unique identifiers behind every line.
+    #[arg(long)]
+    pub items: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComplianceArgs {
+    #[command(flatten)]
+    pub selection: CountSelection,
+    /// Exit with status 1 when there is any finding.
+    #[arg(long)]
+    pub fail_on_findings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this party's rows.
+    #[arg(long, value_parser = values::party)]
+    pub party: Option<Party>,
+    #[command(flatten)]
+    pub output: TableOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The declaration to read (.csv or .json).
+    pub file: PathBuf,
+    /// Write the validated declaration here (format from the extension); nothing is written on error.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The declaration to read (.csv or .json).
+    pub file: PathBuf,
+    /// The format to write; --json means --format json.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write here instead of standard output; nothing is written on error.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// List the shipped data files.
+    List,
+    /// Print one shipped file as it is, such as declarations/us-2020-09-01.csv.
+    Show {
+        /// The file's name, as `detente data list` gives it.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the charts, the counts and the record.
+    #[arg(long, value_name = "DIR", default_value = "detente-demo")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key's name: for a log, its origin, such as us.detente.example/record.
+    #[arg(long)]
+    pub name: String,
+    /// Make a witness (cosigner) key instead of a log key.
+    #[arg(long)]
+    pub witness: bool,
+    /// Where to write: PREFIX.key (private) and PREFIX.vkey (public). Existing files are never overwritten.
+    #[arg(long, value_name = "PREFIX")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// A log's verifier key (a file or the key's text), repeatable: the logs you trust.
+    #[arg(long = "log", value_name = "VKEY", required = true)]
+    pub logs: Vec<String>,
+    /// A witness's verifier key (a file or the key's text), repeatable.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// How many of the witnesses must cosign a checkpoint before you trust it; all of them by default.
+    #[arg(long, value_name = "N")]
+    pub quorum: Option<usize>,
+}
+
+/// Where a record is kept: sqlite:PATH, postgres://…, or a plain path (SQLite).
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    #[arg(long, env = "DETENTE_STORE", value_name = "ADDRESS", value_parser = values::store)]
+    pub store: Address,
+}

@@ -1,0 +1,154 @@
+//! Counts and compliance reports.
+
+use std::fmt::Write as _;
+
+use detente_core::Declaration;
+use detente_treaty::count::{Difference, Line};
+use detente_treaty::{Count, Treaty};
+
+use super::{thousands, wrap};
+
+fn describe_line(line: &Line) -> String {
+    let mut text = format!("{} {} {}", line.kind, line.type_name, line.status);
+    if let Some(armament) = line.armament {
+        let _ = write!(text, " {armament}");
+    }
+    if let Some(declared) = &line.declared {
+        let _ = write!(text, " (declared {}", declared.status);
+        if let Some(armament) = declared.armament {
+            let _ = write!(text, " {armament}");
+        }
+        let _ = write!(text, "; read so by {})", declared.reading);
+    }
+    text
+}
+
+/// "New START · US declaration as of 2020-09-01 · as RU reads it (new-start-ru)"
+fn heading(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+    format!(
+        "{} · {} declaration as of {} · {}\n",
+        treaty.short_name,
+        count.party,
+        count.as_of,
+        reading_label(declaration, count)
+    )
+}
+
+fn reading_label(declaration: &Declaration, count: &Count) -> String {
+    match &count.reading {
+        Some(r) if &r.party == declaration.party() => format!("as declared ({} reading {})", r.party, r.id),
+        Some(r) => format!("as {} reads it ({})", r.party, r.id),
+        None => "as declared".to_owned(),
+    }
+}
+
+fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
+    match limit.max {
+        None => "no ceiling for this party".to_owned(),
+        Some(_) if limit.excess > 0 => {
+            let over = format!("OVER by {}", thousands(limit.excess));
+            if limit.binding {
+                over
+            } else {
+                format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding"))
+            }
+        }
+        Some(max) => format!("within, {} to spare", thousands(u64::from(max) - limit.total)),
+    }
+}
+
+pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+    let mut out = heading(treaty, declaration, count);
+    if !count.in_force {
+        let _ = writeln!(
+            out,
+            "note: {} is not in force on {}; the limits are shown for comparison.",
+            treaty.short_name, count.as_of
+        );
+    }
+    for limit in &count.limits {
+        out.push('\n');
+        let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
+        let _ = writeln!(out, "{} {}", limit.article.as_deref().unwrap_or(&limit.id), limit.name);
+        let _ = writeln!(out, "  {} / {}   {}", thousands(limit.total), max, status_word(limit));
+        for line in &limit.lines {
+            let _ = writeln!(out, "  {:>7}  {}", thousands(line.counted), describe_line(line));
+            if line.counted != line.items {
+                let noun = if line.items == 1 { "item" } else { "items" };
+                let _ = writeln!(out, "           ({} {noun})", thousands(line.items));
+            }
+            if !line.uids.is_empty() {
+                out.push_str(&wrap("           ", &line.uids, 100));
+            }
+        }
+    }
+    if !count.differences.is_empty() {
+        out.push('\n');
+        out.push_str(&differences(count));
+    }
+    if !count.findings.is_empty() {
+        let _ = writeln!(out, "\nFindings ({}):", count.findings.len());
+        for finding in &count.findings {
+            let _ = writeln!(out, "  - {finding}");
+        }
+    }
+    out
+}
+
+/// Every limit a reading changes, with the items that make the difference.
+pub fn differences(count: &Count) -> String {
+    count.differences.iter().map(|d| describe_difference(count, d)).collect::<Vec<_>>().join("\n")
+}
+
+fn describe_difference(count: &Count, difference: &Difference) -> String {
+    let mut out = String::new();
+    let reader = count.reading.as_ref().map_or("the reading".to_owned(), |r| r.party.to_string());
+    let _ = writeln!(
+        out,
+        "Difference in {}: declared {}, read by {} {} ({:+})",
+        difference.limit,
+        thousands(difference.declared),
+        reader,
+        thousands(difference.read),
+        difference.delta
+    );
+    for line in &difference.lines {
+        let armament = |a: Option<detente_core::Armament>| a.map(|a| format!(" {a}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>+5}  {} {}: declared {}{} → read {}{}{}",
+            line.read_counted as i64 - line.declared_counted as i64,
+            line.kind,
+            line.type_name,
+            line.declared_status,
+            armament(line.declared_armament),
+            line.read_status,
+            armament(line.read_armament),
+            line.reading.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default()
+        );
+        out.push_str(&wrap("         ", &line.uids, 100));
+    }
+    out
+}
+
+pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+    let mut out = heading(treaty, declaration, count);
+    for limit in &count.limits {
+        let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
+        let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, thousands(limit.total), max, status_word(limit));
+    }
+    if count.findings.is_empty() {
+        let _ = writeln!(out, "No findings.");
+    } else {
+        let _ = writeln!(out, "Findings ({}):", count.findings.len());
+        for finding in &count.findings {
+            let _ = writeln!(out, "  - {finding}");
+            if let detente_treaty::Finding::Prohibited { uids, .. }
+            | detente_treaty::Finding::UnknownKind { uids, .. } = finding
+            {
+                out.push_str(&wrap("      ", uids, 100));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,53 @@
+//! The `detente` binary end to end: real processes, real files, exit codes.
+//! One test binary, a module per area of the command line.
+
+mod analyze;
+mod count;
+mod declaration;
+mod demo;
+mod history;
+mod readme;
+mod record;
+mod treaty;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn detente(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("DETENTE_DATA")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn ok(args: &[&str]) -> String {
+    let output = detente(args);
+    assert!(output.status.success(), "detente {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+pub fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).expect("valid JSON")
+}
+
+pub fn totals(count: &Value) -> Vec<u64> {
+    count["limits"].as_array().unwrap().iter().map(|l| l["total"].as_u64().unwrap()).collect()
+}
+
+/// Runs a command that must fail on bad input: exit 2, a message on stderr, nothing on stdout.
+pub fn bad(args: &[&str]) -> String {
+    let output = detente(args);
+    assert_eq!(output.status.code(), Some(2), "detente {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+pub const US: &str = "data/declarations/us-2020-09-01.csv";

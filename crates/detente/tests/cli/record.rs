@@ -1,0 +1,522 @@
+//! The record from the command line: keys, entries, checkpoints, witnesses,
+//! proofs, audits, and appends killed with SIGKILL.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use detente_log::MemoryLog;
+use detente_log::checkpoint::parse_hash;
+use detente_log::entry::{Content, SignedEntry};
+use detente_store::LogStore;
+use detente_store::postgres::PgStore;
+use detente_store::sqlite::SqliteStore;
+
+use super::{bad, detente};
+
+struct Party {
+    dir: tempfile::TempDir,
+}
+
+impl Party {
+    fn new() -> Party {
+        Party { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        super::detente(args)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "detente {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn keygen(&self, name: &str, prefix: &str, witness: bool) -> String {
+        let out = self.path(prefix);
+        let mut args = vec!["keygen", "--name", name, "--out", &out];
+        if witness {
+            args.push("--witness");
+        }
+        self.ok(&args).trim().to_string()
+    }
+}
+
+fn exit(output: &std::process::Output) -> Option<i32> {
+    output.status.code()
+}
+
+#[test]
+fn a_notification_is_recorded_witnessed_and_proven_offline() {
+    let us = Party::new();
+    let vkey = us.keygen("us.detente.example/record", "us", false);
+    let witness = us.keygen("ru.detente.example/witness", "ru-witness", true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(us.path("us.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the private key is the owner's only");
+    }
+    assert!(vkey.starts_with("us.detente.example/record+"));
+    let (store, key) = (us.path("us.db"), us.path("us.key"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    let note = us.write("n.txt", "One B-52H converted to non-nuclear armaments.\n");
+    let appended = us.ok(&[
+        "log",
+        "append",
+        "--store",
+        &store,
+        "--key",
+        &key,
+        "--kind",
+        "notification",
+        "--notice",
+        "change-in-data",
+        &note,
+    ]);
+    assert!(appended.starts_with("0\t"), "{appended}");
+    us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "declaration", super::US]);
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+
+    let policy = us.write("policy.txt", &format!("log {vkey}\nwitness RU {witness}\nquorum RU\n"));
+    let bundle = us.path("entry0.tlog-proof");
+    us.ok(&["log", "prove", "--store", &store, "0", "--out", &bundle]);
+    // Not yet cosigned: proven, but unwitnessed, which is a finding.
+    let unwitnessed = us.run(&["verify-proof", &bundle, "--policy", &policy]);
+    assert_eq!(exit(&unwitnessed), Some(1));
+    assert!(String::from_utf8_lossy(&unwitnessed.stdout).contains("UNWITNESSED"));
+
+    let witness_vkey = us.path("ru-witness.vkey");
+    let request =
+        us.write("request.txt", &us.ok(&["log", "witness-request", "--store", &store, "--witness", &witness_vkey]));
+    let witness_store = us.path("witness.db");
+    let witness_key = us.path("ru-witness.key");
+    let us_vkey = us.path("us.vkey");
+    let answer = us.ok(&[
+        "witness",
+        "add-checkpoint",
+        "--store",
+        &witness_store,
+        "--key",
+        &witness_key,
+        "--log-key",
+        &us_vkey,
+        &request,
+    ]);
+    let answer = us.write("answer.txt", &answer);
+    us.ok(&["log", "cosign", "--store", &store, "--witness-key", &us.path("ru-witness.vkey"), &answer]);
+    us.ok(&["log", "prove", "--store", &store, "0", "--out", &bundle]);
+    let proven = us.ok(&["verify-proof", &bundle, "--policy", &policy, "--json"]);
+    let proven: serde_json::Value = serde_json::from_str(&proven).unwrap();
+    assert_eq!((proven["witnessed"].as_bool(), proven["kind"].as_str()), (Some(true), Some("notification")));
+    assert!(us.ok(&["log", "verify", "--store", &store, "--policy", &policy]).contains("witnessed: checkpoint 2"));
+
+    // The same request again: the witness has moved on (409), a finding with the status named.
+    let again = us.run(&[
+        "witness",
+        "add-checkpoint",
+        "--store",
+        &witness_store,
+        "--key",
+        &witness_key,
+        "--log-key",
+        &us_vkey,
+        &request,
+    ]);
+    assert_eq!(exit(&again), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("409 Conflict"));
+
+    // A second round needs nothing the user cannot know: the record noted that
+    // the witness cosigned size 2, so the next request starts there.
+    let later = us.write("later.txt", "A second notification.\n");
+    us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", &later]);
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    let second = us.ok(&["log", "witness-request", "--store", &store, "--witness", &witness_vkey]);
+    assert!(second.starts_with("old 2\n"), "{second}");
+    let second = us.write("second.txt", &second);
+    let answer = us.ok(&[
+        "witness",
+        "add-checkpoint",
+        "--store",
+        &witness_store,
+        "--key",
+        &witness_key,
+        "--log-key",
+        &us_vkey,
+        &second,
+    ]);
+    let answer = us.write("answer2.txt", &answer);
+    us.ok(&["log", "cosign", "--store", &store, "--witness-key", &witness_vkey, &answer]);
+    assert!(us.ok(&["log", "verify", "--store", &store, "--policy", &policy]).contains("witnessed: checkpoint 3"));
+
+    // A bundle whose entry was changed is not proven.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let extra = text.lines().nth(1).unwrap();
+    let mut changed = extra.to_string();
+    let at = changed.len() - 6;
+    changed.replace_range(at..at + 1, if &extra[at..at + 1] == "A" { "B" } else { "A" });
+    let forged = us.write("forged.tlog-proof", &text.replace(extra, &changed));
+    let refused = us.run(&["verify-proof", &forged, "--policy", &policy]);
+    assert_eq!(exit(&refused), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
+}
+
+#[test]
+fn a_witness_refuses_a_fork_with_409_and_keeps_it() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    us.keygen("neutral.example/witness", "w", true);
+    let key = us.path("us.key");
+    let line = us.write("n.txt", "a notification\n");
+    let other = us.write("m.txt", "a different notification\n");
+    // Two stores under one key: the same log, forked.
+    for (store, document) in [("a.db", &line), ("b.db", &other)] {
+        let store = us.path(store);
+        us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+        us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", document]);
+        us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    }
+    let (witness_store, witness_key, log_key) = (us.path("w.db"), us.path("w.key"), us.path("us.vkey"));
+    let witness = |request: &str| {
+        us.run(&[
+            "witness",
+            "add-checkpoint",
+            "--store",
+            &witness_store,
+            "--key",
+            &witness_key,
+            "--log-key",
+            &log_key,
+            request,
+        ])
+    };
+    let w = us.path("w.vkey");
+    let first = us.write("a.req", &us.ok(&["log", "witness-request", "--store", &us.path("a.db"), "--witness", &w]));
+    assert!(witness(&first).status.success());
+    let fork = us.write(
+        "b.req",
+        &us.ok(&["log", "witness-request", "--store", &us.path("b.db"), "--witness", &w, "--old", "1"]),
+    );
+    let refused = witness(&fork);
+    assert_eq!(exit(&refused), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("409 Conflict: the log signed two different trees of size 1"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let kept = us.run(&["witness", "evidence", "--store", &witness_store]);
+    assert_eq!(exit(&kept), Some(1), "kept evidence is a finding");
+    let kept = String::from_utf8_lossy(&kept.stdout);
+    assert!(kept.contains("us.detente.example/record") && kept.contains(&std::fs::read_to_string(&fork).unwrap()));
+}
+
+#[test]
+fn log_verify_names_the_tampered_entry() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let (store, key) = (us.path("us.db"), us.path("us.key"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    let lines = us.write("lines.txt", &(0..40).map(|i| format!("notice {i}\n")).collect::<String>());
+    us.ok(&[
+        "log",
+        "append",
+        "--store",
+        &store,
+        "--key",
+        &key,
+        "--kind",
+        "notification",
+        "--notice",
+        "change-in-data",
+        "--lines",
+        &lines,
+    ]);
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    assert!(us.run(&["log", "verify", "--store", &store, "--key", &us.path("us.vkey")]).status.success());
+    // Checked against a key the user trusts, a store kept under another key is a finding.
+    us.keygen("us.detente.example/record", "other", false);
+    let other = us.run(&["log", "verify", "--store", &store, "--key", &us.path("other.vkey")]);
+    assert_eq!(exit(&other), Some(1));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("not a key you trust"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let sqlite = SqliteStore::open(std::path::Path::new(&store)).await.unwrap();
+        let entry = sqlite.read_entries(17, 18).await.unwrap().remove(0);
+        let (mut bundle,): (Vec<u8>,) =
+            sqlx::query_as("SELECT data FROM entry_bundles WHERE bundle = 0").fetch_one(sqlite.pool()).await.unwrap();
+        let at = bundle.windows(entry.len()).position(|w| w == entry.as_slice()).unwrap() + entry.len() - 70;
+        bundle[at] ^= 0x01;
+        sqlx::query("UPDATE entry_bundles SET data = $1 WHERE bundle = 0")
+            .bind(bundle)
+            .execute(sqlite.pool())
+            .await
+            .unwrap();
+        sqlite.pool().close().await;
+    });
+    let audit = us.run(&["log", "verify", "--store", &store]);
+    assert_eq!(exit(&audit), Some(1));
+    let message = String::from_utf8_lossy(&audit.stderr);
+    assert!(message.contains("entry 17"), "{message}");
+}
+
+#[test]
+fn bad_keys_policies_requests_and_bundles_are_refused_by_name() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let key = us.path("us.key");
+    // Keys are never overwritten.
+    let again = bad(&["keygen", "--name", "x.example/y", "--out", &us.path("us")]);
+    assert!(again.contains("never overwritten"), "{again}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let message = bad(&["log", "init", "--store", &us.path("s.db"), "--key", &key, "--party", "US"]);
+        assert!(message.contains("chmod 600"), "{message}");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let policy = us.write("policy.txt", "log us.detente.example/record+00000000+AQ==\nquorum none\n");
+    let bundle = us.write("b.tlog-proof", "c2sp.org/tlog-proof@v1\nindex 01\n\nx\n1\nAA==\n\n— x AAAAAAA=\n");
+    let message = bad(&["verify-proof", &bundle, "--policy", &policy]);
+    assert!(message.contains("policy.txt: policy line 1"), "{message}");
+    let vkey = std::fs::read_to_string(us.path("us.vkey")).unwrap();
+    let policy = us.write("policy.txt", &format!("log {vkey}quorum none\n"));
+    let message = bad(&["verify-proof", &bundle, "--policy", &policy]);
+    assert!(message.contains("b.tlog-proof: proof line 2"), "{message}");
+    let request = us.write("request.txt", "old x\n\nbody\n");
+    us.keygen("w.example/w", "w", true);
+    let message = bad(&[
+        "witness",
+        "add-checkpoint",
+        "--store",
+        &us.path("w.db"),
+        "--key",
+        &us.path("w.key"),
+        "--log-key",
+        &vkey,
+        &request,
+    ]);
+    assert!(message.contains("400 Bad Request: line 1"), "{message}");
+    let message = bad(&["log", "cosign", "--store", &us.path("s.db"), "--witness-key", "not-a-key", &request]);
+    assert!(message.contains("verifier key"), "{message}");
+}
+
+/// One HTTP/1.1 POST over a plain socket: (status line, headers and body).
+fn post(address: &str, path: &str, body: &str) -> (String, String) {
+    use std::io::Read as _;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (status, rest) = response.split_once("\r\n").unwrap();
+    (status.to_string(), rest.to_lowercase())
+}
+
+#[test]
+fn the_witness_speaks_tlog_witness_over_http() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    us.keygen("neutral.example/witness", "w", true);
+    let (store, key) = (us.path("us.db"), us.path("us.key"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    let document = us.write("n.txt", "a notification\n");
+    us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", &document]);
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    let request = us.ok(&["log", "witness-request", "--store", &store, "--witness", &us.path("w.vkey")]);
+
+    let (witness_store, witness_key, log_key) = (us.path("w.db"), us.path("w.key"), us.path("us.vkey"));
+    let mut server = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["witness", "serve", "--store", &witness_store, "--key", &witness_key, "--log-key", &log_key])
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let address = first.trim().rsplit("http://").next().unwrap().to_string();
+
+    let (status, body) = post(&address, "/add-checkpoint", &request);
+    assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+    assert!(body.contains("\u{2014} neutral.example/witness "), "{body}");
+    let (status, body) = post(&address, "/add-checkpoint", &request);
+    assert_eq!(status, "HTTP/1.1 409 Conflict");
+    assert!(body.contains("content-type: text/x.tlog.size") && body.ends_with("\r\n\r\n1\n"), "{body}");
+    let (status, _) = post(&address, "/add-checkpoint", "old 0\n\nnot a checkpoint\n");
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// What the killed appender had acknowledged: durable sizes and signed checkpoints.
+#[derive(Default)]
+struct Acknowledged {
+    committed: u64,
+    checkpoints: Vec<(u64, String)>,
+}
+
+async fn stored_entries<S: LogStore>(store: &S) -> Vec<Vec<u8>> {
+    let size = store.size().await.unwrap();
+    store.read_entries(0, size).await.unwrap()
+}
+
+/// Kills `log append --lines` with SIGKILL mid-stream, many times, and
+/// checks after each restart that every acknowledged entry is there and
+/// intact, the checkpoint never went back, and every checkpoint the log
+/// ever signed is a prefix of the same history.
+fn appends_survive_sigkill(store: &str, rounds: u64) {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let key = us.path("us.key");
+    us.ok(&["log", "init", "--store", store, "--key", &key, "--party", "US"]);
+    let mut sent: Vec<String> = Vec::new();
+    let mut signed: Vec<(u64, String)> = Vec::new();
+    let mut acknowledged_size = 0;
+    let mut random = 0x2545_F491_4F6C_DD1Du64;
+    for round in 0..rounds {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args([
+                "log",
+                "append",
+                "--store",
+                store,
+                "--key",
+                &key,
+                "--kind",
+                "notification",
+                "--notice",
+                "change-in-data",
+            ])
+            .args(["--lines", "--batch", "40", "--checkpoint", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let lines: Vec<String> = (0..100_000).map(|i| format!("round {round} line {i}")).collect();
+        let writer = {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in lines {
+                    if writeln!(stdin, "{line}").is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+        let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+        let reader = {
+            let stdout = child.stdout.take().unwrap();
+            let acknowledged = Arc::clone(&acknowledged);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    let mut acknowledged = acknowledged.lock().unwrap();
+                    let words: Vec<&str> = line.split(' ').collect();
+                    match words.as_slice() {
+                        ["committed", size] => acknowledged.committed = size.parse().unwrap(),
+                        ["checkpoint", size, root] => {
+                            acknowledged.checkpoints.push((size.parse().unwrap(), root.to_string()))
+                        }
+                        _ => panic!("unexpected output {line:?}"),
+                    }
+                }
+            })
+        };
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        std::thread::sleep(std::time::Duration::from_millis(30 + random % 400));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        reader.join().unwrap();
+        writer.join().unwrap();
+        let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+        let before = sent.len() as u64;
+        // A round killed before its first commit acknowledged nothing.
+        let acknowledged_now = acknowledged.committed;
+        assert!(
+            acknowledged_now == 0 || acknowledged_now >= acknowledged_size,
+            "round {round}: acknowledged sizes go forward"
+        );
+        acknowledged_size = acknowledged_now.max(acknowledged_size);
+        signed.extend(acknowledged.checkpoints);
+
+        // Restart: the audit passes and every acknowledged entry is there, intact, in order.
+        let audit = detente(&["log", "verify", "--store", store]);
+        assert!(audit.status.success(), "round {round}: {}", String::from_utf8_lossy(&audit.stderr));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let entries = runtime.block_on(async {
+            match store.strip_prefix("postgres") {
+                Some(_) => stored_entries(&PgStore::open(store).await.unwrap()).await,
+                None => stored_entries(&SqliteStore::open(std::path::Path::new(store)).await.unwrap()).await,
+            }
+        });
+        assert!(entries.len() as u64 >= acknowledged_size, "round {round}: acknowledged entries were lost");
+        let texts: Vec<String> = entries
+            .iter()
+            .map(|bytes| match &SignedEntry::decode(bytes).unwrap().entry().content {
+                Content::Inline { bytes, .. } => String::from_utf8(bytes.clone()).unwrap(),
+                Content::Digest { .. } => panic!("a line is recorded inline"),
+            })
+            .collect();
+        // This round added a prefix of what it was sent, after everything before.
+        assert_eq!(texts[..before as usize], sent[..], "round {round}: earlier entries changed");
+        let added = texts.len() - before as usize;
+        assert_eq!(texts[before as usize..], lines[..added], "round {round}: entries out of order");
+        sent = texts;
+
+        // Every checkpoint ever signed is the root of a prefix of this one history, and the
+        // stored checkpoint is at least the latest one acknowledged.
+        let mut tree = MemoryLog::new();
+        for bytes in &entries {
+            tree.push(bytes);
+        }
+        for (size, root) in &signed {
+            assert_eq!(tree.root(*size), parse_hash(root).unwrap(), "round {round}: a fork at size {size}");
+        }
+        let shown: serde_json::Value =
+            serde_json::from_str(&super::ok(&["log", "show", "--store", store, "--json", "--limit", "0"])).unwrap();
+        let stored_size =
+            shown["checkpoint"].as_str().map_or(0, |note| note.lines().nth(1).unwrap().parse::<u64>().unwrap());
+        let latest_signed = signed.iter().map(|(size, _)| *size).max().unwrap_or(0);
+        assert!(
+            stored_size >= latest_signed,
+            "round {round}: the checkpoint went back to {stored_size} from {latest_signed}"
+        );
+    }
+    assert!(acknowledged_size > 0, "the appender acknowledged something in {rounds} rounds");
+}
+
+#[test]
+fn sqlite_appends_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    appends_survive_sigkill(&dir.path().join("us.db").display().to_string(), 16);
+}
+
+#[test]
+fn postgres_appends_survive_sigkill() {
+    let server = std::env::var("DETENTE_TEST_POSTGRES")
+        .expect("DETENTE_TEST_POSTGRES must give a PostgreSQL server; scripts/test-all starts one");
+    let name = format!("detente_crash_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    });
+    appends_survive_sigkill(&format!("{server}/{name}"), 8);
+}
