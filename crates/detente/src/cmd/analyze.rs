@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use detente_analysis::declared::{self, Systems};
 use detente_analysis::exchange::{BlastModel, Shot, damage_expectancy};
 use detente_analysis::montecarlo::{self, Axis, Pair, Uncertain};
-use detente_analysis::params::{Apply, Inputs, Parameter};
+use detente_analysis::params::{Apply, Inputs, Parameter, ParameterError};
 use detente_analysis::race::RaceFile;
 use detente_analysis::scenario::Scenario;
 use detente_analysis::stability::{LaunchUnderAttack, Model, Stability, stability};
@@ -173,7 +173,7 @@ fn split_assignment(text: &str) -> Result<(Parameter, Apply, &str), String> {
             (p, Apply::Set, rest)
         }
     };
-    Ok((parameter.trim().parse()?, apply, rest))
+    Ok((parameter.trim().parse().map_err(|e: ParameterError| e.to_string())?, apply, rest))
 }
 
 /// Where each of `parties` is in the scenario.

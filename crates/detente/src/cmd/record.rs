@@ -169,7 +169,7 @@ fn now() -> u64 {
 async fn append<S: Store>(record: Record<S>, args: AppendArgs) -> anyhow::Result<Outcome> {
     let key = keys::signing_key(&args.key, Algorithm::Ed25519)?;
     record.check_signer(&key).map_err(record_error)?;
-    let kind: Kind = args.kind.parse().map_err(|e: String| bad_input!("--kind: {e}"))?;
+    let kind = args.kind.parse::<Kind>().map_err(|e| bad_input!("--kind: {e}"))?;
     if args.lines {
         return append_lines(&record, &key, kind, &args).await;
     }
