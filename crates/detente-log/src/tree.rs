@@ -298,41 +298,38 @@ fn consistency_ranges(m: u64, lo: u64, hi: u64, whole: bool, out: &mut Vec<(u64,
     }
 }
 
-/// Sizes that make no proof.
+/// Sizes that make no proof, to plan, make or verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub enum SizeError {
     #[error("leaf {index} is not in a tree of {size} leaves")]
     NoSuchLeaf { index: u64, size: u64 },
     #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
     Shrinking { first: u64, second: u64 },
+}
+
+impl SizeError {
+    fn check_leaf(index: u64, size: u64) -> Result<(), SizeError> {
+        if index >= size { Err(SizeError::NoSuchLeaf { index, size }) } else { Ok(()) }
+    }
+
+    fn check_prefix(first: u64, second: u64) -> Result<(), SizeError> {
+        if first > second { Err(SizeError::Shrinking { first, second }) } else { Ok(()) }
+    }
 }
 
 /// Why a proof cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProveError<E> {
-    #[error("leaf {index} is not in a tree of {size} leaves")]
-    NoSuchLeaf { index: u64, size: u64 },
-    #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
-    Shrinking { first: u64, second: u64 },
+    #[error(transparent)]
+    Sizes(#[from] SizeError),
     #[error(transparent)]
     Read(E),
 }
 
-impl<E> From<PlanError> for ProveError<E> {
-    fn from(error: PlanError) -> ProveError<E> {
-        match error {
-            PlanError::NoSuchLeaf { index, size } => ProveError::NoSuchLeaf { index, size },
-            PlanError::Shrinking { first, second } => ProveError::Shrinking { first, second },
-        }
-    }
-}
-
 /// The ranges whose hashes make the inclusion proof of leaf `index` in the
 /// tree of `size` leaves, in proof order.
-fn inclusion_plan(index: u64, size: u64) -> Result<Vec<(u64, u64)>, PlanError> {
-    if index >= size {
-        return Err(PlanError::NoSuchLeaf { index, size });
-    }
+fn inclusion_plan(index: u64, size: u64) -> Result<Vec<(u64, u64)>, SizeError> {
+    SizeError::check_leaf(index, size)?;
     let mut ranges = Vec::new();
     inclusion_ranges(index, 0, size, &mut ranges);
     Ok(ranges)
@@ -341,10 +338,8 @@ fn inclusion_plan(index: u64, size: u64) -> Result<Vec<(u64, u64)>, PlanError> {
 /// The ranges whose hashes make the consistency proof between the trees of
 /// `first` and `second` leaves, in proof order (none when `first` is 0 or
 /// equals `second`).
-fn consistency_plan(first: u64, second: u64) -> Result<Vec<(u64, u64)>, PlanError> {
-    if first > second {
-        return Err(PlanError::Shrinking { first, second });
-    }
+fn consistency_plan(first: u64, second: u64) -> Result<Vec<(u64, u64)>, SizeError> {
+    SizeError::check_prefix(first, second)?;
     let mut ranges = Vec::new();
     if first != 0 && first != second {
         consistency_ranges(first, 0, second, true, &mut ranges);
@@ -354,13 +349,13 @@ fn consistency_plan(first: u64, second: u64) -> Result<Vec<(u64, u64)>, PlanErro
 
 /// The stored hashes [`prove_inclusion`] reads for leaf `index` in the tree
 /// of `size` leaves, in the order it reads them, each once.
-pub fn inclusion_indexes(index: u64, size: u64) -> Result<Vec<u64>, PlanError> {
+pub fn inclusion_indexes(index: u64, size: u64) -> Result<Vec<u64>, SizeError> {
     Ok(range_indexes(&inclusion_plan(index, size)?))
 }
 
 /// The stored hashes [`prove_consistency`] reads between the trees of
 /// `first` and `second` leaves, in the order it reads them, each once.
-pub fn consistency_indexes(first: u64, second: u64) -> Result<Vec<u64>, PlanError> {
+pub fn consistency_indexes(first: u64, second: u64) -> Result<Vec<u64>, SizeError> {
     Ok(range_indexes(&consistency_plan(first, second)?))
 }
 
@@ -388,10 +383,8 @@ pub fn prove_consistency<R: HashReader + ?Sized>(
 /// Why a proof does not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    #[error("leaf {index} is not in a tree of {size} leaves")]
-    NoSuchLeaf { index: u64, size: u64 },
-    #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
-    Shrinking { first: u64, second: u64 },
+    #[error(transparent)]
+    Sizes(#[from] SizeError),
     #[error("the proof has more hashes than the tree sizes allow")]
     TooLong,
     #[error("the proof has fewer hashes than the tree sizes need")]
@@ -429,9 +422,7 @@ fn walk(mut fn_: u64, mut sn: u64, proof: &[Hash], mut step: impl FnMut(&Hash, b
 /// Checks that `leaf` is leaf `index` of the tree of `size` leaves with root `root`
 /// (RFC 9162 §2.1.3.2).
 pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), VerifyError> {
-    if index >= size {
-        return Err(VerifyError::NoSuchLeaf { index, size });
-    }
+    SizeError::check_leaf(index, size)?;
     let mut r = *leaf;
     walk(index, size - 1, proof, |p, left| r = if left { Hash::node(p, &r) } else { Hash::node(&r, p) })?;
     if r != *root {
@@ -449,9 +440,7 @@ pub fn verify_consistency(
     second_root: &Hash,
     proof: &[Hash],
 ) -> Result<(), VerifyError> {
-    if first > second {
-        return Err(VerifyError::Shrinking { first, second });
-    }
+    SizeError::check_prefix(first, second)?;
     if first == 0 || first == second {
         if !proof.is_empty() {
             return Err(VerifyError::TooLong);
@@ -582,14 +571,14 @@ mod tests {
 
     #[test]
     fn planners_refuse_what_the_proofs_refuse() {
-        assert_eq!(inclusion_indexes(5, 5), Err(PlanError::NoSuchLeaf { index: 5, size: 5 }));
-        assert_eq!(inclusion_indexes(0, 0), Err(PlanError::NoSuchLeaf { index: 0, size: 0 }));
-        assert_eq!(consistency_indexes(6, 5), Err(PlanError::Shrinking { first: 6, second: 5 }));
+        assert_eq!(inclusion_indexes(5, 5), Err(SizeError::NoSuchLeaf { index: 5, size: 5 }));
+        assert_eq!(inclusion_indexes(0, 0), Err(SizeError::NoSuchLeaf { index: 0, size: 0 }));
+        assert_eq!(consistency_indexes(6, 5), Err(SizeError::Shrinking { first: 6, second: 5 }));
         let (result, read) = Recording::read_by(|r| prove_inclusion(5, 5, r));
-        assert_eq!(result, Err(ProveError::NoSuchLeaf { index: 5, size: 5 }));
+        assert_eq!(result, Err(ProveError::Sizes(SizeError::NoSuchLeaf { index: 5, size: 5 })));
         assert_eq!(read, Vec::<u64>::new());
         let (result, read) = Recording::read_by(|r| prove_consistency(6, 5, r));
-        assert_eq!(result, Err(ProveError::Shrinking { first: 6, second: 5 }));
+        assert_eq!(result, Err(ProveError::Sizes(SizeError::Shrinking { first: 6, second: 5 })));
         assert_eq!(read, Vec::<u64>::new());
     }
 
