@@ -145,6 +145,31 @@ struct Declared {
     converted: f64,
 }
 
+/// Declarations that do not make a scenario with a systems file. Each names
+/// the declaration's file, and the type, party or field of the systems file
+/// at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeclaredError {
+    #[error("{file}: {systems_file} has no [[parties]] entry for {party}")]
+    NoParty { file: String, systems_file: String, party: String },
+    #[error(
+        "{file}: {party}'s type {type_name:?} has no [[systems]] entry (party = {party:?}, type = {type_name:?}) in {systems_file}"
+    )]
+    NoSystem { file: String, systems_file: String, party: String, type_name: String },
+    #[error("{file}: {type_name} has {warheads} warheads on deployed missiles but no deployed launchers of that type")]
+    NoLaunchers { file: String, type_name: String, warheads: f64 },
+    #[error(
+        "{systems_file}: field systems[{index}].bomber_loading: {type_name} is a heavy bomber in {file}, so its loading is needed"
+    )]
+    NoBomberLoading { systems_file: String, index: usize, file: String, type_name: String },
+    #[error(
+        "{file}: {type_name} carries {loading:.2} warheads per launcher, more than {systems_file}'s systems[{index}].max_warheads_per_launcher ({most})"
+    )]
+    Overloaded { file: String, type_name: String, loading: f64, systems_file: String, index: usize, most: f64 },
+    #[error("{file} and {other} are both declarations of {party}: give one per party")]
+    SameParty { file: String, other: String, party: String },
+}
+
 /// A scenario from `declarations` (each with the name of its file) and the
 /// performance figures of `systems`. Errors name the file and the type.
 pub fn scenario(
@@ -152,18 +177,16 @@ pub fn scenario(
     systems: &Systems,
     systems_file: &str,
     model: Model,
-) -> Result<Scenario, String> {
+) -> Result<Scenario, DeclaredError> {
     let mut postures = Vec::new();
     let mut notional = BTreeMap::new();
     let mut sources = systems.sources.clone();
     let mut notes = systems.notes.clone();
     for (file, declaration) in declarations {
         let party = declaration.party();
-        let defaults = systems
-            .parties
-            .iter()
-            .find(|p| p.party == party.as_str())
-            .ok_or_else(|| format!("{file}: {systems_file} has no [[parties]] entry for {party}"))?;
+        let defaults = systems.parties.iter().find(|p| p.party == party.as_str()).ok_or_else(|| {
+            DeclaredError::NoParty { file: (*file).into(), systems_file: systems_file.into(), party: party.to_string() }
+        })?;
         let mut by_type: BTreeMap<&str, Declared> = BTreeMap::new();
         for item in declaration.items() {
             let class = declaration.class(item);
@@ -194,27 +217,38 @@ pub fn scenario(
                 .iter()
                 .enumerate()
                 .find(|(_, t)| t.party == party.as_str() && t.type_name == *type_name)
-                .ok_or_else(|| {
-                    format!("{file}: {party}'s type {type_name:?} has no [[systems]] entry (party = {party:?}, type = {type_name:?}) in {systems_file}")
+                .ok_or_else(|| DeclaredError::NoSystem {
+                    file: (*file).into(),
+                    systems_file: systems_file.into(),
+                    party: party.to_string(),
+                    type_name: (*type_name).into(),
                 })?;
             if counts.launchers == 0.0 && counts.missile_warheads > 0.0 {
-                return Err(format!(
-                    "{file}: {type_name} has {} warheads on deployed missiles but no deployed launchers of that type",
-                    counts.missile_warheads
-                ));
+                return Err(DeclaredError::NoLaunchers {
+                    file: (*file).into(),
+                    type_name: (*type_name).into(),
+                    warheads: counts.missile_warheads,
+                });
             }
             let loading = match kind {
-                Kind::Bomber => found
-                    .bomber_loading
-                    .ok_or_else(|| format!("{systems_file}: field systems[{index}].bomber_loading: {type_name} is a heavy bomber in {file}, so its loading is needed"))?,
+                Kind::Bomber => found.bomber_loading.ok_or_else(|| DeclaredError::NoBomberLoading {
+                    systems_file: systems_file.into(),
+                    index,
+                    file: (*file).into(),
+                    type_name: (*type_name).into(),
+                })?,
                 _ if counts.launchers > 0.0 => counts.missile_warheads / counts.launchers,
                 _ => 0.0,
             };
             if loading > found.max_warheads_per_launcher {
-                return Err(format!(
-                    "{file}: {type_name} carries {loading:.2} warheads per launcher, more than {systems_file}'s systems[{index}].max_warheads_per_launcher ({})",
-                    found.max_warheads_per_launcher
-                ));
+                return Err(DeclaredError::Overloaded {
+                    file: (*file).into(),
+                    type_name: (*type_name).into(),
+                    loading,
+                    systems_file: systems_file.into(),
+                    index,
+                    most: found.max_warheads_per_launcher,
+                });
             }
             notional.insert(format!("{party}/{type_name}"), found.notional.clone());
             let system = System {
@@ -275,10 +309,11 @@ pub fn scenario(
     }
     for (i, (file, declaration)) in declarations.iter().enumerate() {
         if let Some((other, _)) = declarations[..i].iter().find(|(_, d)| d.party() == declaration.party()) {
-            return Err(format!(
-                "{file} and {other} are both declarations of {}: give one per party",
-                declaration.party()
-            ));
+            return Err(DeclaredError::SameParty {
+                file: (*file).into(),
+                other: (*other).into(),
+                party: declaration.party().to_string(),
+            });
         }
     }
     let files: Vec<&str> = declarations.iter().map(|(file, _)| *file).collect();
@@ -348,7 +383,19 @@ mod tests {
         let error =
             scenario(&[("us.csv", &us)], &Systems::parse(&without_b2).unwrap(), "systems.toml", Model::default())
                 .unwrap_err();
-        assert!(error.contains("us.csv: US's type \"B-2A\" has no [[systems]] entry"), "{error}");
+        assert_eq!(
+            error,
+            DeclaredError::NoSystem {
+                file: "us.csv".into(),
+                systems_file: "systems.toml".into(),
+                party: "US".into(),
+                type_name: "B-2A".into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "us.csv: US's type \"B-2A\" has no [[systems]] entry (party = \"US\", type = \"B-2A\") in systems.toml"
+        );
         let twice = scenario(
             &[("us.csv", &us), ("again.csv", &us)],
             &Systems::parse(SYSTEMS).unwrap(),
@@ -356,13 +403,16 @@ mod tests {
             Model::default(),
         )
         .unwrap_err();
-        assert_eq!(twice, "again.csv and us.csv are both declarations of US: give one per party");
+        assert_eq!(twice.to_string(), "again.csv and us.csv are both declarations of US: give one per party");
         let without_loading = SYSTEMS.replacen("bomber_loading = 6.25\n", "", 1);
         let error =
             scenario(&[("us.csv", &us)], &Systems::parse(&without_loading).unwrap(), "systems.toml", Model::default())
                 .unwrap_err();
+        assert!(matches!(&error, DeclaredError::NoBomberLoading { index: 2, type_name, .. } if type_name == "B-2A"));
         assert!(
-            error.starts_with("systems.toml: field systems[2].bomber_loading: B-2A is a heavy bomber in us.csv"),
+            error
+                .to_string()
+                .starts_with("systems.toml: field systems[2].bomber_loading: B-2A is a heavy bomber in us.csv"),
             "{error}"
         );
         let duplicate = format!(

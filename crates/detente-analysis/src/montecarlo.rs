@@ -13,7 +13,7 @@ use rand::rngs::ChaCha8Rng;
 use rand_distr::Distribution as _;
 use rayon::prelude::*;
 
-use crate::params::{Apply, Inputs, Parameter};
+use crate::params::{Apply, Inputs, Parameter, ParameterError};
 use crate::stability::{LaunchUnderAttack, stability};
 
 /// A distribution of an uncertain value.
@@ -36,23 +36,46 @@ pub enum Distribution {
     },
 }
 
+/// What is wrong with a distribution as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DistributionProblem {
+    #[error("no arguments")]
+    NoArguments,
+    #[error("no closing parenthesis")]
+    Unclosed,
+    #[error("an argument is not a number")]
+    NotANumber,
+    #[error("an argument is beyond ±{:e}", crate::scenario::LARGEST)]
+    TooLarge,
+    #[error("wrong number or order of arguments")]
+    Arguments,
+    #[error("unknown distribution")]
+    Unknown,
+}
+
+/// A distribution that cannot be read, with the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?}: {problem}; expected uniform(LOW,HIGH), triangular(LOW,MODE,HIGH) or normal(MEAN,SD)")]
+pub struct DistributionError {
+    pub text: String,
+    pub problem: DistributionProblem,
+}
+
 impl FromStr for Distribution {
-    type Err = String;
+    type Err = DistributionError;
     /// `uniform(LOW,HIGH)`, `triangular(LOW,MODE,HIGH)` or `normal(MEAN,SD)`.
-    fn from_str(text: &str) -> Result<Distribution, String> {
-        let bad = |why: &str| {
-            format!("{text:?}: {why}; expected uniform(LOW,HIGH), triangular(LOW,MODE,HIGH) or normal(MEAN,SD)")
-        };
-        let (name, rest) = text.split_once('(').ok_or_else(|| bad("no arguments"))?;
-        let arguments = rest.strip_suffix(')').ok_or_else(|| bad("no closing parenthesis"))?;
+    fn from_str(text: &str) -> Result<Distribution, DistributionError> {
+        let bad = |problem| DistributionError { text: text.into(), problem };
+        let (name, rest) = text.split_once('(').ok_or_else(|| bad(DistributionProblem::NoArguments))?;
+        let arguments = rest.strip_suffix(')').ok_or_else(|| bad(DistributionProblem::Unclosed))?;
         let numbers: Vec<f64> = arguments
             .split(',')
             .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
             .collect::<Option<_>>()
-            .ok_or_else(|| bad("an argument is not a number"))?;
+            .ok_or_else(|| bad(DistributionProblem::NotANumber))?;
         // Bounded like every figure, so that draws and their differences stay finite.
         if numbers.iter().any(|n| n.abs() > crate::scenario::LARGEST) {
-            return Err(bad(&format!("an argument is beyond ±{:e}", crate::scenario::LARGEST)));
+            return Err(bad(DistributionProblem::TooLarge));
         }
         match (name.trim(), numbers.as_slice()) {
             ("uniform", &[low, high]) if low <= high => Ok(Distribution::Uniform { low, high }),
@@ -60,8 +83,8 @@ impl FromStr for Distribution {
                 Ok(Distribution::Triangular { low, mode, high })
             }
             ("normal", &[mean, sd]) if sd >= 0.0 => Ok(Distribution::Normal { mean, sd }),
-            ("uniform" | "triangular" | "normal", _) => Err(bad("wrong number or order of arguments")),
-            _ => Err(bad("unknown distribution")),
+            ("uniform" | "triangular" | "normal", _) => Err(bad(DistributionProblem::Arguments)),
+            _ => Err(bad(DistributionProblem::Unknown)),
         }
     }
 }
@@ -91,15 +114,25 @@ pub struct Uncertain {
     pub distribution: Distribution,
 }
 
+/// An uncertain parameter that cannot be read: its parameter, its
+/// distribution, or the `=` between them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UncertainError {
+    #[error("{text:?}: expected PARAMETER=DISTRIBUTION or PARAMETER*=DISTRIBUTION")]
+    NoAssignment { text: String },
+    #[error(transparent)]
+    Parameter(#[from] ParameterError),
+    #[error(transparent)]
+    Distribution(#[from] DistributionError),
+}
+
 impl FromStr for Uncertain {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Uncertain, String> {
+    type Err = UncertainError;
+    fn from_str(text: &str) -> Result<Uncertain, UncertainError> {
         let (parameter, apply, distribution) = match text.split_once("*=") {
             Some((p, d)) => (p, Apply::Scale, d),
             None => {
-                let (p, d) = text
-                    .split_once('=')
-                    .ok_or_else(|| format!("{text:?}: expected PARAMETER=DISTRIBUTION or PARAMETER*=DISTRIBUTION"))?;
+                let (p, d) = text.split_once('=').ok_or_else(|| UncertainError::NoAssignment { text: text.into() })?;
                 (p, Apply::Set, d)
             }
         };
@@ -425,20 +458,34 @@ mod tests {
             "triangular(1, 2, 4)".parse::<Distribution>().unwrap(),
             Distribution::Triangular { low: 1.0, mode: 2.0, high: 4.0 }
         );
-        for bad in [
-            "uniform(2,1)",
-            "triangular(1,5,4)",
-            "normal(1,-1)",
-            "gauss(1,2)",
-            "uniform(1,x)",
-            "uniform(1,2",
-            "uniform",
+        for (bad, problem) in [
+            ("uniform(2,1)", DistributionProblem::Arguments),
+            ("triangular(1,5,4)", DistributionProblem::Arguments),
+            ("normal(1,-1)", DistributionProblem::Arguments),
+            ("normal(1)", DistributionProblem::Arguments),
+            ("gauss(1,2)", DistributionProblem::Unknown),
+            ("uniform(1,x)", DistributionProblem::NotANumber),
+            ("uniform(1,1e300)", DistributionProblem::TooLarge),
+            ("uniform(1,2", DistributionProblem::Unclosed),
+            ("uniform", DistributionProblem::NoArguments),
         ] {
             let error = bad.parse::<Distribution>().unwrap_err();
-            assert!(error.contains(bad), "{error}");
+            assert_eq!(error, DistributionError { text: bad.into(), problem }, "{bad}");
+            assert!(error.to_string().starts_with(&format!("{bad:?}: {problem}; expected uniform(")), "{error}");
         }
         let u: Uncertain = "US.cep_m*=uniform(0.5,2)".parse().unwrap();
         assert_eq!(u.apply, Apply::Scale);
-        assert!("US.cep_m~uniform(0,1)".parse::<Uncertain>().is_err());
+        assert_eq!(
+            "US.cep_m~uniform(0,1)".parse::<Uncertain>(),
+            Err(UncertainError::NoAssignment { text: "US.cep_m~uniform(0,1)".into() })
+        );
+        assert!(matches!(
+            "US.cep=uniform(0,1)".parse::<Uncertain>(),
+            Err(UncertainError::Parameter(ParameterError::UnknownField { field, .. })) if field == "cep"
+        ));
+        assert!(matches!(
+            "US.cep_m=uniform(1,0)".parse::<Uncertain>(),
+            Err(UncertainError::Distribution(DistributionError { problem: DistributionProblem::Arguments, .. }))
+        ));
     }
 }

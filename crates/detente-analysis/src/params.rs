@@ -105,18 +105,35 @@ impl Field {
     }
 }
 
+/// A parameter that cannot be read or is not in the scenario; `text` or
+/// `parameter` is the parameter as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParameterError {
+    #[error("{text:?}: expected WHERE.FIELD, such as US.cep_m or model.fratricide")]
+    NoField { text: String },
+    #[error("{text:?}: {field:?} is not one of {}", .expected.join(", "))]
+    UnknownField { text: String, field: String, expected: Vec<&'static str> },
+    #[error("{text:?}: a system name ends with ']'")]
+    UnclosedSystem { text: String },
+    #[error("{text:?}: {message}")]
+    BadParty { text: String, message: String },
+    #[error("{parameter}: no party {party} in the scenario")]
+    NoParty { parameter: String, party: String },
+    #[error("{parameter}: {party} has no system {system:?}; it has {}", .systems.join(", "))]
+    NoSystem { parameter: String, party: String, system: String, systems: Vec<String> },
+}
+
 impl FromStr for Parameter {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Parameter, String> {
-        let (head, field) = text
-            .rsplit_once('.')
-            .ok_or_else(|| format!("{text:?}: expected WHERE.FIELD, such as US.cep_m or model.fratricide"))?;
-        let lookup = |fields: &[(&str, Field)]| {
+    type Err = ParameterError;
+    fn from_str(text: &str) -> Result<Parameter, ParameterError> {
+        let (head, field) = text.rsplit_once('.').ok_or_else(|| ParameterError::NoField { text: text.into() })?;
+        let lookup = |fields: &[(&'static str, Field)]| {
             fields.iter().find(|(name, _)| *name == field).map(|(_, f)| *f).ok_or_else(|| {
-                format!(
-                    "{text:?}: {field:?} is not one of {}",
-                    fields.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                )
+                ParameterError::UnknownField {
+                    text: text.into(),
+                    field: field.into(),
+                    expected: fields.iter().map(|(n, _)| *n).collect(),
+                }
             })
         };
         if head == "model" {
@@ -124,12 +141,15 @@ impl FromStr for Parameter {
         }
         let (party, system) = match head.split_once('[') {
             Some((party, rest)) => {
-                let name = rest.strip_suffix(']').ok_or_else(|| format!("{text:?}: a system name ends with ']'"))?;
+                let name =
+                    rest.strip_suffix(']').ok_or_else(|| ParameterError::UnclosedSystem { text: text.into() })?;
                 (party, Some(name.to_owned()))
             }
             None => (head, None),
         };
-        let party: Party = party.parse().map_err(|e: String| format!("{text:?}: {e}"))?;
+        let party = party
+            .parse::<Party>()
+            .map_err(|e| ParameterError::BadParty { text: text.into(), message: e.to_string() })?;
         if system.is_none()
             && let Ok(field) = lookup(PARTY_FIELDS)
         {
@@ -180,12 +200,12 @@ pub struct Inputs {
 
 impl Inputs {
     /// Checks that `parameter` names something in these inputs.
-    pub fn check(&self, parameter: &Parameter) -> Result<(), String> {
+    pub fn check(&self, parameter: &Parameter) -> Result<(), ParameterError> {
         let posture = |party: &Party| {
-            self.postures
-                .iter()
-                .find(|p| &p.party == party)
-                .ok_or_else(|| format!("{parameter}: no party {} in the scenario", party.as_str()))
+            self.postures.iter().find(|p| &p.party == party).ok_or_else(|| ParameterError::NoParty {
+                parameter: parameter.to_string(),
+                party: party.as_str().into(),
+            })
         };
         match &parameter.target {
             Target::Model => Ok(()),
@@ -195,8 +215,12 @@ impl Inputs {
                 if posture.systems.iter().any(|s| &s.name == name) {
                     Ok(())
                 } else {
-                    let names: Vec<&str> = posture.systems.iter().map(|s| s.name.as_str()).collect();
-                    Err(format!("{parameter}: {} has no system {name:?}; it has {}", party.as_str(), names.join(", ")))
+                    Err(ParameterError::NoSystem {
+                        parameter: parameter.to_string(),
+                        party: party.as_str().into(),
+                        system: name.clone(),
+                        systems: posture.systems.iter().map(|s| s.name.clone()).collect(),
+                    })
                 }
             }
         }
@@ -320,8 +344,45 @@ mod tests {
             let parameter: Parameter = text.parse().unwrap();
             assert_eq!(parameter.to_string(), text);
         }
-        for bad in ["fratricide", "model.cep_m", "us.cep_m", "US.colour", "US[Trident.cep_m"] {
-            assert!(bad.parse::<Parameter>().is_err(), "{bad}");
-        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_naming_the_text_and_field() {
+        let text = |t: &str| t.to_string();
+        assert_eq!("fratricide".parse::<Parameter>(), Err(ParameterError::NoField { text: text("fratricide") }));
+        let Err(ParameterError::UnknownField { text: written, field, expected }) = "model.cep_m".parse::<Parameter>()
+        else {
+            panic!("model.cep_m is not a model field")
+        };
+        assert_eq!((written.as_str(), field.as_str()), ("model.cep_m", "cep_m"));
+        assert!(expected.contains(&"fratricide") && !expected.contains(&"cep_m"), "{expected:?}");
+        assert!(
+            matches!("US.colour".parse::<Parameter>(), Err(ParameterError::UnknownField { field, .. }) if field == "colour")
+        );
+        assert_eq!(
+            "US[Trident.cep_m".parse::<Parameter>(),
+            Err(ParameterError::UnclosedSystem { text: text("US[Trident.cep_m") })
+        );
+        let error = "us.cep_m".parse::<Parameter>().unwrap_err();
+        assert!(matches!(&error, ParameterError::BadParty { text, .. } if text == "us.cep_m"), "{error:?}");
+        assert!(error.to_string().starts_with("\"us.cep_m\": "), "{error}");
+    }
+
+    #[test]
+    fn parameters_outside_the_scenario_are_named() {
+        let scenario = crate::scenario::Scenario::parse(include_str!("../../../data/scenarios/fas-2025.toml")).unwrap();
+        let inputs = Inputs { model: scenario.model, postures: scenario.postures };
+        assert_eq!(inputs.check(&"US[Trident II D5 (Ohio)].cep_m".parse().unwrap()), Ok(()));
+        assert_eq!(
+            inputs.check(&"FR.value_w80".parse().unwrap()),
+            Err(ParameterError::NoParty { parameter: "FR.value_w80".into(), party: "FR".into() })
+        );
+        let error = inputs.check(&"US[Peacekeeper].cep_m".parse().unwrap()).unwrap_err();
+        let ParameterError::NoSystem { ref parameter, ref system, ref systems, .. } = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!((parameter.as_str(), system.as_str()), ("US[Peacekeeper].cep_m", "Peacekeeper"));
+        assert!(systems.iter().any(|s| s == "Trident II D5 (Ohio)"), "{systems:?}");
+        assert!(error.to_string().starts_with("US[Peacekeeper].cep_m: US has no system \"Peacekeeper\"; it has "));
     }
 }

@@ -71,13 +71,17 @@ impl Kind {
     }
 }
 
+/// A name that is not an entry kind's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown entry kind {text:?}; expected one of {}", KINDS.map(|(_, name)| name).join(", "))]
+pub struct UnknownKind {
+    pub text: String,
+}
+
 impl FromStr for Kind {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Kind, String> {
-        KINDS.iter().find(|(_, n)| *n == text).map(|(k, _)| *k).ok_or_else(|| {
-            let names: Vec<&str> = KINDS.iter().map(|(_, n)| *n).collect();
-            format!("unknown entry kind {text:?}; expected one of {}", names.join(", "))
-        })
+    type Err = UnknownKind;
+    fn from_str(text: &str) -> Result<Kind, UnknownKind> {
+        KINDS.iter().find(|(_, n)| *n == text).map(|(k, _)| *k).ok_or_else(|| UnknownKind { text: text.into() })
     }
 }
 
@@ -404,10 +408,10 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(bytes).map_err(|_| EntryError::Field { field, offset: start, message: "not UTF-8".into() })
     }
 
-    fn parsed<T: FromStr<Err = String>>(&mut self, field: &'static str) -> Result<T, EntryError> {
+    fn parsed<T: FromStr<Err: fmt::Display>>(&mut self, field: &'static str) -> Result<T, EntryError> {
         let start = self.at;
         let text = self.text(field)?;
-        text.parse().map_err(|message| EntryError::Field { field, offset: start, message })
+        text.parse().map_err(|e: T::Err| EntryError::Field { field, offset: start, message: e.to_string() })
     }
 
     fn identifier(&mut self, field: &'static str) -> Result<String, EntryError> {
@@ -585,5 +589,20 @@ mod tests {
         assert!(bad_treaty.sign(&key()).unwrap_err().to_string().contains("field treaty"));
         let other = SigningKey::from_seed("us.example/record", Algorithm::Ed25519, [4; 32]).unwrap();
         assert!(matches!(signed.verify(other.verifier()), Err(EntryError::WrongKey { .. })));
+    }
+
+    #[test]
+    fn kinds_are_read_by_name_and_an_unknown_name_is_refused() {
+        for (kind, name) in KINDS {
+            assert_eq!(name.parse::<Kind>(), Ok(kind));
+            assert_eq!(kind.to_string(), name);
+        }
+        let error = "inspection".parse::<Kind>().unwrap_err();
+        assert_eq!(error, UnknownKind { text: "inspection".into() });
+        assert_eq!(
+            error.to_string(),
+            "unknown entry kind \"inspection\"; expected one of declaration, notification, receipt, \
+             inspection-report, concern, escrow-commitment"
+        );
     }
 }

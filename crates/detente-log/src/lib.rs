@@ -23,7 +23,7 @@ pub mod tree;
 pub mod witness;
 
 pub use hash::Hash;
-pub use tree::{HashReader, ProveError, VerifyError};
+pub use tree::{HashReader, ProveError, SizeError, VerifyError};
 
 /// A log kept in memory: its stored hashes, for tests, tools and small logs.
 #[derive(Debug, Clone, Default)]

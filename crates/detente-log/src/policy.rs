@@ -80,7 +80,7 @@ impl Policy {
                     policy.logs.push(log);
                 }
                 ["witness", name, vkey, rest @ ..] if rest.len() <= 1 => {
-                    policy.check_new_name(name).map_err(fail)?;
+                    policy.check_new_name(name, line)?;
                     let witness_key = key(vkey, Algorithm::Cosignature)?;
                     if policy.witnesses.iter().any(|w| w.key.public_key() == witness_key.public_key()) {
                         return Err(fail(format!("the key of witness {name} is listed twice")));
@@ -89,8 +89,8 @@ impl Policy {
                     policy.witnesses.push(Witness { name: name.to_string(), key: witness_key, url });
                 }
                 ["group", name, threshold, members @ ..] if !members.is_empty() => {
-                    policy.check_new_name(name).map_err(fail)?;
-                    let members = policy.members(members).map_err(fail)?;
+                    policy.check_new_name(name, line)?;
+                    let members = policy.members(members, line)?;
                     let threshold = match *threshold {
                         "all" => members.len(),
                         "any" => 1,
@@ -135,12 +135,12 @@ impl Policy {
         Ok(policy)
     }
 
-    fn check_new_name(&self, name: &str) -> Result<(), String> {
+    fn check_new_name(&self, name: &str, line: usize) -> Result<(), PolicyError> {
         if name == "none" {
-            return Err("`none` is reserved and cannot name a witness or group".into());
+            return Err(PolicyError { line, message: "`none` is reserved and cannot name a witness or group".into() });
         }
         if self.lookup(name).is_some() {
-            return Err(format!("{name:?} is already defined"));
+            return Err(PolicyError { line, message: format!("{name:?} is already defined") });
         }
         Ok(())
     }
@@ -150,12 +150,14 @@ impl Policy {
         witness.or_else(|| self.groups.iter().position(|g| g.name == name).map(Member::Group))
     }
 
-    fn members(&self, names: &[&str]) -> Result<Vec<Member>, String> {
+    fn members(&self, names: &[&str], line: usize) -> Result<Vec<Member>, PolicyError> {
         let mut members = Vec::new();
         for name in names {
-            let member = self.lookup(name).ok_or_else(|| format!("group member {name:?} is not defined above"))?;
+            let member = self
+                .lookup(name)
+                .ok_or_else(|| PolicyError { line, message: format!("group member {name:?} is not defined above") })?;
             if members.contains(&member) {
-                return Err(format!("group member {name:?} is listed twice"));
+                return Err(PolicyError { line, message: format!("group member {name:?} is listed twice") });
             }
             members.push(member);
         }

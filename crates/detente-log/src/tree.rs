@@ -9,7 +9,11 @@
 //!
 //! **Reading.** Functions that need stored hashes first work out *which*
 //! (pure index math), then ask a [`HashReader`] for all of them in one call,
-//! then compute. Storage backends answer one batched query per proof.
+//! then compute. The plans are public ([`tree_hash_indexes`],
+//! [`inclusion_indexes`], [`consistency_indexes`]): a caller whose reads are
+//! asynchronous fetches exactly those hashes in one query, then runs the
+//! proof function over what it fetched (a `HashMap<u64, Hash>` is a reader),
+//! and the proof asks for those indexes and no others.
 
 use crate::hash::Hash;
 
@@ -68,6 +72,14 @@ impl HashReader for Vec<Hash> {
     }
 }
 
+/// Stored hashes fetched by index, such as those a plan named.
+impl<S: std::hash::BuildHasher> HashReader for std::collections::HashMap<u64, Hash, S> {
+    type Error = MissingHash;
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, MissingHash> {
+        indexes.iter().map(|i| self.get(i).copied().ok_or(MissingHash(*i))).collect()
+    }
+}
+
 /// The complete subtrees that make up leaves `[lo, hi)`, largest first, as
 /// (level, index). `lo` must be a multiple of the largest power of two not
 /// above `hi - lo`, as every range of the RFC's recursions is.
@@ -89,25 +101,38 @@ fn fold_range(subtree_hashes: &[Hash]) -> Hash {
     rest.iter().rev().fold(*last, |right, left| Hash::node(left, &right))
 }
 
-/// Hashes for several ranges with one read. Returns one hash per range.
+/// The stored hashes that make up several ranges, range after range: each
+/// range `[lo, hi)` takes one per set bit of `hi - lo`.
+fn range_indexes(ranges: &[(u64, u64)]) -> Vec<u64> {
+    ranges
+        .iter()
+        .flat_map(|&(lo, hi)| complete_subtrees(lo, hi))
+        .map(|(level, index)| stored_hash_index(level, index))
+        .collect()
+}
+
+/// Hashes for several ranges with one read of [`range_indexes`] (none when
+/// there is nothing to read). Returns one hash per range.
 fn range_hashes<R: HashReader + ?Sized>(ranges: &[(u64, u64)], reader: &R) -> Result<Vec<Hash>, R::Error> {
-    let mut indexes = Vec::new();
-    let mut counts = Vec::with_capacity(ranges.len());
-    for &(lo, hi) in ranges {
-        let before = indexes.len();
-        indexes.extend(complete_subtrees(lo, hi).map(|(level, index)| stored_hash_index(level, index)));
-        counts.push(indexes.len() - before);
-    }
-    let hashes = reader.read_hashes(&indexes)?;
+    let indexes = range_indexes(ranges);
+    let hashes = if indexes.is_empty() { Vec::new() } else { reader.read_hashes(&indexes)? };
     let mut start = 0;
-    Ok(counts
-        .into_iter()
-        .map(|count| {
+    Ok(ranges
+        .iter()
+        .map(|&(lo, hi)| {
+            let count = (hi - lo).count_ones() as usize;
             let hash = fold_range(&hashes[start..start + count]);
             start += count;
             hash
         })
         .collect())
+}
+
+/// The stored hashes [`tree_hash`] reads for the root of `size` leaves, in
+/// the order it reads them: the complete subtrees of the tree, largest
+/// first (none for the empty tree).
+pub fn tree_hash_indexes(size: u64) -> Vec<u64> {
+    range_indexes(&[(0, size)])
 }
 
 /// The root of the first `size` leaves (RFC 9162 §2.1.1).
@@ -128,9 +153,10 @@ pub struct Frontier {
 }
 
 impl Frontier {
-    /// The stored-hash indexes of the frontier of a log of `size` leaves.
+    /// The stored-hash indexes of the frontier of a log of `size` leaves:
+    /// the hashes its root folds, as [`tree_hash_indexes`].
     pub fn indexes(size: u64) -> Vec<u64> {
-        complete_subtrees(0, size).map(|(level, index)| stored_hash_index(level, index)).collect()
+        tree_hash_indexes(size)
     }
 
     /// The frontier of a log of `size` leaves from the hashes at [`Frontier::indexes`].
@@ -272,56 +298,93 @@ fn consistency_ranges(m: u64, lo: u64, hi: u64, whole: bool, out: &mut Vec<(u64,
     }
 }
 
-/// Why a proof cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProveError<E> {
+/// Sizes that make no proof, to plan, make or verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
     #[error("leaf {index} is not in a tree of {size} leaves")]
     NoSuchLeaf { index: u64, size: u64 },
     #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
     Shrinking { first: u64, second: u64 },
+}
+
+impl SizeError {
+    fn check_leaf(index: u64, size: u64) -> Result<(), SizeError> {
+        if index >= size { Err(SizeError::NoSuchLeaf { index, size }) } else { Ok(()) }
+    }
+
+    fn check_prefix(first: u64, second: u64) -> Result<(), SizeError> {
+        if first > second { Err(SizeError::Shrinking { first, second }) } else { Ok(()) }
+    }
+}
+
+/// Why a proof cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProveError<E> {
+    #[error(transparent)]
+    Sizes(#[from] SizeError),
     #[error(transparent)]
     Read(E),
 }
 
-/// The inclusion proof (audit path) of leaf `index` in the tree of `size` leaves.
+/// The ranges whose hashes make the inclusion proof of leaf `index` in the
+/// tree of `size` leaves, in proof order.
+fn inclusion_plan(index: u64, size: u64) -> Result<Vec<(u64, u64)>, SizeError> {
+    SizeError::check_leaf(index, size)?;
+    let mut ranges = Vec::new();
+    inclusion_ranges(index, 0, size, &mut ranges);
+    Ok(ranges)
+}
+
+/// The ranges whose hashes make the consistency proof between the trees of
+/// `first` and `second` leaves, in proof order (none when `first` is 0 or
+/// equals `second`).
+fn consistency_plan(first: u64, second: u64) -> Result<Vec<(u64, u64)>, SizeError> {
+    SizeError::check_prefix(first, second)?;
+    let mut ranges = Vec::new();
+    if first != 0 && first != second {
+        consistency_ranges(first, 0, second, true, &mut ranges);
+    }
+    Ok(ranges)
+}
+
+/// The stored hashes [`prove_inclusion`] reads for leaf `index` in the tree
+/// of `size` leaves, in the order it reads them, each once.
+pub fn inclusion_indexes(index: u64, size: u64) -> Result<Vec<u64>, SizeError> {
+    Ok(range_indexes(&inclusion_plan(index, size)?))
+}
+
+/// The stored hashes [`prove_consistency`] reads between the trees of
+/// `first` and `second` leaves, in the order it reads them, each once.
+pub fn consistency_indexes(first: u64, second: u64) -> Result<Vec<u64>, SizeError> {
+    Ok(range_indexes(&consistency_plan(first, second)?))
+}
+
+/// The inclusion proof (audit path) of leaf `index` in the tree of `size`
+/// leaves, from one read of [`inclusion_indexes`].
 pub fn prove_inclusion<R: HashReader + ?Sized>(
     index: u64,
     size: u64,
     reader: &R,
 ) -> Result<Vec<Hash>, ProveError<R::Error>> {
-    if index >= size {
-        return Err(ProveError::NoSuchLeaf { index, size });
-    }
-    let mut ranges = Vec::new();
-    inclusion_ranges(index, 0, size, &mut ranges);
-    range_hashes(&ranges, reader).map_err(ProveError::Read)
+    range_hashes(&inclusion_plan(index, size)?, reader).map_err(ProveError::Read)
 }
 
 /// The consistency proof between the trees of `first` and `second` leaves
-/// (empty when `first` is 0 or equals `second`).
+/// (empty when `first` is 0 or equals `second`), from one read of
+/// [`consistency_indexes`].
 pub fn prove_consistency<R: HashReader + ?Sized>(
     first: u64,
     second: u64,
     reader: &R,
 ) -> Result<Vec<Hash>, ProveError<R::Error>> {
-    if first > second {
-        return Err(ProveError::Shrinking { first, second });
-    }
-    if first == 0 || first == second {
-        return Ok(Vec::new());
-    }
-    let mut ranges = Vec::new();
-    consistency_ranges(first, 0, second, true, &mut ranges);
-    range_hashes(&ranges, reader).map_err(ProveError::Read)
+    range_hashes(&consistency_plan(first, second)?, reader).map_err(ProveError::Read)
 }
 
 /// Why a proof does not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    #[error("leaf {index} is not in a tree of {size} leaves")]
-    NoSuchLeaf { index: u64, size: u64 },
-    #[error("a tree of {first} leaves cannot be a prefix of one of {second}")]
-    Shrinking { first: u64, second: u64 },
+    #[error(transparent)]
+    Sizes(#[from] SizeError),
     #[error("the proof has more hashes than the tree sizes allow")]
     TooLong,
     #[error("the proof has fewer hashes than the tree sizes need")]
@@ -359,9 +422,7 @@ fn walk(mut fn_: u64, mut sn: u64, proof: &[Hash], mut step: impl FnMut(&Hash, b
 /// Checks that `leaf` is leaf `index` of the tree of `size` leaves with root `root`
 /// (RFC 9162 §2.1.3.2).
 pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), VerifyError> {
-    if index >= size {
-        return Err(VerifyError::NoSuchLeaf { index, size });
-    }
+    SizeError::check_leaf(index, size)?;
     let mut r = *leaf;
     walk(index, size - 1, proof, |p, left| r = if left { Hash::node(p, &r) } else { Hash::node(&r, p) })?;
     if r != *root {
@@ -379,9 +440,7 @@ pub fn verify_consistency(
     second_root: &Hash,
     proof: &[Hash],
 ) -> Result<(), VerifyError> {
-    if first > second {
-        return Err(VerifyError::Shrinking { first, second });
-    }
+    SizeError::check_prefix(first, second)?;
     if first == 0 || first == second {
         if !proof.is_empty() {
             return Err(VerifyError::TooLong);
@@ -438,6 +497,117 @@ mod tests {
             let level = n.trailing_zeros();
             assert_eq!(stored_hash_index(level, (n >> level) - 1), stored_hash_count(n) - 1, "n = {n}");
         }
+    }
+
+    /// A reader that makes up a hash for any index and records what it was
+    /// asked for, so that a proof over it can be of any size.
+    #[derive(Default)]
+    struct Recording(std::cell::RefCell<Vec<Vec<u64>>>);
+
+    impl HashReader for Recording {
+        type Error = std::convert::Infallible;
+        fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, Self::Error> {
+            self.0.borrow_mut().push(indexes.to_vec());
+            Ok(indexes.iter().map(|i| Hash::leaf(&i.to_be_bytes())).collect())
+        }
+    }
+
+    impl Recording {
+        /// What one run of a tree function read: nothing, or one batch.
+        fn read_by<T>(f: impl FnOnce(&Recording) -> T) -> (T, Vec<u64>) {
+            let reader = Recording::default();
+            let value = f(&reader);
+            let calls = reader.0.into_inner();
+            assert!(calls.len() <= 1, "one read per tree function, not {}", calls.len());
+            (value, calls.into_iter().next().unwrap_or_default())
+        }
+    }
+
+    /// A plan names distinct hashes, all stored by the time the tree has
+    /// `size` leaves.
+    fn assert_readable(indexes: &[u64], size: u64) {
+        let distinct: std::collections::BTreeSet<&u64> = indexes.iter().collect();
+        assert_eq!(distinct.len(), indexes.len(), "no hash twice: {indexes:?}");
+        assert!(indexes.iter().all(|&i| i < stored_hash_count(size)), "{indexes:?} within a log of {size}");
+    }
+
+    /// Each planner names exactly the hashes its proof function reads.
+    fn assert_plans(size: u64, index: u64, first: u64) {
+        let planned = tree_hash_indexes(size);
+        let (_, read) = Recording::read_by(|r| tree_hash(size, r));
+        assert_eq!(read, planned, "tree_hash({size})");
+        assert_readable(&planned, size);
+
+        let planned = inclusion_indexes(index, size).unwrap();
+        let (_, read) = Recording::read_by(|r| prove_inclusion(index, size, r).unwrap());
+        assert_eq!(read, planned, "prove_inclusion({index}, {size})");
+        assert_readable(&planned, size);
+
+        let planned = consistency_indexes(first, size).unwrap();
+        let (_, read) = Recording::read_by(|r| prove_consistency(first, size, r).unwrap());
+        assert_eq!(read, planned, "prove_consistency({first}, {size})");
+        assert_readable(&planned, size);
+    }
+
+    #[test]
+    fn planners_name_what_the_proofs_read_for_every_small_tree() {
+        for size in 1..=70u64 {
+            for other in 0..size {
+                assert_plans(size, other, other);
+            }
+            assert_plans(size, size - 1, size);
+        }
+        assert_eq!(tree_hash_indexes(0), Vec::<u64>::new());
+        assert_eq!(consistency_indexes(0, 9).unwrap(), Vec::<u64>::new());
+        assert_eq!(consistency_indexes(9, 9).unwrap(), Vec::<u64>::new());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn planners_name_what_the_proofs_read(size in 1..u64::MAX / 2, index: u64, first: u64) {
+            assert_plans(size, index % size, first % (size + 1));
+        }
+    }
+
+    #[test]
+    fn planners_refuse_what_the_proofs_refuse() {
+        assert_eq!(inclusion_indexes(5, 5), Err(SizeError::NoSuchLeaf { index: 5, size: 5 }));
+        assert_eq!(inclusion_indexes(0, 0), Err(SizeError::NoSuchLeaf { index: 0, size: 0 }));
+        assert_eq!(consistency_indexes(6, 5), Err(SizeError::Shrinking { first: 6, second: 5 }));
+        let (result, read) = Recording::read_by(|r| prove_inclusion(5, 5, r));
+        assert_eq!(result, Err(ProveError::Sizes(SizeError::NoSuchLeaf { index: 5, size: 5 })));
+        assert_eq!(read, Vec::<u64>::new());
+        let (result, read) = Recording::read_by(|r| prove_consistency(6, 5, r));
+        assert_eq!(result, Err(ProveError::Sizes(SizeError::Shrinking { first: 6, second: 5 })));
+        assert_eq!(read, Vec::<u64>::new());
+    }
+
+    /// The caller's way: read the planned hashes, then prove over what was
+    /// read. The proofs are those made over the whole log.
+    #[test]
+    fn proofs_over_the_planned_hashes_alone_are_the_proofs() {
+        let mut log = crate::MemoryLog::new();
+        for i in 0..100u64 {
+            log.push(&i.to_be_bytes());
+        }
+        let fetch = |indexes: Vec<u64>| -> std::collections::HashMap<u64, Hash> {
+            let hashes = log.stored().read_hashes(&indexes).unwrap();
+            indexes.into_iter().zip(hashes).collect()
+        };
+        for size in 1..=100 {
+            assert_eq!(tree_hash(size, &fetch(tree_hash_indexes(size))).unwrap(), log.root(size));
+            for other in 0..size {
+                let read = fetch(inclusion_indexes(other, size).unwrap());
+                assert_eq!(prove_inclusion(other, size, &read).unwrap(), log.prove_inclusion(other, size).unwrap());
+                let read = fetch(consistency_indexes(other, size).unwrap());
+                assert_eq!(prove_consistency(other, size, &read).unwrap(), log.prove_consistency(other, size).unwrap());
+            }
+        }
+        // A reader short of a planned hash says which.
+        let mut read = fetch(inclusion_indexes(3, 100).unwrap());
+        let first = inclusion_indexes(3, 100).unwrap()[0];
+        read.remove(&first);
+        assert_eq!(prove_inclusion(3, 100, &read), Err(ProveError::Read(MissingHash(first))));
     }
 
     #[test]

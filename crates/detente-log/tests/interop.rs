@@ -4,7 +4,7 @@
 //! must hold: any change to a proof, its sizes or its roots is refused.
 
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
-use detente_log::tree::{self, VerifyError};
+use detente_log::tree::{self, SizeError, VerifyError};
 use detente_log::{Hash, MemoryLog};
 use proptest::prelude::*;
 use sha2::Sha256;
@@ -138,7 +138,7 @@ proptest! {
         }
         prop_assert_eq!(
             tree::verify_inclusion(size, size, &leaf, &proof, &root),
-            Err(VerifyError::NoSuchLeaf { index: size, size })
+            Err(VerifyError::Sizes(SizeError::NoSuchLeaf { index: size, size }))
         );
     }
 
@@ -174,7 +174,7 @@ proptest! {
         if first < second {
             prop_assert_eq!(
                 tree::verify_consistency(second, first, &r2, &r1, &proof),
-                Err(VerifyError::Shrinking { first: second, second: first })
+                Err(VerifyError::Sizes(SizeError::Shrinking { first: second, second: first }))
             );
         }
     }

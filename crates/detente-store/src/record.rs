@@ -13,7 +13,7 @@ use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::note::{Note, NoteSignature, Verified};
 use detente_log::tree::{self, Frontier};
 use detente_log::witness::AddCheckpoint;
-use detente_log::{Hash, HashReader, ProveError};
+use detente_log::{Hash, ProveError};
 use detente_treaty::Catalogue;
 
 use crate::admission::{Draft, Refusal, admit};
@@ -197,7 +197,7 @@ impl<S: LogStore> Record<S> {
             }
             entry.verify(&self.key).map_err(|e| rejected(e.to_string()))?;
         }
-        let mut frontier = Frontier::read(size, &Stored(self.read_all(&Frontier::indexes(size)).await?))
+        let mut frontier = Frontier::read(size, &self.read_all(&Frontier::indexes(size)).await?)
             .expect("every frontier hash was read");
         let mut hashes = Vec::with_capacity(entries.len() * 2);
         frontier.extend(&entries.iter().map(SignedEntry::leaf_hash).collect::<Vec<_>>(), &mut hashes);
@@ -236,22 +236,32 @@ impl<S: LogStore> Record<S> {
         Ok(found)
     }
 
-    /// Runs a pure tree function over the stored hashes: once to learn which
-    /// hashes it needs, then, after one query for them, to its answer.
-    async fn with_stored<T>(&self, f: impl Fn(&Stored) -> Result<T, ProveError<Wanted>>) -> Result<T, RecordError> {
-        let mut stored = Stored(HashMap::new());
-        loop {
-            match f(&stored) {
-                Ok(value) => return Ok(value),
-                Err(ProveError::Read(Wanted(indexes))) => stored.0.extend(self.read_all(&indexes).await?),
-                Err(other) => return Err(RecordError::Proof(other.to_string())),
-            }
-        }
+    /// Reads the stored hashes a tree function's plan names (from the
+    /// cache, or in one query), then runs the function over them.
+    async fn with_planned<T>(
+        &self,
+        plan: Result<Vec<u64>, tree::SizeError>,
+        f: impl FnOnce(&HashMap<u64, Hash>) -> Result<T, ProveError<tree::MissingHash>>,
+    ) -> Result<T, RecordError> {
+        let plan = plan.map_err(|e| RecordError::Proof(e.to_string()))?;
+        let stored = self.read_all(&plan).await?;
+        f(&stored).map_err(|e| RecordError::Proof(e.to_string()))
     }
 
     /// The root of the first `size` entries.
     pub async fn root(&self, size: u64) -> Result<Hash, RecordError> {
-        self.with_stored(|stored| tree::tree_hash(size, stored).map_err(ProveError::Read)).await
+        self.with_planned(Ok(tree::tree_hash_indexes(size)), |stored| {
+            tree::tree_hash(size, stored).map_err(ProveError::Read)
+        })
+        .await
+    }
+
+    /// The consistency proof from the tree of `first` entries to the tree of `second`.
+    async fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, RecordError> {
+        self.with_planned(tree::consistency_indexes(first, second), |stored| {
+            tree::prove_consistency(first, second, stored)
+        })
+        .await
     }
 
     /// The latest checkpoint, its log signature verified (cosignatures are
@@ -287,7 +297,7 @@ impl<S: LogStore> Record<S> {
                         last.size
                     )));
                 }
-                let proof = self.with_stored(|stored| tree::prove_consistency(last.size, size, stored)).await?;
+                let proof = self.consistency_proof(last.size, size).await?;
                 tree::verify_consistency(last.size, size, &last.root, &root, &proof).map_err(|e| {
                     RecordError::WouldFork(format!("the tree of {size} does not extend the last checkpoint: {e}"))
                 })?;
@@ -320,7 +330,8 @@ impl<S: LogStore> Record<S> {
     /// The inclusion proof of entry `index` in the tree of `size` entries,
     /// from one query for the stored hashes it needs.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, RecordError> {
-        self.with_stored(|stored| tree::prove_inclusion(index, size, stored)).await
+        self.with_planned(tree::inclusion_indexes(index, size), |stored| tree::prove_inclusion(index, size, stored))
+            .await
     }
 
     /// The tlog-witness `add-checkpoint` request that takes a witness from
@@ -330,7 +341,7 @@ impl<S: LogStore> Record<S> {
         let size = latest.checkpoint.size;
         let proof = match old_size {
             0 => Vec::new(),
-            _ => self.with_stored(|stored| tree::prove_consistency(old_size, size, stored)).await?,
+            _ => self.consistency_proof(old_size, size).await?,
         };
         Ok(AddCheckpoint { old_size, proof, checkpoint: latest.note.to_string() })
     }
@@ -474,21 +485,4 @@ fn tampered_hash(index: u64, level: u32, stored: u64) -> RecordError {
         return Tampered::Entry { index, problem: "its stored leaf hash does not match its bytes".into() }.into();
     }
     Tampered::Node { stored, first: index + 1 - (1 << level), last: index }.into()
-}
-
-/// Hashes read from the store so far.
-#[derive(Debug)]
-pub struct Stored(HashMap<u64, Hash>);
-
-/// The stored hashes a tree function asked for that were not read yet.
-#[derive(Debug, thiserror::Error)]
-#[error("stored hashes not read yet: {0:?}")]
-pub struct Wanted(Vec<u64>);
-
-impl HashReader for Stored {
-    type Error = Wanted;
-    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, Wanted> {
-        let found: Option<Vec<Hash>> = indexes.iter().map(|i| self.0.get(i).copied()).collect();
-        found.ok_or_else(|| Wanted(indexes.to_vec()))
-    }
 }
