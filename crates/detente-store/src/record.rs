@@ -171,7 +171,7 @@ impl<S: LogStore> Record<S> {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| RecordError::Rejected { index: size, problem: e.to_string() })?;
-            match self.append(&signed).await {
+            match self.append_at(size, &signed).await {
                 Ok(_) => return Ok(signed),
                 Err(RecordError::Conflict) => continue,
                 Err(other) => return Err(other),
@@ -182,7 +182,12 @@ impl<S: LogStore> Record<S> {
     /// Appends entries in one durable transaction. Each must be the party's,
     /// signed with the record's key, and numbered with its place in the log.
     pub async fn append(&self, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
-        let size = self.store.size().await?;
+        self.append_at(self.store.size().await?, entries).await
+    }
+
+    /// Appends entries numbered from `size`, if the log still has `size`
+    /// entries; [`RecordError::Conflict`] if another writer moved it first.
+    async fn append_at(&self, size: u64, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
         for (index, entry) in (size..).zip(entries) {
             let rejected = |problem: String| RecordError::Rejected { index, problem };
             if entry.entry().party != self.party {

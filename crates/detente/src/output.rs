@@ -56,6 +56,11 @@ impl Output {
         Ok(())
     }
 
+    /// One JSON document on one line, for streams: each line is read as it comes.
+    pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+        self.text(&format!("{}\n", serde_json::to_string(value)?))
+    }
+
     /// A remark for the person at the terminal, on standard error.
     pub fn note(&self, text: &str) {
         eprintln!("{text}");

@@ -254,11 +254,7 @@ async fn commit(
         checkpoint_size: checkpoint.as_ref().map(|c| c.checkpoint.size),
         checkpoint_root: checkpoint.as_ref().map(|c| encode_hash(&c.checkpoint.root)),
     };
-    if context.out.json_wanted() {
-        context.out.text(&format!("{}\n", serde_json::to_string(&line)?))
-    } else {
-        context.out.text(&render::committed(&line))
-    }
+    if context.out.json_wanted() { context.out.json_line(&line) } else { context.out.text(&render::committed(&line)) }
 }
 
 fn media_type(args: &AppendArgs, path: &Path) -> String {

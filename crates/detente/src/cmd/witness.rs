@@ -27,9 +27,11 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
                 let config = detente_node::witness::Config { store, key, logs, clock: context.clock.clone() };
                 let listener = tokio::net::TcpListener::bind(listen).await?;
                 let address = format!("http://{}", listener.local_addr()?);
-                context.out.result(&serde_json::json!({ "listening": address }), |_| {
-                    format!("witness listening on {address}\n")
-                })?;
+                // One line either way: whoever started the server reads it to learn the address.
+                match context.out.json_wanted() {
+                    true => context.out.json_line(&serde_json::json!({ "listening": address }))?,
+                    false => context.out.text(&format!("witness listening on {address}\n"))?,
+                }
                 // Interrupting (Ctrl-C, SIGINT) stops it gracefully: requests in flight finish.
                 let interrupted = async {
                     let _ = tokio::signal::ctrl_c().await;

@@ -6,6 +6,7 @@ mod count;
 mod declaration;
 mod demo;
 mod history;
+mod json;
 mod readme;
 mod record;
 mod treaty;
