@@ -129,7 +129,7 @@ impl FromStr for Parameter {
             }
             None => (head, None),
         };
-        let party: Party = party.parse().map_err(|e: String| format!("{text:?}: {e}"))?;
+        let party: Party = party.parse().map_err(|e: detente_core::error::PartyError| format!("{text:?}: {e}"))?;
         if system.is_none()
             && let Ok(field) = lookup(PARTY_FIELDS)
         {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::declaration::{Builder, Declaration, FieldError, Header, ItemSpec};
-use crate::error::{quoted, shortened};
+use crate::error::{bare, quoted, shortened};
 use crate::model::{Armament, Facility, Party, Status, Vocabulary};
 
 /// The format tag detente writes; [`FORMAT_1`] files (before links) are read too.
@@ -45,12 +45,12 @@ fn unsupported(format: &str) -> String {
 /// Parses a whole number written with digits only (no sign, no spaces).
 fn parse_count(field: &'static str, text: &str, what: &str) -> Result<u32, FieldError> {
     if text.starts_with('-') && text.len() > 1 && text[1..].bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::new(field, format!("{} is negative: give {what}, 0 or more", quoted(text))));
+        return Err(FieldError::new(field, format!("{} is negative: give {what}, 0 or more", bare(text))));
     }
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::new(field, format!("{} is not a whole number of {what}", quoted(text))));
     }
-    text.parse().map_err(|_| FieldError::new(field, format!("{} is too large (at most 4,294,967,295)", quoted(text))))
+    text.parse().map_err(|_| FieldError::new(field, format!("{} is too large (at most 4,294,967,295)", bare(text))))
 }
 
 fn parse_warheads(text: &str) -> Result<u32, FieldError> {

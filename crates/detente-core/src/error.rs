@@ -18,6 +18,13 @@ pub fn quoted(value: &str) -> Quoted<'_> {
     Quoted(value)
 }
 
+/// A value that is usually a short word or number, shown bare when it is one
+/// (`-5 is negative`) and quoted and cut like [`quoted`] when it is not.
+pub fn bare(value: &str) -> String {
+    let short = value.chars().count() <= QUOTE_LIMIT && value.chars().all(|c| c.is_ascii_graphic());
+    if short { value.to_owned() } else { quoted(value).to_string() }
+}
+
 /// Displays a value for [`quoted`].
 #[derive(Debug, Clone, Copy)]
 pub struct Quoted<'a>(&'a str);

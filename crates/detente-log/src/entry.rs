@@ -404,10 +404,10 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(bytes).map_err(|_| EntryError::Field { field, offset: start, message: "not UTF-8".into() })
     }
 
-    fn parsed<T: FromStr<Err = String>>(&mut self, field: &'static str) -> Result<T, EntryError> {
+    fn parsed<T: FromStr<Err: std::fmt::Display>>(&mut self, field: &'static str) -> Result<T, EntryError> {
         let start = self.at;
         let text = self.text(field)?;
-        text.parse().map_err(|message| EntryError::Field { field, offset: start, message })
+        text.parse().map_err(|e: T::Err| EntryError::Field { field, offset: start, message: e.to_string() })
     }
 
     fn identifier(&mut self, field: &'static str) -> Result<String, EntryError> {

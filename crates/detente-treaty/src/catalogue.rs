@@ -84,7 +84,9 @@ impl Catalogue {
             if let crate::Caution::NoCountingRules { limit, readers, .. } = caution {
                 readers.extend(
                     self.interpretations()
-                        .filter(|i| i.treaty == count.treaty && i.applies_to(&count.party) && i.rules_for(limit).is_some())
+                        .filter(|i| {
+                            i.treaty == count.treaty && i.applies_to(&count.party) && i.rules_for(limit).is_some()
+                        })
                         .map(|i| i.party.clone()),
                 );
                 readers.sort();

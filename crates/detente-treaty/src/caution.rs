@@ -40,7 +40,10 @@ impl std::fmt::Display for Caution {
         match self {
             Caution::NeverBinds { limit, reason } => write!(f, "limit {limit} never binds: {reason}"),
             Caution::ExceededWhereNotBinding { limit, total, max, excess, reason } => {
-                write!(f, "limit {limit}: {total} is {excess} over the ceiling of {max}, which does not bind here: {reason}")
+                write!(
+                    f,
+                    "limit {limit}: {total} is {excess} over the ceiling of {max}, which does not bind here: {reason}"
+                )
             }
             Caution::WarheadsNotRecorded { limit, rule, kinds, items } => write!(
                 f,

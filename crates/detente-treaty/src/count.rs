@@ -384,15 +384,26 @@ pub fn count(
         weighings.push(Weighing { count, read: Some(read), declared, changed });
     }
     if let Some(group) = treaty.group_of(party) {
-        cautions.push(Caution::GroupMember { party: party.clone(), group: group.id.clone(), members: group.members.clone() });
+        cautions.push(Caution::GroupMember {
+            party: party.clone(),
+            group: group.id.clone(),
+            members: group.members.clone(),
+        });
     }
 
     let hits = |select: &[Selector]| -> Vec<usize> {
-        (0..buckets.len()).filter(|&b| select.iter().any(|s| s.matches(&subject(&buckets[b], buckets[b].read)))).collect()
+        (0..buckets.len())
+            .filter(|&b| select.iter().any(|s| s.matches(&subject(&buckets[b], buckets[b].read))))
+            .collect()
     };
     // The treaty's definitions hold whatever the date: a contradiction is one before entry into force too.
-    let contradictions: Vec<(usize, Vec<usize>)> =
-        treaty.checks.iter().enumerate().map(|(c, check)| (c, hits(&check.select))).filter(|(_, h)| !h.is_empty()).collect();
+    let contradictions: Vec<(usize, Vec<usize>)> = treaty
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(c, check)| (c, hits(&check.select)))
+        .filter(|(_, h)| !h.is_empty())
+        .collect();
     let mut prohibited: Vec<(usize, Vec<usize>)> = Vec::new();
     for (p, prohibition) in treaty.prohibitions.iter().enumerate() {
         let binds = in_force && treaty.binds(party);
@@ -662,7 +673,8 @@ impl Tally {
     }
 
     fn build(declaration: &Declaration, bands: &Bands, readings: &[Reading], by_facility: bool) -> Tally {
-        let dense = if by_facility { 0 } else { declaration.classes().len() * STATUSES * ARMAMENTS * LINK_BITS * bands.len() };
+        let dense =
+            if by_facility { 0 } else { declaration.classes().len() * STATUSES * ARMAMENTS * LINK_BITS * bands.len() };
         let mut tally = Tally {
             cells: vec![(0u64, 0u64); dense],
             split: by_facility.then(HashMap::new),
@@ -797,12 +809,8 @@ impl Tally {
         }
         // Bucket numbers follow `buckets()`: unnamed cells in cell order, then named cells.
         let unnamed = self.unnamed();
-        let bucket_of: HashMap<Cell, usize> = unnamed
-            .iter()
-            .enumerate()
-            .filter(|(b, _)| wanted.contains(b))
-            .map(|(b, &(cell, _))| (cell, b))
-            .collect();
+        let bucket_of: HashMap<Cell, usize> =
+            unnamed.iter().enumerate().filter(|(b, _)| wanted.contains(b)).map(|(b, &(cell, _))| (cell, b)).collect();
         let named_bucket: HashMap<(Cell, usize), usize> = self
             .named
             .keys()
@@ -890,7 +898,9 @@ fn weigh<'a>(
         });
     }
     for (r, mut selected) in discounted {
-        let Weight::Discounted(by_party) = &rules[r].weight else { unreachable!("only discounted rules are collected") };
+        let Weight::Discounted(by_party) = &rules[r].weight else {
+            unreachable!("only discounted rules are collected")
+        };
         let discount = treaty.per_party(by_party, party).copied();
         // The discount goes to the items it helps most: those whose full count is highest.
         // Among equals, items as declared come before items a reading moved, so that a

@@ -142,7 +142,10 @@ impl Interpretation {
             let path = format!("readings[{i}]");
             for (j, uid) in reading.uids.iter().enumerate() {
                 if !named.insert(uid.as_str()) {
-                    return Err(TreatyError::field(format!("{path}.uids[{j}]"), format!("{} is named twice", quoted(uid))));
+                    return Err(TreatyError::field(
+                        format!("{path}.uids[{j}]"),
+                        format!("{} is named twice", quoted(uid)),
+                    ));
                 }
             }
             if !ids.insert(reading.id.as_str()) {
@@ -183,11 +186,17 @@ impl Interpretation {
             if limit.rules != RuleSource::ByReading {
                 return Err(TreatyError::field(
                     format!("{path}.limit"),
-                    format!("{} gives its own counting rules for {}: a reading may not replace them", treaty.short_name, limit.id),
+                    format!(
+                        "{} gives its own counting rules for {}: a reading may not replace them",
+                        treaty.short_name, limit.id
+                    ),
                 ));
             }
             if !given.insert(limit.id.clone()) {
-                return Err(TreatyError::field(format!("{path}.limit"), format!("rules for {} are given twice", limit.id)));
+                return Err(TreatyError::field(
+                    format!("{path}.limit"),
+                    format!("rules for {} are given twice", limit.id),
+                ));
             }
             if rules.count.is_empty() {
                 return Err(TreatyError::field(format!("{path}.count"), "give at least one counting rule"));

@@ -20,10 +20,10 @@ pub mod selector;
 pub mod treaty;
 
 pub use catalogue::{Catalogue, CatalogueError};
+pub use caution::Caution;
 pub use count::{Breakdown, Count, Options, count};
 pub use finding::Finding;
 pub use interpretation::Interpretation;
-pub use caution::Caution;
 pub use treaty::Treaty;
 
 /// A treaty or interpretation file that cannot be used, naming the field at fault.

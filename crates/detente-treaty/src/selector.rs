@@ -158,8 +158,10 @@ mod tests {
 
     #[test]
     fn a_broader_selector_subsumes_a_narrower_one() {
-        let all_launchers = selector(r#"kinds = ["icbm-launcher", "slbm-launcher"]
-statuses = ["deployed", "non-deployed"]"#);
+        let all_launchers = selector(
+            r#"kinds = ["icbm-launcher", "slbm-launcher"]
+statuses = ["deployed", "non-deployed"]"#,
+        );
         for narrower in [
             r#"kinds = ["icbm-launcher"]
 statuses = ["deployed"]"#,
@@ -179,37 +181,57 @@ warheads = "some""#,
 
     #[test]
     fn subsumption_is_never_claimed_on_a_doubt() {
-        let loaded = selector(r#"kinds = ["icbm"]
+        let loaded = selector(
+            r#"kinds = ["icbm"]
 statuses = ["deployed"]
-loaded = true"#);
-        let any = selector(r#"kinds = ["icbm"]
-statuses = ["deployed"]"#);
+loaded = true"#,
+        );
+        let any = selector(
+            r#"kinds = ["icbm"]
+statuses = ["deployed"]"#,
+        );
         assert!(any.subsumes(&loaded) && !loaded.subsumes(&any), "loaded = true leaves out the unloaded");
-        let nuclear = selector(r#"kinds = ["heavy-bomber"]
+        let nuclear = selector(
+            r#"kinds = ["heavy-bomber"]
 statuses = ["deployed"]
-armaments = ["nuclear"]"#);
-        let bombers = selector(r#"kinds = ["heavy-bomber"]
-statuses = ["deployed"]"#);
+armaments = ["nuclear"]"#,
+        );
+        let bombers = selector(
+            r#"kinds = ["heavy-bomber"]
+statuses = ["deployed"]"#,
+        );
         assert!(!nuclear.subsumes(&bombers), "bombers with no armament are not nuclear ones");
-        let tagged = selector(r#"kinds = ["heavy-bomber"]
+        let tagged = selector(
+            r#"kinds = ["heavy-bomber"]
 statuses = ["deployed"]
-tags = ["long-range-nuclear-alcm"]"#);
-        let typed = selector(r#"kinds = ["heavy-bomber"]
+tags = ["long-range-nuclear-alcm"]"#,
+        );
+        let typed = selector(
+            r#"kinds = ["heavy-bomber"]
 statuses = ["deployed"]
-types = ["B-52H"]"#);
+types = ["B-52H"]"#,
+        );
         assert!(!tagged.subsumes(&typed), "a tag is not compared with types");
         assert!(!tagged.subsumes(&bombers) && bombers.subsumes(&tagged));
-        let ranged = selector(r#"kinds = ["glcm"]
+        let ranged = selector(
+            r#"kinds = ["glcm"]
 statuses = ["deployed"]
-range_km = { min = 500, max = 5500 }"#);
-        let wider = selector(r#"kinds = ["glcm"]
+range_km = { min = 500, max = 5500 }"#,
+        );
+        let wider = selector(
+            r#"kinds = ["glcm"]
 statuses = ["deployed"]
-range_km = { min = 400 }"#);
-        let unranged = selector(r#"kinds = ["glcm"]
-statuses = ["deployed"]"#);
+range_km = { min = 400 }"#,
+        );
+        let unranged = selector(
+            r#"kinds = ["glcm"]
+statuses = ["deployed"]"#,
+        );
         assert!(wider.subsumes(&ranged) && !ranged.subsumes(&wider) && !ranged.subsumes(&unranged));
-        let other_status = selector(r#"kinds = ["icbm"]
-statuses = ["test"]"#);
+        let other_status = selector(
+            r#"kinds = ["icbm"]
+statuses = ["test"]"#,
+        );
         assert!(!any.subsumes(&other_status));
     }
 }

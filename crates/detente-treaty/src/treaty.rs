@@ -624,7 +624,10 @@ impl Treaty {
         for (i, event) in raw.events.iter().enumerate() {
             let path = format!("events[{i}]");
             if let Some(party) = event.party.as_ref().filter(|p| !party_known(p)) {
-                return Err(TreatyError::field(format!("{path}.party"), format!("{party} is not a party of the treaty")));
+                return Err(TreatyError::field(
+                    format!("{path}.party"),
+                    format!("{party} is not a party of the treaty"),
+                ));
             }
             for (j, view) in event.views.iter().enumerate() {
                 if !party_known(&view.party) {

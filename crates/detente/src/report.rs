@@ -119,7 +119,13 @@ fn reading_label(declaration: &Declaration, count: &Count) -> String {
     }
 }
 
+/// A limit's total as a report shows it: "-" when no counting rules apply.
+fn total_text(limit: &detente_treaty::count::LimitCount) -> String {
+    limit.total.map_or("-".to_owned(), thousands)
+}
+
 fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
+    let Some(total) = limit.total else { return "no count: no counting rules apply (see cautions)".to_owned() };
     match limit.max {
         None => "no ceiling for this party".to_owned(),
         Some(_) if limit.excess > 0 => {
@@ -130,7 +136,7 @@ fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
                 format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding"))
             }
         }
-        Some(max) => format!("within, {} to spare", thousands(u64::from(max) - limit.total)),
+        Some(max) => format!("within, {} to spare", thousands(u64::from(max) - total)),
     }
 }
 
@@ -147,7 +153,7 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
         out.push('\n');
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
         let _ = writeln!(out, "{} {}", limit.article.as_deref().unwrap_or(&limit.id), limit.name);
-        let _ = writeln!(out, "  {} / {}   {}", thousands(limit.total), max, status_word(limit));
+        let _ = writeln!(out, "  {} / {}   {}", total_text(limit), max, status_word(limit));
         for line in &limit.lines {
             let _ = writeln!(out, "  {:>7}  {}", thousands(line.counted), describe_line(line));
             if line.counted != line.items {
@@ -212,7 +218,7 @@ pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> 
     let mut out = heading(treaty, declaration, count);
     for limit in &count.limits {
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
-        let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, thousands(limit.total), max, status_word(limit));
+        let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, total_text(limit), max, status_word(limit));
     }
     if count.findings.is_empty() {
         let _ = writeln!(out, "No findings.");

@@ -50,7 +50,8 @@ fn counted(
 }
 
 pub fn count(args: CountArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let (catalogue, declaration, count) = counted(&args.selection, data_dir, Options { with_items: args.items })?;
+    let (catalogue, declaration, count) =
+        counted(&args.selection, data_dir, Options { with_items: args.items, ..Options::default() })?;
     if args.json {
         super::print_json(&count)?;
     } else {

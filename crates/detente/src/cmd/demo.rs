@@ -80,7 +80,8 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
             ];
             row.extend(counts.iter().map(|(_, _, c)| {
                 let l = &c.limits[i];
-                if l.excess > 0 { format!("{} (+{})", thousands(l.total), l.excess) } else { thousands(l.total) }
+                let total = l.total.map_or("-".to_owned(), thousands);
+                if l.excess > 0 { format!("{total} (+{})", l.excess) } else { total }
             }));
             row
         })
@@ -93,7 +94,7 @@ pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         let published = history.iter().find(|r| r.party == *declaration.party() && r.as_of == declaration.as_of());
         let own = counts.iter().find(|(label, d, _)| std::ptr::eq(*d, declaration) && label.ends_with("as declared"));
         if let (Some(published), Some((_, _, count))) = (published, own) {
-            let counted: Vec<u64> = count.limits.iter().map(|l| l.total).collect();
+            let counted: Vec<u64> = count.limits.iter().map(|l| l.total.unwrap_or_default()).collect();
             let expected: Vec<u64> = published.figures().iter().map(|&v| u64::from(v)).collect();
             let verdict = if counted == expected { "match" } else { "DIFFER" };
             out.push_str(&format!(

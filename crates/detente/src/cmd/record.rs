@@ -25,7 +25,7 @@ pub fn run(command: LogCommand) -> anyhow::Result<Outcome> {
         match command {
             LogCommand::Init { store, key, party } => {
                 let key = keys::signing_key(&key, Algorithm::Ed25519)?;
-                let party = party.parse().map_err(|e: String| bad_input!("--party: {e}"))?;
+                let party = party.parse().map_err(|e: detente_core::error::PartyError| bad_input!("--party: {e}"))?;
                 with_store!(&store.store, |store| {
                     let record = Record::init(store, key.verifier(), party).await.map_err(record_error)?;
                     println!("started the record of {} (origin {})", record.party().as_str(), record.origin());
