@@ -93,7 +93,7 @@ pub fn check_count(treaty: &Treaty, declaration: &Declaration, interpretation: O
         let excess = limit.max.map_or(0, |max| total.saturating_sub(u64::from(max)));
         assert_eq!(
             limit.excess, excess,
-            "limit {id}: excess {} with total {} and max {:?}",
+            "limit {id}: excess {} with total {:?} and max {:?}",
             limit.excess, limit.total, limit.max
         );
 
