@@ -24,9 +24,10 @@ const TREATIES: [(&str, &str); 6] = [
     ("major-exercises-1989.toml", include_str!("../../../data/treaties/major-exercises-1989.toml")),
 ];
 
-const INTERPRETATIONS: [(&str, &str); 2] = [
+const INTERPRETATIONS: [(&str, &str); 3] = [
     ("new-start-us.toml", include_str!("../../../data/interpretations/new-start-us.toml")),
     ("new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
+    ("sort-us.toml", include_str!("../../../data/interpretations/sort-us.toml")),
 ];
 
 /// The shipped scenario file; the other shipped scenarios are derived from it.

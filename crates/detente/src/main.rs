@@ -8,6 +8,7 @@ mod args;
 mod cmd;
 mod data;
 mod report;
+mod report_extra;
 
 use std::process::ExitCode;
 

@@ -66,7 +66,7 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-fn wrap(prefix: &str, words: &[String], width: usize) -> String {
+pub fn wrap(prefix: &str, words: &[String], width: usize) -> String {
     let mut out = String::new();
     let mut line = prefix.to_owned();
     for word in words {
@@ -175,6 +175,7 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
             let _ = writeln!(out, "  - {finding}");
         }
     }
+    out.push_str(&crate::report_extra::regime_and_cautions(count));
     out
 }
 
@@ -233,6 +234,7 @@ pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> 
             }
         }
     }
+    out.push_str(&crate::report_extra::regime_and_cautions(count));
     out
 }
 

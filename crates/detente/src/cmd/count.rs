@@ -14,8 +14,8 @@ fn counted(
 ) -> anyhow::Result<(Catalogue, Declaration, Count)> {
     let mut catalogue = data::catalogue(data_dir)?;
     let treaty_id = data::treaty(&mut catalogue, &selection.treaty)?.id.clone();
-    let declaration = data::declaration(&selection.declaration, &catalogue, data::open(&selection.declaration)?)?;
     let treaty = catalogue.treaty(&treaty_id).expect("resolved above");
+    let declaration = super::breakdown::joint_declaration(&selection.declarations, &catalogue, treaty)?;
     let reader = match &selection.reader {
         Some(text) => text.parse::<Party>().map_err(|e| bad_input!("--as: {e}"))?,
         None => declaration.party().clone(),
@@ -45,18 +45,21 @@ fn counted(
             if known.is_empty() { "none".to_owned() } else { known.join(", ") }
         ));
     }
-    let count = detente_treaty::count(treaty, &declaration, interpretation, options);
+    let mut count = detente_treaty::count(treaty, &declaration, interpretation, options);
+    catalogue.suggest_readings(&mut count);
     Ok((catalogue, declaration, count))
 }
 
 pub fn count(args: CountArgs, data_dir: Option<&Path>) -> anyhow::Result<Outcome> {
-    let (catalogue, declaration, count) =
-        counted(&args.selection, data_dir, Options { with_items: args.items, ..Options::default() })?;
+    let options = Options { with_items: args.items, breakdown: super::breakdown::breakdown(&args.by) };
+    let (catalogue, declaration, count) = counted(&args.selection, data_dir, options)?;
     if args.json {
         super::print_json(&count)?;
     } else {
         let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
-        super::print_text(&report::count(treaty, &declaration, &count))?;
+        let mut text = report::count(treaty, &declaration, &count);
+        text.push_str(&crate::report_extra::rows(&count));
+        super::print_text(&text)?;
     }
     Ok(Outcome::Done)
 }
@@ -70,7 +73,9 @@ pub fn compliance(args: ComplianceArgs, data_dir: Option<&Path>) -> anyhow::Resu
             "as_of": count.as_of,
             "reading": count.reading,
             "in_force": count.in_force,
+            "regime": count.regime,
             "findings": count.findings,
+            "cautions": count.cautions,
         }))?;
     } else {
         let treaty = catalogue.treaty(&count.treaty).expect("counted under it");

@@ -1,9 +1,11 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
 mod analyze;
+pub mod breakdown;
 mod count;
 mod declaration;
 mod demo;
+pub mod diff;
 mod history;
 mod keys;
 mod proof;
@@ -23,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Treaty(command) => treaty::run(command, data_dir),
         Command::Count(args) => count::count(args, data_dir),
         Command::Compliance(args) => count::compliance(args, data_dir),
+        Command::Diff(args) => diff::run(args, data_dir),
         Command::History(args) => history::run(args),
         Command::Import(args) => declaration::import(args, data_dir),
         Command::Export(args) => declaration::export(args, data_dir),
