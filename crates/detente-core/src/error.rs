@@ -97,12 +97,7 @@ impl DecodeError {
     }
 
     pub fn from_field(location: Location, uid: Option<&str>, error: FieldError) -> DecodeError {
-        DecodeError {
-            location,
-            uid: uid.map(|u| quoted_uid(u)),
-            field: Some(error.field.to_owned()),
-            message: error.message,
-        }
+        DecodeError { location, uid: uid.map(quoted_uid), field: Some(error.field.to_owned()), message: error.message }
     }
 }
 

@@ -714,7 +714,7 @@ impl Tally {
         }
         for (uid, &r) in &tally.named_uids {
             if !found.contains(uid.as_str()) {
-                tally.missing_named.entry(r).or_insert_with(Vec::new).push(uid.clone());
+                tally.missing_named.entry(r).or_default().push(uid.clone());
             }
         }
         tally.missing_named.values_mut().for_each(|uids: &mut Vec<String>| uids.sort_unstable());
