@@ -85,6 +85,35 @@ def trident_tubes(boat, site, loaded, converted_from):
     return tubes
 
 
+def minuteman_wings(wings):
+    """Silos and deployed missiles of the Minuteman III wings, each given as (wing, deployed,
+    empty): each deployed missile sits in a deployed silo of its wing. Returns the silos, the
+    missiles and the next missile number."""
+    silos_out, missiles = [], []
+    silo_no = missile_no = 1
+    for wing, deployed, empty in wings:
+        wing_silos = silos(wing, silo_no, deployed, empty)
+        silos_out.extend(wing_silos)
+        missiles.extend(load(minuteman(missile_no, wing, deployed), wing_silos))
+        silo_no += deployed + empty
+        missile_no += deployed
+    return silos_out, missiles, missile_no
+
+
+def trident_missiles(boats, loadings):
+    """Deployed Trident II missiles, one in each loaded tube of each (home port, tubes) boat,
+    with the warheads `loadings` gives in order."""
+    missiles, n = [], 0
+    loadings = iter(loadings)
+    for home, tubes in boats:
+        boat_missiles = []
+        for _ in tubes:
+            n += 1
+            boat_missiles.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", next(loadings), None, 12000))
+        missiles.extend(load(boat_missiles, tubes))
+    return missiles, n
+
+
 def bombers(type_, code, first_number, bases):
     """Nuclear heavy bombers: for each (base, deployed, non-deployed), the deployed ones first."""
     items, n = [], first_number
@@ -146,14 +175,8 @@ def united_states():
     # three wings (the 2020 by-base split is not published; 2017's was 136/133/136). Each
     # deployed missile sits in a deployed silo of its wing.
     wings = ["FE-WARREN", "MALMSTROM", "MINOT"]
-    silo_no = missile_no = 1
-    deployed_missiles = []
-    for wing, deployed, empty in zip(wings, split(397, 3), split(57, 3)):
-        wing_silos = silos(wing, silo_no, deployed, empty)
-        items.extend(wing_silos)
-        deployed_missiles.extend(load(minuteman(missile_no, wing, deployed), wing_silos))
-        silo_no += deployed + empty
-        missile_no += deployed
+    wing_silos, deployed_missiles, missile_no = minuteman_wings(zip(wings, split(397, 3), split(57, 3)))
+    items.extend(wing_silos)
     for i in range(1, 5):
         items.append((f"US-L-MM3-T{i}", "icbm-launcher", "Minuteman III", "VANDENBERG", "test", 0, None, None))
     for i in range(1, 5):
@@ -176,14 +199,8 @@ def united_states():
     # Trident II missiles: 230 deployed carrying 1,457 - 397 - 48 = 1,012 warheads (92 carry 5,
     # 138 carry 4), each in a loaded tube of its boat; 234 non-deployed, split between the two
     # bases' weapons facilities.
-    loadings = iter(trident_loadings(230, 1012))
-    n = 0
-    for home, tubes in boats:
-        missiles = []
-        for _ in tubes:
-            n += 1
-            missiles.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", next(loadings), None, 12000))
-        items.extend(load(missiles, tubes))
+    missiles, n = trident_missiles(boats, trident_loadings(230, 1012))
+    items.extend(missiles)
     for base, count in zip(["BANGOR", "KINGS-BAY"], split(234, 2)):
         for _ in range(count):
             n += 1
@@ -341,15 +358,8 @@ def united_states_2017():
     # Minuteman III: the published deployed silos per wing, each with its missile; choice: 454
     # launchers in all (the force structure of 2014), so 49 empty silos, spread to make the
     # wings 151/151/152 as in the 2020 reconstruction.
-    silo_no = missile_no = 1
-    missiles = []
-    for wing, deployed, empty in [("FE-WARREN", 136, 15), ("MALMSTROM", 133, 18), ("MINOT", 136, 16)]:
-        wing_silos = silos(wing, silo_no, deployed, empty)
-        items.extend(wing_silos)
-        missiles.extend(load(minuteman(missile_no, wing, deployed), wing_silos))
-        silo_no += deployed + empty
-        missile_no += deployed
-    items.extend(missiles)
+    wing_silos, missiles, _ = minuteman_wings([("FE-WARREN", 136, 15), ("MALMSTROM", 133, 18), ("MINOT", 136, 16)])
+    items.extend(wing_silos + missiles)
     # Trident II: the published deployed missiles per base, 20 to a boat (Bangor 6 boats,
     # Kings Bay 5). Choices: 14 boats, 8 at Bangor and 6 at Kings Bay as in 2020, the three
     # boats without missiles empty at their home port; the conversion of 56 tubes half done,
@@ -366,14 +376,7 @@ def united_states_2017():
         boats.append((home, tubes[:loaded]))
     # Warheads: 1,411 - 405 (one per Minuteman III) - 48 (one per deployed bomber) = 958 on the
     # 220 Trident II; the loading is not public: 78 carry 5 and 142 carry 4.
-    loadings = iter(trident_loadings(220, 958))
-    n = 0
-    for home, tubes in boats:
-        boat_missiles = []
-        for _ in tubes:
-            n += 1
-            boat_missiles.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", next(loadings), None, 12000))
-        items.extend(load(boat_missiles, tubes))
+    items.extend(trident_missiles(boats, trident_loadings(220, 958))[0])
     # Bombers: B-2A 12 deployed at Whiteman (published) and, a choice, the 8 others of 20
     # non-deployed there; B-52H 36 deployed split 18/18 between Barksdale and Minot (the split
     # is not published) with 10 non-deployed (5/5), and the 41 non-nuclear B-52H (21/20).
