@@ -303,7 +303,8 @@ mod tests {
     const SYSTEMS: &str = include_str!("../../../data/scenarios/systems-2020.toml");
 
     fn declaration(text: &str) -> Declaration {
-        let vocabulary = Vocabulary::new(["icbm", "slbm", "icbm-launcher", "slbm-launcher", "heavy-bomber"]);
+        let vocabulary =
+            Vocabulary::new(["heavy-bomber"]).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"]);
         codec::read_csv(text.as_bytes(), &vocabulary).unwrap()
     }
 
