@@ -55,18 +55,20 @@ TARGET_VS_DUCKDB = 5.0
 
 # The three New START totals (Article II.1(a), (b), (c)) as one query, the way
 # the treaty file states them:
-#   (a) deployed ICBMs and SLBMs, plus deployed heavy bombers equipped for nuclear armaments;
-#   (b) warheads emplaced on deployed ICBMs and SLBMs, plus 1 per deployed nuclear heavy bomber;
+#   (a) deployed ICBMs and SLBMs in a launcher, plus deployed heavy bombers equipped for nuclear armaments;
+#   (b) warheads emplaced on deployed ICBMs and SLBMs in a launcher, plus 1 per deployed nuclear heavy bomber;
 #   (c) ICBM and SLBM launchers, and nuclear heavy bombers, deployed, non-deployed or under conversion.
-# Plain SQL that SQLite and DuckDB both run unchanged.
+# A missile is in a launcher when its `launcher` column names one; the declaration
+# reader has checked that the launcher exists, holds that kind, and shares its
+# facility and status, so no join is needed. Plain SQL that SQLite and DuckDB both run unchanged.
 QUERY = """
 SELECT
   SUM(CASE
-        WHEN kind IN ('icbm', 'slbm') AND status = 'deployed' THEN 1
+        WHEN kind IN ('icbm', 'slbm') AND status = 'deployed' AND launcher IS NOT NULL THEN 1
         WHEN kind = 'heavy-bomber' AND status = 'deployed' AND armament = 'nuclear' THEN 1
         ELSE 0 END) AS deployed_delivery_vehicles,
   SUM(CASE
-        WHEN kind IN ('icbm', 'slbm') AND status = 'deployed' THEN warheads
+        WHEN kind IN ('icbm', 'slbm') AND status = 'deployed' AND launcher IS NOT NULL THEN warheads
         WHEN kind = 'heavy-bomber' AND status = 'deployed' AND armament = 'nuclear' THEN 1
         ELSE 0 END) AS deployed_warheads,
   SUM(CASE
@@ -78,7 +80,7 @@ SELECT
 FROM items
 """
 
-COLUMNS = ("uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km")
+COLUMNS = ("uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km", "launcher")
 
 
 def log(message: str) -> None:
@@ -112,8 +114,9 @@ def data_rows(path: Path):
         header = next(reader)
         if tuple(header) != COLUMNS:
             raise SystemExit(f"{path}: unexpected columns {header}")
-        for uid, kind, type_name, facility, status, warheads, armament, range_km in reader:
-            yield (uid, kind, type_name, facility, status, int(warheads), armament or None, int(range_km) if range_km else None)
+        for uid, kind, type_name, facility, status, warheads, armament, range_km, launcher in reader:
+            yield (uid, kind, type_name, facility, status, int(warheads), armament or None,
+                   int(range_km) if range_km else None, launcher or None)
 
 
 def time_query(execute, runs: int) -> tuple[list[float], tuple[int, ...]]:
@@ -133,9 +136,9 @@ def sqlite_load(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(":memory:")
     con.execute(
         "CREATE TABLE items (uid TEXT NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL, facility TEXT NOT NULL,"
-        " status TEXT NOT NULL, warheads INTEGER NOT NULL, armament TEXT, range_km INTEGER)"
+        " status TEXT NOT NULL, warheads INTEGER NOT NULL, armament TEXT, range_km INTEGER, launcher TEXT)"
     )
-    con.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data_rows(path))
+    con.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data_rows(path))
     con.commit()
     return con
 
@@ -146,7 +149,7 @@ def duckdb_load(path: Path):
     con = duckdb.connect()
     con.execute("SET threads = 1")
     types = {"uid": "VARCHAR", "kind": "VARCHAR", "type": "VARCHAR", "facility": "VARCHAR", "status": "VARCHAR",
-             "warheads": "INTEGER", "armament": "VARCHAR", "range_km": "INTEGER"}
+             "warheads": "INTEGER", "armament": "VARCHAR", "range_km": "INTEGER", "launcher": "VARCHAR"}
     columns = "{" + ", ".join(f"'{name}': '{t}'" for name, t in types.items()) + "}"
     # The `#` preamble is skipped by line count (DuckDB's sniffer does not cope with it).
     con.execute(

@@ -19,12 +19,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = sys.argv[1] if len(sys.argv) > 1 else HERE
-COLUMNS = ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km"]
+COLUMNS = ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km", "launcher"]
 
 
 def write(name, party, as_of, source, notes, facilities, items):
+    """Writes a declaration. An item is a tuple in COLUMNS order; the launcher may be left off."""
     out = io.StringIO()
-    out.write("# format: detente-declaration/1\n")
+    out.write("# format: detente-declaration/2\n")
     out.write(f"# party: {party}\n# as-of: {as_of}\n# source: {source}\n")
     for note in notes:
         out.write(f"# note: {note}\n")
@@ -33,7 +34,8 @@ def write(name, party, as_of, source, notes, facilities, items):
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for item in items:
-        w.writerow(["" if v is None else v for v in item])
+        row = list(item) + [None] * (len(COLUMNS) - len(item))
+        w.writerow(["" if v is None else v for v in row])
     with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
         f.write(out.getvalue())
 
@@ -42,6 +44,105 @@ def split(total, parts):
     """Splits `total` into `parts` near-equal whole numbers, larger ones first."""
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def load(missiles, launchers):
+    """Puts each missile in the next launcher in order: a deployed missile sits in a
+    deployed launcher of its base (the `launcher` column). Both lists hold item tuples;
+    returns the missiles with their launcher's uid added."""
+    if len(missiles) > len(launchers):
+        raise SystemExit(f"{len(missiles)} missiles for {len(launchers)} launchers")
+    for missile, launcher in zip(missiles, launchers):
+        if missile[3] != launcher[3] or missile[4] != launcher[4]:
+            raise SystemExit(f"{missile[0]} and {launcher[0]} differ in facility or status")
+    return [missile + (launcher[0],) for missile, launcher in zip(missiles, launchers)]
+
+
+def silos(wing, first_number, deployed, empty):
+    """Minuteman III launchers of one wing: the deployed ones first, then the empty ones."""
+    return [(f"US-L-MM3-{first_number + i:03}", "icbm-launcher", "Minuteman III", wing,
+             "deployed" if i < deployed else "non-deployed", 0, None, None) for i in range(deployed + empty)]
+
+
+def minuteman(first_number, wing, count, status="deployed", warheads=1):
+    """Minuteman III missiles (one warhead each when deployed; FAS: 400 ICBMs, 1 warhead each)."""
+    return [(f"US-M-MM3-{first_number + i:04}", "icbm", "Minuteman III", wing, status, warheads, None, 13000)
+            for i in range(count)]
+
+
+def trident_tubes(boat, site, loaded, converted_from):
+    """The 24 tubes of one Ohio-class SSBN: tubes 1..`loaded` deployed, the rest of 1-20
+    empty (non-deployed), and tubes from `converted_from` on converted (out of the limit)."""
+    tubes = []
+    for tube in range(1, 25):
+        if tube >= converted_from:
+            status = "converted"
+        elif tube <= loaded:
+            status = "deployed"
+        else:
+            status = "non-deployed"
+        tubes.append((f"US-L-T2-SSBN{boat:02}-{tube:02}", "slbm-launcher", "Trident II", site, status, 0, None, None))
+    return tubes
+
+
+def minuteman_wings(wings):
+    """Silos and deployed missiles of the Minuteman III wings, each given as (wing, deployed,
+    empty): each deployed missile sits in a deployed silo of its wing. Returns the silos, the
+    missiles and the next missile number."""
+    silos_out, missiles = [], []
+    silo_no = missile_no = 1
+    for wing, deployed, empty in wings:
+        wing_silos = silos(wing, silo_no, deployed, empty)
+        silos_out.extend(wing_silos)
+        missiles.extend(load(minuteman(missile_no, wing, deployed), wing_silos))
+        silo_no += deployed + empty
+        missile_no += deployed
+    return silos_out, missiles, missile_no
+
+
+def trident_missiles(boats, loadings):
+    """Deployed Trident II missiles, one in each loaded tube of each (home port, tubes) boat,
+    with the warheads `loadings` gives in order."""
+    missiles, n = [], 0
+    loadings = iter(loadings)
+    for home, tubes in boats:
+        boat_missiles = []
+        for _ in tubes:
+            n += 1
+            boat_missiles.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", next(loadings), None, 12000))
+        missiles.extend(load(boat_missiles, tubes))
+    return missiles, n
+
+
+def bombers(type_, code, first_number, bases):
+    """Nuclear heavy bombers: for each (base, deployed, non-deployed), the deployed ones first."""
+    items, n = [], first_number
+    width = 3 if code == "B52H" else 2  # as the first reconstructions numbered them
+    for base, deployed, spare in bases:
+        for i in range(deployed + spare):
+            items.append((f"US-B-{code}-{n:0{width}}", "heavy-bomber", type_, base,
+                          "deployed" if i < deployed else "non-deployed", 0, "nuclear", None))
+            n += 1
+    return items
+
+
+def converted_b52h(first_number, counts):
+    """B-52H equipped for non-nuclear armaments (outside the limits), split Barksdale, Minot."""
+    items, n = [], first_number
+    for base, count in zip(["BARKSDALE", "MINOT"], counts):
+        for _ in range(count):
+            items.append((f"US-B-B52H-{n:03}", "heavy-bomber", "B-52H", base, "converted", 0, "non-nuclear", None))
+            n += 1
+    return items
+
+
+def trident_loadings(count, warheads):
+    """How `warheads` are shared over `count` deployed Trident II missiles: the loading
+    per missile is not public, so some carry 5 and the rest 4, in that order."""
+    fives = warheads - 4 * count
+    if not 0 <= fives <= count:
+        raise SystemExit(f"{warheads} warheads do not fit {count} missiles at 4 or 5 each")
+    return [5] * fives + [4] * (count - fives)
 
 
 # ---------------------------------------------------------------------------
@@ -71,74 +172,49 @@ def united_states():
     ]
     items = []
     # Minuteman III launchers: 454 = 397 deployed + 57 non-deployed, split evenly over the
-    # three wings (the 2020 by-base split is not published; 2017's was 136/133/136).
+    # three wings (the 2020 by-base split is not published; 2017's was 136/133/136). Each
+    # deployed missile sits in a deployed silo of its wing.
     wings = ["FE-WARREN", "MALMSTROM", "MINOT"]
-    n = 0
-    for wing, deployed, empty in zip(wings, split(397, 3), split(57, 3)):
-        for i in range(deployed + empty):
-            n += 1
-            items.append((f"US-L-MM3-{n:03}", "icbm-launcher", "Minuteman III", wing,
-                          "deployed" if i < deployed else "non-deployed", 0, None, None))
+    wing_silos, deployed_missiles, missile_no = minuteman_wings(zip(wings, split(397, 3), split(57, 3)))
+    items.extend(wing_silos)
     for i in range(1, 5):
         items.append((f"US-L-MM3-T{i}", "icbm-launcher", "Minuteman III", "VANDENBERG", "test", 0, None, None))
     for i in range(1, 5):
         items.append((f"US-L-MM3-TR{i}", "icbm-launcher", "Minuteman III", "VANDENBERG", "training", 0, None, None))
-    # Minuteman III missiles: 397 deployed with one warhead each (FAS: 400 ICBMs, 1 warhead
-    # each); 261 non-deployed, placed in storage.
-    n = 0
-    for wing, deployed in zip(wings, split(397, 3)):
-        for _ in range(deployed):
-            n += 1
-            items.append((f"US-M-MM3-{n:04}", "icbm", "Minuteman III", wing, "deployed", 1, None, 13000))
-    for i in range(261):
-        n += 1
-        items.append((f"US-M-MM3-{n:04}", "icbm", "Minuteman III", "HILL", "non-deployed", 0, None, 13000))
+    # Minuteman III missiles: 397 deployed with one warhead each; 261 non-deployed, in storage.
+    items.extend(deployed_missiles)
+    items.extend(minuteman(missile_no, "HILL", 261, "non-deployed", 0))
     # Trident II launchers: 14 SSBNs x 24 tubes. Tubes 21-24 of every boat are the 56
     # converted ones. Boats 1-8 at Bangor, 9-14 at Kings Bay; boats 1-11 carry 20 loaded
     # tubes, boat 12 carries 10 (230 deployed); boats 13 and 14 are in overhaul at Puget
     # Sound with empty tubes (with boat 12's 10 empty tubes: 50 non-deployed).
     loaded = [20] * 11 + [10, 0, 0]
+    boats = []
     for boat in range(1, 15):
         home = "BANGOR" if boat <= 8 else "KINGS-BAY"
         site = "PUGET-SOUND" if boat >= 13 else home
-        for tube in range(1, 25):
-            if tube > 20:
-                status = "converted"
-            elif tube <= loaded[boat - 1]:
-                status = "deployed"
-            else:
-                status = "non-deployed"
-            items.append((f"US-L-T2-SSBN{boat:02}-{tube:02}", "slbm-launcher", "Trident II", site, status, 0, None, None))
-    # Trident II missiles: 230 deployed carrying 1,457 - 397 - 48 = 1,012 warheads; the
-    # per-missile loading is not public, so 92 carry 5 and 138 carry 4. 234 non-deployed,
-    # split between the two bases' weapons facilities.
-    n = 0
-    for boat in range(1, 13):
-        home = "BANGOR" if boat <= 8 else "KINGS-BAY"
-        for _ in range(loaded[boat - 1]):
-            n += 1
-            items.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", 5 if n <= 92 else 4, None, 12000))
+        tubes = trident_tubes(boat, site, loaded[boat - 1], 21)
+        items.extend(tubes)
+        boats.append((home, tubes[: loaded[boat - 1]]))
+    # Trident II missiles: 230 deployed carrying 1,457 - 397 - 48 = 1,012 warheads (92 carry 5,
+    # 138 carry 4), each in a loaded tube of its boat; 234 non-deployed, split between the two
+    # bases' weapons facilities.
+    missiles, n = trident_missiles(boats, trident_loadings(230, 1012))
+    items.extend(missiles)
     for base, count in zip(["BANGOR", "KINGS-BAY"], split(234, 2)):
         for _ in range(count):
             n += 1
             items.append((f"US-M-T2-{n:04}", "slbm", "Trident II", base, "non-deployed", 0, None, 12000))
     # B-2A: 12 deployed + 8 non-deployed at Whiteman, 1 test at Edwards.
-    for i in range(1, 21):
-        items.append((f"US-B-B2A-{i:02}", "heavy-bomber", "B-2A", "WHITEMAN", "deployed" if i <= 12 else "non-deployed", 0, "nuclear", None))
+    items.extend(bombers("B-2A", "B2A", 1, [("WHITEMAN", 12, 8)]))
     items.append(("US-B-B2A-T1", "heavy-bomber", "B-2A", "EDWARDS", "test", 0, "nuclear", None))
     # B-52H: 46 nuclear (36 deployed, 10 non-deployed) split between Barksdale and Minot;
     # 4 test at Edwards; 41 equipped for non-nuclear armaments, split between the two wings.
-    n = 0
-    for base, deployed, spare in zip(["BARKSDALE", "MINOT"], split(36, 2), split(10, 2)):
-        for i in range(deployed + spare):
-            n += 1
-            items.append((f"US-B-B52H-{n:03}", "heavy-bomber", "B-52H", base, "deployed" if i < deployed else "non-deployed", 0, "nuclear", None))
+    b52 = list(zip(["BARKSDALE", "MINOT"], split(36, 2), split(10, 2)))
+    items.extend(bombers("B-52H", "B52H", 1, b52))
     for i in range(1, 5):
         items.append((f"US-B-B52H-T{i}", "heavy-bomber", "B-52H", "EDWARDS", "test", 0, "nuclear", None))
-    for base, count in zip(["BARKSDALE", "MINOT"], split(41, 2)):
-        for _ in range(count):
-            n += 1
-            items.append((f"US-B-B52H-{n:03}", "heavy-bomber", "B-52H", base, "converted", 0, "non-nuclear", None))
+    items.extend(converted_b52h(47, split(41, 2)))
     write(
         "us-2020-09-01.csv", "US", "2020-09-01",
         "RECONSTRUCTION from the U.S. Department of State New START data by type as of 2020-09-01 "
@@ -150,6 +226,8 @@ def united_states():
             "Trident II missiles carry 4 or 5 warheads (92 x 5 + 138 x 4 = 1,012); the 4 'training' "
             "silos Russia counts (location [UNVERIFIED]); SSBN overhaul status.",
             "Ranges are nominal public figures for the type, for the INF-style range rules only.",
+            "Each deployed missile names the deployed launcher of its base it sits in (launcher column); "
+            "which silo or tube holds which missile is not public, so missiles fill their base's launchers in order.",
         ],
         facilities, items)
 
@@ -208,25 +286,34 @@ def russia():
     ]
     items = []
     ln = mn = 0
+    # Each deployed missile sits in a deployed launcher of its site (the launcher column).
     for type_, site, deployed, loads, spare in RU_ICBMS:
+        launchers = []
         for i in range(deployed + spare):
             ln += 1
-            items.append((f"RU-L-ICBM-{ln:04}", "icbm-launcher", type_, site, "deployed" if i < deployed else "non-deployed", 0, None, None))
+            launchers.append((f"RU-L-ICBM-{ln:04}", "icbm-launcher", type_, site, "deployed" if i < deployed else "non-deployed", 0, None, None))
+        items.extend(launchers)
+        missiles = []
         for count, warheads in loads:
             for _ in range(count):
                 mn += 1
-                items.append((f"RU-M-ICBM-{mn:04}", "icbm", type_, site, "deployed", warheads, None, 11000))
+                missiles.append((f"RU-M-ICBM-{mn:04}", "icbm", type_, site, "deployed", warheads, None, 11000))
+        items.extend(load(missiles, launchers))
     boat_no = 0
     for type_, base, boats, tubes, loaded_boats, loads in RU_SLBMS:
+        launchers = []
         for boat in range(boats):
             boat_no += 1
             for tube in range(1, tubes + 1):
-                items.append((f"RU-L-SLBM-B{boat_no:02}-{tube:02}", "slbm-launcher", type_, base,
-                               "deployed" if boat < loaded_boats else "non-deployed", 0, None, None))
+                launchers.append((f"RU-L-SLBM-B{boat_no:02}-{tube:02}", "slbm-launcher", type_, base,
+                                  "deployed" if boat < loaded_boats else "non-deployed", 0, None, None))
+        items.extend(launchers)
+        missiles = []
         for count, warheads in loads:
             for _ in range(count):
                 mn += 1
-                items.append((f"RU-M-SLBM-{mn:04}", "slbm", type_, base, "deployed", warheads, None, 8000))
+                missiles.append((f"RU-M-SLBM-{mn:04}", "slbm", type_, base, "deployed", warheads, None, 8000))
+        items.extend(load(missiles, launchers))
     bn = 0
     for type_, base, deployed, spare in RU_BOMBERS:
         for i in range(deployed + spare):
@@ -240,10 +327,82 @@ def russia():
             "Only the three totals are published. The type mix, sites, loadings and identifiers are an ESTIMATE "
             "for illustration, shaped so that about 812 warheads sit on ICBMs (FAS 2022 split) and the totals match exactly.",
             "Non-deployed missiles are not included: no public figure.",
+            "Each deployed missile names a deployed launcher of its site (launcher column), filled in order: an ESTIMATE like the rest.",
+        ],
+        facilities, items)
+
+
+# ---------------------------------------------------------------------------
+# United States, as of 2017-03-01: the most recent U.S. data by base.
+# Published by base (State Department release of July 2017, reported by ExchangeMonitor and
+# Defense Daily, "Latest New START Release Breaks Down ICBM, SLBM, Bomber Types"):
+#   Minuteman III deployed: F.E. Warren 136, Malmstrom 133, Minot 136 (405)
+#   Trident II deployed:    Kings Bay 100, Bangor 120 (220)
+#   B-2A deployed:          Whiteman 12
+#   B-52H deployed:         Barksdale and Minot together 36 (the split is not given)
+#   Total deployed 673; plus 41 B-52H equipped for non-nuclear armaments.
+# Published aggregates (data/newstart_aggregate.csv): 673 deployed, 1,411 warheads, 820 launchers.
+# Everything else below is a RECONSTRUCTION CHOICE, written next to the number it makes.
+
+def united_states_2017():
+    facilities = [
+        ("FE-WARREN", "icbm-base", "F.E. Warren Air Force Base, Wyoming (90th Missile Wing)"),
+        ("MALMSTROM", "icbm-base", "Malmstrom Air Force Base, Montana (341st Missile Wing)"),
+        ("MINOT", "icbm-base", "Minot Air Force Base, North Dakota (91st Missile Wing, 5th Bomb Wing)"),
+        ("BANGOR", "submarine-base", "Naval Base Kitsap-Bangor, Washington"),
+        ("KINGS-BAY", "submarine-base", "Naval Submarine Base Kings Bay, Georgia"),
+        ("WHITEMAN", "air-base", "Whiteman Air Force Base, Missouri (509th Bomb Wing)"),
+        ("BARKSDALE", "air-base", "Barksdale Air Force Base, Louisiana (2nd Bomb Wing)"),
+    ]
+    items = []
+    # Minuteman III: the published deployed silos per wing, each with its missile; choice: 454
+    # launchers in all (the force structure of 2014), so 49 empty silos, spread to make the
+    # wings 151/151/152 as in the 2020 reconstruction.
+    wing_silos, missiles, _ = minuteman_wings([("FE-WARREN", 136, 15), ("MALMSTROM", 133, 18), ("MINOT", 136, 16)])
+    items.extend(wing_silos + missiles)
+    # Trident II: the published deployed missiles per base, 20 to a boat (Bangor 6 boats,
+    # Kings Bay 5). Choices: 14 boats, 8 at Bangor and 6 at Kings Bay as in 2020, the three
+    # boats without missiles empty at their home port; the conversion of 56 tubes half done,
+    # with tubes 21-24 converted on boats 1-9 (36) and still accountable, empty, on boats
+    # 10-14 (20), which makes the 820 launchers: 454 + 300 + 66.
+    loaded_boats = {"BANGOR": 6, "KINGS-BAY": 5}
+    boats = []
+    for boat in range(1, 15):
+        home = "BANGOR" if boat <= 8 else "KINGS-BAY"
+        first_of_home = 1 if home == "BANGOR" else 9
+        loaded = 20 if boat - first_of_home < loaded_boats[home] else 0
+        tubes = trident_tubes(boat, home, loaded, 21 if boat <= 9 else 25)
+        items.extend(tubes)
+        boats.append((home, tubes[:loaded]))
+    # Warheads: 1,411 - 405 (one per Minuteman III) - 48 (one per deployed bomber) = 958 on the
+    # 220 Trident II; the loading is not public: 78 carry 5 and 142 carry 4.
+    items.extend(trident_missiles(boats, trident_loadings(220, 958))[0])
+    # Bombers: B-2A 12 deployed at Whiteman (published) and, a choice, the 8 others of 20
+    # non-deployed there; B-52H 36 deployed split 18/18 between Barksdale and Minot (the split
+    # is not published) with 10 non-deployed (5/5), and the 41 non-nuclear B-52H (21/20).
+    items.extend(bombers("B-2A", "B2A", 1, [("WHITEMAN", 12, 8)]))
+    items.extend(bombers("B-52H", "B52H", 1, [("BARKSDALE", 18, 5), ("MINOT", 18, 5)]))
+    items.extend(converted_b52h(47, split(41, 2)))
+    write(
+        "us-2017-03-01.csv", "US", "2017-03-01",
+        "RECONSTRUCTION from the U.S. Department of State New START data by base as of 2017-03-01 "
+        "(released July 2017; ExchangeMonitor, https://www.exchangemonitor.com/latest-new-start-release-breaks-icbm-slbm-bomber-types-2/?printmode=1) "
+        "and the aggregates of data/newstart_aggregate.csv; made by data/declarations/reconstruct.py",
+        [
+            "Published and kept exactly: deployed Minuteman III by base (F.E. Warren 136, Malmstrom 133, Minot 136), "
+            "deployed Trident II by base (Kings Bay 100, Bangor 120), 12 deployed B-2A at Whiteman, 36 deployed B-52H "
+            "at Barksdale and Minot, 41 B-52H equipped for non-nuclear armaments; 673 deployed, 1,411 warheads, 820 launchers.",
+            "RECONSTRUCTION CHOICES (not published): the B-52H split 18/18; 454 Minuteman III silos with 49 empty ones "
+            "spread 15/18/16; 14 SSBNs (8 Bangor, 6 Kings Bay), three of them empty at home port; 36 of the 56 tube "
+            "conversions done (boats 1-9), 20 tubes still accountable (boats 10-14); 78 Trident II with 5 warheads and 142 "
+            "with 4; the non-deployed bombers (8 B-2A, 10 B-52H); which launcher holds which missile; all unique identifiers.",
+            "Not included, for want of a by-base figure: non-deployed missiles, test launchers and test heavy bombers.",
+            "Ranges are nominal public figures for the type, for the INF-style range rules only.",
         ],
         facilities, items)
 
 
 if __name__ == "__main__":
     united_states()
+    united_states_2017()
     russia()

@@ -84,7 +84,7 @@ impl Systems {
         let ids: BTreeSet<&str> = file.sources.iter().map(|s| s.id.as_str()).collect();
         for (i, party) in file.parties.iter().enumerate() {
             let at = |name: &str| format!("parties[{i}].{name}");
-            party.party.parse::<Party>().map_err(|e| field(at("party"), e))?;
+            party.party.parse::<Party>().map_err(|e| field(at("party"), e.to_string()))?;
             check(&at("value_w80"), party.value_w80, Range::Positive)?;
             if let Some(reserve) = party.reserve_warheads {
                 check(&at("reserve_warheads"), reserve, Range::Count)?;
@@ -95,7 +95,7 @@ impl Systems {
         let notional_fields: Vec<&str> = SYSTEM_FIELDS.iter().copied().chain(["bomber_loading"]).collect();
         for (i, system) in file.systems.iter().enumerate() {
             let at = |name: &str| format!("systems[{i}].{name}");
-            system.party.parse::<Party>().map_err(|e| field(at("party"), e))?;
+            system.party.parse::<Party>().map_err(|e| field(at("party"), e.to_string()))?;
             check(&at("max_warheads_per_launcher"), system.max_warheads_per_launcher, Range::Positive)?;
             check(&at("yield_kt"), system.yield_kt, Range::Positive)?;
             check(&at("cep_m"), system.cep_m, Range::Positive)?;
@@ -338,7 +338,8 @@ mod tests {
     const SYSTEMS: &str = include_str!("../../../data/scenarios/systems-2020.toml");
 
     fn declaration(text: &str) -> Declaration {
-        let vocabulary = Vocabulary::new(["icbm", "slbm", "icbm-launcher", "slbm-launcher", "heavy-bomber"]);
+        let vocabulary =
+            Vocabulary::new(["heavy-bomber"]).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"]);
         codec::read_csv(text.as_bytes(), &vocabulary).unwrap()
     }
 

@@ -411,7 +411,7 @@ impl RaceFile {
             .parties
             .iter()
             .enumerate()
-            .map(|(i, p)| p.parse::<Party>().map_err(|e| field(&format!("parties[{i}]"), e)))
+            .map(|(i, p)| p.parse::<Party>().map_err(|e| field(&format!("parties[{i}]"), e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
         let per_party = |name: &str, values: &[f64]| {
             if values.len() != n {

@@ -221,7 +221,10 @@ impl Scenario {
         let mut notional = BTreeMap::new();
         for (p, party) in file.parties.iter().enumerate() {
             let path = format!("parties[{p}]");
-            let code: Party = party.party.parse().map_err(|e: String| field(format!("{path}.party"), e))?;
+            let code: Party = party
+                .party
+                .parse()
+                .map_err(|e: detente_core::error::PartyError| field(format!("{path}.party"), e.to_string()))?;
             if postures.iter().any(|posture: &Posture| posture.party == code) {
                 return Err(field(format!("{path}.party"), format!("{} appears twice", code.as_str())));
             }

@@ -31,7 +31,9 @@ fn benches(c: &mut Criterion) {
     });
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     group.bench_function("new-start/with-items", |b| {
-        b.iter(|| count(black_box(&treaty), black_box(&declaration), None, Options { with_items: true }));
+        b.iter(|| {
+            count(black_box(&treaty), black_box(&declaration), None, Options { with_items: true, ..Options::default() })
+        });
     });
     group.finish();
 

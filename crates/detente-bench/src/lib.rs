@@ -6,7 +6,9 @@
 //! machine. The mix of kinds, types, statuses, armaments and facilities follows
 //! the shape of the published U.S. data, scaled up, so that every counting rule
 //! of New START and every reading of the Russian interpretation has items to
-//! select (and items to leave out).
+//! select (and items to leave out). Deployed and test missiles sit in launchers
+//! of their type, facility and status, as a real declaration links them, so a
+//! generated declaration breaks none of New START's definitions.
 //!
 //! [`record`] does the same for the record: entries of a fixed size, stores
 //! filled with millions of them, and the timed operations on them.
@@ -29,7 +31,7 @@ pub const KINDS: [&str; 5] = ["icbm", "slbm", "icbm-launcher", "slbm-launcher", 
 
 /// The vocabulary the generated declarations (and the CSV files written from them) are read with.
 pub fn vocabulary() -> Vocabulary {
-    Vocabulary::new(KINDS)
+    Vocabulary::new(KINDS).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"])
 }
 
 /// The shipped New START treaty.
@@ -189,6 +191,8 @@ struct Row {
     status: Status,
     armament: Option<Armament>,
     warheads: u32,
+    /// The row of the launcher this missile sits in.
+    launcher: Option<usize>,
 }
 
 fn row(rng: &mut SplitMix64, index: usize) -> Row {
@@ -220,7 +224,53 @@ fn row(rng: &mut SplitMix64, index: usize) -> Row {
     let facility = facility(rng, ty.kind, status);
     let mut uid = String::with_capacity(20);
     let _ = write!(uid, "US-{}-{index:07}", ty.code);
-    Row { uid, ty, facility, status, armament, warheads }
+    Row { uid, ty, facility, status, armament, warheads, launcher: None }
+}
+
+/// Puts deployed and test missiles into free launchers of the same type, facility
+/// and status, in row order: a missile takes a launcher seen before it if one is
+/// free, or waits for the next one (a forward reference in the file). A deployed
+/// missile or launcher left without a partner becomes non-deployed (and a missile
+/// so moved carries no warheads), since deployed ones come in pairs.
+fn link(rng: &mut SplitMix64, rows: &mut [Row]) {
+    use std::collections::HashMap;
+    type Key = (&'static str, &'static str, &'static str, Status);
+    let mut free_launchers: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut waiting_missiles: HashMap<Key, Vec<usize>> = HashMap::new();
+    for i in 0..rows.len() {
+        let r = &rows[i];
+        if !matches!(r.status, Status::Deployed | Status::Test) {
+            continue;
+        }
+        let missile_kind = match r.ty.kind {
+            "icbm-launcher" => "icbm",
+            "slbm-launcher" => "slbm",
+            kind => kind,
+        };
+        let key = (missile_kind, r.ty.name, r.facility, r.status);
+        match r.ty.kind {
+            "icbm" | "slbm" => match free_launchers.get_mut(&key).and_then(Vec::pop) {
+                Some(launcher) => rows[i].launcher = Some(launcher),
+                None => waiting_missiles.entry(key).or_default().push(i),
+            },
+            "icbm-launcher" | "slbm-launcher" => match waiting_missiles.get_mut(&key).and_then(Vec::pop) {
+                Some(missile) => rows[missile].launcher = Some(i),
+                None => free_launchers.entry(key).or_default().push(i),
+            },
+            _ => {}
+        }
+    }
+    let mut unpaired: Vec<usize> =
+        free_launchers.into_values().chain(waiting_missiles.into_values()).flatten().collect();
+    unpaired.sort_unstable();
+    for i in unpaired {
+        if rows[i].status != Status::Deployed {
+            continue;
+        }
+        rows[i].status = Status::NonDeployed;
+        rows[i].warheads = 0;
+        rows[i].facility = facility(rng, rows[i].ty.kind, Status::NonDeployed);
+    }
 }
 
 /// A U.S. declaration as of 2020-09-01 with `items` items, the same for the same `seed`.
@@ -231,7 +281,8 @@ fn row(rng: &mut SplitMix64, index: usize) -> Row {
 /// for non-nuclear armaments carry no warheads.
 pub fn synthetic_declaration(items: usize, seed: u64) -> Declaration {
     let mut rng = SplitMix64::new(seed);
-    let rows: Vec<Row> = (0..items).map(|index| row(&mut rng, index)).collect();
+    let mut rows: Vec<Row> = (0..items).map(|index| row(&mut rng, index)).collect();
+    link(&mut rng, &mut rows);
     let header = Header {
         party: "US".parse().expect("valid party"),
         as_of: "2020-09-01".parse().expect("valid date"),
@@ -253,9 +304,9 @@ pub fn synthetic_declaration(items: usize, seed: u64) -> Declaration {
         armament: r.armament,
         warheads: r.warheads,
         range_km: r.ty.range_km,
+        launcher: r.launcher.map(|l| rows[l].uid.as_str()),
     });
-    Declaration::build(header, &vocabulary(), specs)
-        .unwrap_or_else(|(index, e)| panic!("generated item {index:?} is invalid: {e}"))
+    Declaration::build(header, &vocabulary(), specs).unwrap_or_else(|e| panic!("a generated item is invalid: {e}"))
 }
 
 #[cfg(test)]
@@ -289,7 +340,8 @@ mod tests {
             let nuclear = armament == Some(Armament::Nuclear);
             let accountable = matches!(status, Status::Deployed | Status::NonDeployed | Status::UnderConversion);
             match kind {
-                "icbm" | "slbm" if deployed => {
+                // New START counts a deployed missile from its link: one in a launcher.
+                "icbm" | "slbm" if deployed && item.is_loaded() => {
                     totals[0] += 1;
                     totals[1] += u64::from(item.warheads);
                 }
@@ -309,8 +361,14 @@ mod tests {
     fn engine_totals(declaration: &Declaration, interpretation: Option<&Interpretation>) -> [u64; 3] {
         let treaty = new_start();
         let counted = count(&treaty, declaration, interpretation, Options::default());
-        let total =
-            |id: &str| counted.limits.iter().find(|l| l.id == id).unwrap_or_else(|| panic!("no limit {id}")).total;
+        let total = |id: &str| {
+            counted
+                .limits
+                .iter()
+                .find(|l| l.id == id)
+                .and_then(|l| l.total)
+                .unwrap_or_else(|| panic!("no count for {id}"))
+        };
         [total("deployed-delivery-vehicles"), total("deployed-warheads"), total("launchers")]
     }
 
@@ -361,6 +419,35 @@ mod tests {
     }
 
     #[test]
+    fn deployed_missiles_and_launchers_come_in_pairs() {
+        let declaration = synthetic_declaration(50_000, 5);
+        let treaty = new_start();
+        let counted = count(&treaty, &declaration, None, Options::default());
+        let contradictions: Vec<_> =
+            counted.findings.iter().filter(|f| matches!(f, detente_treaty::Finding::Contradiction { .. })).collect();
+        assert!(contradictions.is_empty(), "no contradiction of New START's definitions: {contradictions:?}");
+        assert_eq!(counted.findings.len(), 3, "only the three limits, far exceeded at this size");
+        let mut loaded = [0usize; 2];
+        for item in declaration.items() {
+            let class = declaration.class(item);
+            if let Some(launcher) = declaration.launcher_of(item) {
+                assert_eq!(declaration.class(launcher).type_name, class.type_name);
+                assert_eq!((launcher.facility, launcher.status), (item.facility, item.status));
+                loaded[usize::from(item.status == Status::Test)] += 1;
+            } else if matches!(class.kind.as_str(), "icbm" | "slbm" | "icbm-launcher" | "slbm-launcher") {
+                assert!(item.status != Status::Deployed || item.is_loaded(), "{} is deployed and alone", item.uid);
+            }
+        }
+        assert!(loaded[0] > 10_000 && loaded[1] > 100, "deployed and test pairs: {loaded:?}");
+        // Some missiles name a launcher that comes later in the file.
+        let position: std::collections::HashMap<&str, usize> =
+            declaration.items().iter().enumerate().map(|(i, item)| (&*item.uid, i)).collect();
+        let forward =
+            declaration.specs().enumerate().filter(|(i, spec)| spec.launcher.is_some_and(|l| position[l] > *i)).count();
+        assert!(forward > 1_000, "{forward} forward references");
+    }
+
+    #[test]
     fn engine_totals_equal_a_naive_recount() {
         let declaration = synthetic_declaration(100_000, 42);
         let declared = naive_totals(&declaration, false);
@@ -378,7 +465,7 @@ mod tests {
         let declaration = synthetic_declaration(2_000, 3);
         let mut csv = Vec::new();
         codec::write_csv(&declaration, &mut csv).unwrap();
-        assert!(csv.starts_with(b"# format: detente-declaration/1\n"));
+        assert!(csv.starts_with(b"# format: detente-declaration/2\n"));
         let back = codec::read_csv(&csv[..], &vocabulary()).unwrap();
         assert_eq!(back.items(), declaration.items());
         assert_eq!(back.header(), declaration.header());

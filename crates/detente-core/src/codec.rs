@@ -5,83 +5,52 @@
 //! core never opens a file. Every decoding error names the line (CSV) or the
 //! record (JSON), the unique identifier when one was read, and the field.
 
-use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::declaration::{Builder, Declaration, FieldError, Header, ItemSpec};
+use crate::error::{bare, quoted, shortened};
 use crate::model::{Armament, Facility, Party, Status, Vocabulary};
 
-/// The format tag that opens every declaration file.
-pub const FORMAT: &str = "detente-declaration/1";
+/// The format tag detente writes; [`FORMAT_1`] files (before links) are read too.
+pub const FORMAT: &str = "detente-declaration/2";
+
+/// The first format: no `launcher` column, so no links.
+pub const FORMAT_1: &str = "detente-declaration/1";
 
 /// The CSV columns, in the order detente writes them.
-pub const COLUMNS: [&str; 8] = ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km"];
+pub const COLUMNS: [&str; 9] =
+    ["uid", "kind", "type", "facility", "status", "warheads", "armament", "range_km", "launcher"];
 
-/// Where in the input a problem lies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    /// A CSV line, counted from 1 and including the `#` preamble.
-    Line(u64),
-    /// A JSON item, by its index in `items`.
-    Record(usize),
-    /// The file as a whole (or its JSON header).
-    File,
-}
+/// The columns of a [`FORMAT_1`] file.
+const COLUMNS_1: usize = 8;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct DecodeError {
-    pub location: Location,
-    /// The item's unique identifier, when it was read before the problem.
-    pub uid: Option<String>,
-    /// The field at fault, when there is one.
-    pub field: Option<String>,
-    pub message: String,
-}
+pub use crate::error::{DecodeError, Location};
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.location {
-            Location::Line(line) => write!(f, "line {line}")?,
-            Location::Record(index) => write!(f, "items[{index}]")?,
-            Location::File => f.write_str("header")?,
-        }
-        if let Some(uid) = &self.uid {
-            write!(f, " (uid {uid})")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ", field {field}")?;
-        }
-        write!(f, ": {}", self.message)
+/// Which of the two formats a file says it is in.
+fn version(format: &str) -> Option<usize> {
+    match format {
+        FORMAT => Some(COLUMNS.len()),
+        FORMAT_1 => Some(COLUMNS_1),
+        _ => None,
     }
 }
 
-impl DecodeError {
-    pub(crate) fn new(location: Location, field: Option<&str>, message: impl Into<String>) -> DecodeError {
-        DecodeError { location, uid: None, field: field.map(str::to_owned), message: message.into() }
-    }
-
-    fn from_field(location: Location, uid: Option<&str>, error: FieldError) -> DecodeError {
-        DecodeError {
-            location,
-            uid: uid.map(str::to_owned),
-            field: Some(error.field.to_owned()),
-            message: error.message,
-        }
-    }
+fn unsupported(format: &str) -> String {
+    format!("unsupported format {}: expected {FORMAT} (or {FORMAT_1})", quoted(format))
 }
 
 /// Parses a whole number written with digits only (no sign, no spaces).
 fn parse_count(field: &'static str, text: &str, what: &str) -> Result<u32, FieldError> {
     if text.starts_with('-') && text.len() > 1 && text[1..].bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::new(field, format!("{text} is negative: give {what}, 0 or more")));
+        return Err(FieldError::new(field, format!("{} is negative: give {what}, 0 or more", bare(text))));
     }
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::new(field, format!("{text:?} is not a whole number of {what}")));
+        return Err(FieldError::new(field, format!("{} is not a whole number of {what}", quoted(text))));
     }
-    text.parse().map_err(|_| FieldError::new(field, format!("{text} is too large (at most 4,294,967,295)")))
+    text.parse().map_err(|_| FieldError::new(field, format!("{} is too large (at most 4,294,967,295)", bare(text))))
 }
 
 fn parse_warheads(text: &str) -> Result<u32, FieldError> {
@@ -93,7 +62,11 @@ fn parse_range(text: &str) -> Result<Option<u32>, FieldError> {
 }
 
 fn parse_armament(text: &str) -> Result<Option<Armament>, FieldError> {
-    if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|m| FieldError::new("armament", m)) }
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        text.parse().map(Some).map_err(|e: crate::error::ArmamentError| FieldError::new("armament", e.to_string()))
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -104,7 +77,7 @@ fn parse_armament(text: &str) -> Result<Option<Armament>, FieldError> {
 pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
     let mut input = io::BufReader::with_capacity(1 << 16, input);
     skip_byte_order_mark(&mut input)?;
-    let (header, header_row, preamble_lines) = read_preamble(&mut input)?;
+    let (header, columns_in_format, header_row, preamble_lines) = read_preamble(&mut input)?;
     let header_line = preamble_lines + 1;
     let mut builder = Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
 
@@ -112,7 +85,11 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
     let body = lines.track(io::Cursor::new(header_row).chain(input));
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body);
     let line_of = |byte: u64| preamble_lines + 1 + lines.newlines_before(byte);
-    let columns = column_order(reader.headers().map_err(|e| csv_error(e, &line_of))?, header_line)?;
+    let columns = column_order(
+        reader.headers().map_err(|e| csv_error(e, &line_of))?,
+        &COLUMNS[..columns_in_format],
+        header_line,
+    )?;
 
     let mut record = csv::StringRecord::new();
     loop {
@@ -122,45 +99,51 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
             Err(e) => return Err(csv_error(e, &line_of)),
         }
         let line = line_of(record.position().map_or(0, |p| p.byte()));
-        let field = |column: usize| &record[columns[column]];
+        let field = |column: usize| columns.get(column).map_or("", |&position| &record[position]);
         let uid = field(0);
         let located = |e: FieldError| DecodeError::from_field(Location::Line(line), Some(uid), e);
+        let launcher = field(8);
         let spec = ItemSpec {
             uid,
             kind: field(1),
             type_name: field(2),
             facility: field(3),
-            status: field(4).parse().map_err(|m| located(FieldError::new("status", m)))?,
+            status: field(4)
+                .parse()
+                .map_err(|e: crate::error::StatusError| located(FieldError::new("status", e.to_string())))?,
             warheads: parse_warheads(field(5)).map_err(located)?,
             armament: parse_armament(field(6)).map_err(located)?,
             range_km: parse_range(field(7)).map_err(located)?,
+            launcher: (!launcher.is_empty()).then_some(launcher),
         };
-        builder.push(&spec).map_err(located)?;
+        builder.push_at(&spec, Location::Line(line)).map_err(located)?;
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
-/// Maps each documented column to its position in the file's header row.
-fn column_order(headers: &csv::StringRecord, line: u64) -> Result<[usize; 8], DecodeError> {
-    let mut order = [usize::MAX; 8];
+/// Maps each column of the format to its position in the file's header row.
+fn column_order(headers: &csv::StringRecord, expected: &[&str], line: u64) -> Result<Vec<usize>, DecodeError> {
+    let mut order = vec![usize::MAX; expected.len()];
     for (position, name) in headers.iter().enumerate() {
-        let Some(column) = COLUMNS.iter().position(|c| *c == name) else {
-            return Err(DecodeError::new(
-                Location::Line(line),
-                Some(name),
-                format!("unknown column {name:?}: expected the columns {}", COLUMNS.join(",")),
-            ));
+        let Some(column) = expected.iter().position(|c| *c == name) else {
+            let message = if COLUMNS.contains(&name) {
+                format!("column {} is new in {FORMAT}: say so in the format line", quoted(name))
+            } else {
+                format!("unknown column {}: expected the columns {}", quoted(name), expected.join(","))
+            };
+            return Err(DecodeError::new(Location::Line(line), Some(name), message));
         };
         if order[column] != usize::MAX {
-            return Err(DecodeError::new(Location::Line(line), Some(name), format!("column {name:?} appears twice")));
+            let message = format!("column {} appears twice", quoted(name));
+            return Err(DecodeError::new(Location::Line(line), Some(name), message));
         }
         order[column] = position;
     }
     if let Some(missing) = order.iter().position(|&p| p == usize::MAX) {
         return Err(DecodeError::new(
             Location::Line(line),
-            Some(COLUMNS[missing]),
-            format!("missing column {:?}", COLUMNS[missing]),
+            Some(expected[missing]),
+            format!("missing column {:?}", expected[missing]),
         ));
     }
     Ok(order)
@@ -173,7 +156,7 @@ fn csv_error(error: csv::Error, line_of: &dyn Fn(u64) -> u64) -> DecodeError {
             format!("{len} fields where the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
-        _ => error.to_string(),
+        _ => shortened(&error.to_string()),
     };
     DecodeError::new(line.map_or(Location::File, Location::Line), None, message)
 }
@@ -239,9 +222,10 @@ impl std::fmt::Debug for LineIndex {
     }
 }
 
-/// Reads the `# key: value` lines before the header row. Returns the header,
-/// the header row itself (to hand back to the CSV reader) and the number of preamble lines.
-fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), DecodeError> {
+/// Reads the `# key: value` lines before the header row. Returns the header, the
+/// number of columns its format has, the header row itself (to hand back to the
+/// CSV reader) and the number of preamble lines.
+fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, usize, Vec<u8>, u64), DecodeError> {
     /// A value that may be given once, remembered with the line that gave it.
     fn once<T>(slot: &mut Option<(T, u64)>, value: T, line: u64, key: &str) -> Result<(), DecodeError> {
         match slot {
@@ -282,14 +266,15 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
             continue;
         }
         let Some((key, value)) = text.split_once(':') else {
-            return Err(DecodeError::new(at(), None, format!("preamble line {text:?} is not \"key: value\"")));
+            let message = format!("preamble line {} is not \"key: value\"", quoted(text));
+            return Err(DecodeError::new(at(), None, message));
         };
         let (key, value) = (key.trim(), value.trim());
         let invalid = |message: String| DecodeError::new(at(), Some(key), message);
         let located = |e: FieldError| DecodeError::new(at(), Some(e.field), e.message);
         match key {
             "format" => once(&mut format, value.to_owned(), line_number, key)?,
-            "party" => once(&mut party, value.parse::<Party>().map_err(invalid)?, line_number, key)?,
+            "party" => once(&mut party, value.parse::<Party>().map_err(|e| invalid(e.to_string()))?, line_number, key)?,
             "as-of" => once(&mut as_of, value.parse::<Date>().map_err(|e| invalid(e.to_string()))?, line_number, key)?,
             "source" => {
                 crate::declaration::one_line_text("source", value).map_err(located)?;
@@ -309,8 +294,10 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
                 facilities.push(facility);
             }
             other => {
-                let message =
-                    format!("unknown preamble key {other:?}: expected format, party, as-of, source, note or facility");
+                let message = format!(
+                    "unknown preamble key {}: expected format, party, as-of, source, note or facility",
+                    quoted(other)
+                );
                 return Err(invalid(message));
             }
         }
@@ -319,14 +306,12 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, Vec<u8>, u64), De
         DecodeError::new(Location::Line(1), Some(key), format!("missing \"# {key}: {example}\" line"))
     };
     let (format, format_line) = format.ok_or_else(|| missing("format", FORMAT))?;
-    if format != FORMAT {
-        let message = format!("unsupported format {format:?}: expected {FORMAT}");
-        return Err(DecodeError::new(Location::Line(format_line), Some("format"), message));
-    }
+    let columns = version(&format)
+        .ok_or_else(|| DecodeError::new(Location::Line(format_line), Some("format"), unsupported(&format)))?;
     let party = party.ok_or_else(|| missing("party", "US"))?.0;
     let as_of = as_of.ok_or_else(|| missing("as-of", "YYYY-MM-DD"))?.0;
     let source = source.map(|(text, _)| text);
-    Ok((Header { party, as_of, source, notes, facilities }, raw, line_number - 1))
+    Ok((Header { party, as_of, source, notes, facilities }, columns, raw, line_number - 1))
 }
 
 /// Writes a declaration as CSV, preamble first, columns in the documented order.
@@ -360,6 +345,7 @@ pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<(
             &warheads,
             spec.armament.map_or("", Armament::as_str),
             &range,
+            spec.launcher.unwrap_or_default(),
         ])?;
     }
     writer.flush()?;
@@ -398,29 +384,64 @@ struct JsonItem<S> {
     armament: Option<Armament>,
     #[serde(default)]
     range_km: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    launcher: Option<S>,
+}
+
+/// A serde error with the path to the value at fault, located as the CSV reader
+/// locates its errors: `items[3]` and field `status`, or the header field.
+fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> DecodeError {
+    use serde_path_to_error::Segment;
+    let inner = error.inner();
+    // serde_json ends its message with the position, which is given once, at the end.
+    let message = inner.to_string();
+    let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+    let message = shortened(message.strip_suffix(&suffix).unwrap_or(&message));
+    let message = if inner.line() == 0 {
+        message
+    } else {
+        format!("{message} (line {}, column {})", inner.line(), inner.column())
+    };
+    let segments: Vec<String> = error
+        .path()
+        .iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => format!("[{index}]"),
+            Segment::Map { key } if key.len() > crate::error::QUOTE_LIMIT => quoted(key).to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => "?".to_owned(),
+        })
+        .collect();
+    let field = |parts: &[String]| -> Option<String> {
+        let mut path = String::new();
+        for part in parts {
+            if !path.is_empty() && !part.starts_with('[') {
+                path.push('.');
+            }
+            path.push_str(part);
+        }
+        (!path.is_empty()).then_some(path)
+    };
+    match &error.path().iter().collect::<Vec<_>>()[..] {
+        [Segment::Map { key }, Segment::Seq { index }, ..] if key == "items" => {
+            DecodeError { location: Location::Record(*index), uid: None, field: field(&segments[2..]), message }
+        }
+        _ => DecodeError { location: Location::File, uid: None, field: field(&segments), message },
+    }
 }
 
 /// Reads a JSON declaration (one object with `items`; see the format documentation).
 pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
     let mut input = io::BufReader::new(input);
     skip_byte_order_mark(&mut input)?;
-    let document: JsonDeclaration<Vec<JsonItem<String>>> = serde_json::from_reader(input).map_err(|e| {
-        if e.line() == 0 {
-            return DecodeError::new(Location::File, None, e.to_string());
-        }
-        // serde_json ends its message with the position, which the location already gives.
-        let message = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let message = message.strip_suffix(&suffix).unwrap_or(&message);
-        DecodeError::new(Location::Line(e.line() as u64), None, format!("{message} (column {})", e.column()))
-    })?;
-    if document.format != FORMAT {
-        return Err(DecodeError::new(
-            Location::File,
-            Some("format"),
-            format!("unsupported format {:?}: expected {FORMAT}", document.format),
-        ));
-    }
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    let document: JsonDeclaration<Vec<JsonItem<String>>> =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
+    deserializer.end().map_err(|e| DecodeError::new(Location::File, None, shortened(&e.to_string())))?;
+    let linked = version(&document.format)
+        .ok_or_else(|| DecodeError::new(Location::File, Some("format"), unsupported(&document.format)))?
+        == COLUMNS.len();
     let items =
         document.items.ok_or_else(|| DecodeError::new(Location::File, Some("items"), "missing field `items`"))?;
     let header = Header {
@@ -434,6 +455,9 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
     builder.reserve(items.len());
     for (index, item) in items.iter().enumerate() {
         let located = |e: FieldError| DecodeError::from_field(Location::Record(index), Some(&item.uid), e);
+        if item.launcher.is_some() && !linked {
+            return Err(located(FieldError::new("launcher", format!("launcher is new in {FORMAT}: say so in format"))));
+        }
         let warheads = u32::try_from(item.warheads).map_err(|_| {
             located(FieldError::new(
                 "warheads",
@@ -457,10 +481,11 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
             armament: item.armament,
             warheads,
             range_km,
+            launcher: item.launcher.as_deref(),
         };
-        builder.push(&spec).map_err(located)?;
+        builder.push_at(&spec, Location::Record(index)).map_err(located)?;
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 /// Writes a declaration as JSON: the header fields, then one item per line.
@@ -493,6 +518,7 @@ pub fn write_json<W: Write>(declaration: &Declaration, output: W) -> io::Result<
             warheads: i64::from(spec.warheads),
             armament: spec.armament,
             range_km: spec.range_km.map(i64::from),
+            launcher: spec.launcher,
         };
         serde_json::to_writer(&mut output, &item)?;
     }

@@ -14,7 +14,7 @@ pub struct Date {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid date {text:?}: {reason} (expected YYYY-MM-DD)")]
+#[error("invalid date {}: {reason} (expected YYYY-MM-DD)", crate::error::quoted(.text))]
 pub struct DateError {
     pub text: String,
     pub reason: &'static str,

@@ -2,9 +2,12 @@
 //!
 //! Items are validated as they are added, so a `Declaration` value is always
 //! well-formed: unique identifiers, known facilities and kinds, no warheads on
-//! an item equipped for non-nuclear armaments. Kind and type names are interned
-//! into a small table of item *classes*, which keeps each item compact and lets
-//! the counting engine work on dense indices instead of strings.
+//! an item equipped for non-nuclear armaments, and links between missiles and
+//! launchers that make sense (one missile per launcher, a kind of launcher
+//! that holds that kind of missile, one facility and one status). Kind and
+//! type names are interned into a small table of item *classes*, which keeps
+//! each item compact and lets the counting engine work on dense indices
+//! instead of strings.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -12,7 +15,10 @@ use std::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::date::Date;
-use crate::model::{Armament, Facility, Party, Status, Vocabulary, is_kebab_identifier, is_token};
+use crate::error::{CombineError, DecodeError, Location, quoted};
+use crate::model::{Armament, Facility, Party, Role, Status, Vocabulary, is_kebab_identifier, is_token};
+
+pub use crate::error::FieldError;
 
 /// What a declaration says about itself, apart from its items.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +36,12 @@ pub struct Header {
 pub struct ItemClass {
     pub kind: String,
     pub type_name: String,
+    /// Whether items of this kind name a launcher, are named by a missile, or neither.
+    pub role: Role,
 }
+
+/// The value of [`Item`]'s link when it has none.
+const NO_LINK: u32 = u32::MAX;
 
 /// One accountable object, as stored. Names are reached through the [`Declaration`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +56,22 @@ pub struct Item {
     /// Warheads emplaced (reentry vehicles on a missile, weapons loaded on a bomber).
     pub warheads: u32,
     pub range_km: Option<u32>,
+    /// The index of the linked item, both ways: a missile's launcher, a launcher's
+    /// missile (the class's role says which). One `u32` keeps an item at 40 bytes,
+    /// which the million-item count depends on.
+    link: u32,
+}
+
+impl Item {
+    /// The index of the item linked to this one: a missile's launcher, or a launcher's missile.
+    pub fn linked(&self) -> Option<usize> {
+        (self.link != NO_LINK).then_some(self.link as usize)
+    }
+
+    /// A missile in a launcher, or a launcher that holds a missile.
+    pub fn is_loaded(&self) -> bool {
+        self.link != NO_LINK
+    }
 }
 
 /// An item described by names, as read from a file or written to one.
@@ -58,20 +85,8 @@ pub struct ItemSpec<'a> {
     pub armament: Option<Armament>,
     pub warheads: u32,
     pub range_km: Option<u32>,
-}
-
-/// Why an item or header was refused, naming the field at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("field {field}: {message}")]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError { field, message: message.into() }
-    }
+    /// For a missile in a launcher, the launcher's uid (the launcher may come later).
+    pub launcher: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +133,20 @@ impl Declaration {
         &self.header.facilities[item.facility as usize]
     }
 
+    /// The launcher a missile sits in.
+    pub fn launcher_of(&self, item: &Item) -> Option<&Item> {
+        self.linked_as(item, Role::Missile)
+    }
+
+    /// The missile a launcher holds.
+    pub fn missile_in(&self, item: &Item) -> Option<&Item> {
+        self.linked_as(item, Role::Launcher)
+    }
+
+    fn linked_as(&self, item: &Item, role: Role) -> Option<&Item> {
+        item.linked().filter(|_| self.class(item).role == role).map(|i| &self.items[i])
+    }
+
     /// The item described by names again, ready to be written out or rebuilt.
     pub fn spec<'a>(&'a self, item: &'a Item) -> ItemSpec<'a> {
         let class = self.class(item);
@@ -130,6 +159,7 @@ impl Declaration {
             armament: item.armament,
             warheads: item.warheads,
             range_km: item.range_km,
+            launcher: self.launcher_of(item).map(|launcher| &*launcher.uid),
         }
     }
 
@@ -144,7 +174,7 @@ pub(crate) fn one_line_text(field: &'static str, text: &str) -> Result<(), Field
     if text.contains(['\r', '\n']) || text.trim() != text {
         return Err(FieldError::new(
             field,
-            format!("{text:?}: write it on one line, without leading or trailing spaces"),
+            format!("{}: write it on one line, without leading or trailing spaces", quoted(text)),
         ));
     }
     Ok(())
@@ -154,15 +184,16 @@ pub(crate) fn one_line_text(field: &'static str, text: &str) -> Result<(), Field
 pub(crate) fn check_facility(facility: &Facility) -> Result<(), FieldError> {
     if !is_token(&facility.id) {
         let message = format!(
-            "invalid facility id {:?}: use letters, digits and punctuation without spaces, commas or |",
-            facility.id
+            "invalid facility id {}: use letters, digits and punctuation without spaces, commas or |",
+            quoted(&facility.id)
         );
         return Err(FieldError::new("facility", message));
     }
     if !is_kebab_identifier(&facility.kind) {
         let message = format!(
-            "facility {}: invalid kind {:?}: use lower-case words joined by hyphens, such as icbm-base",
-            facility.id, facility.kind
+            "facility {}: invalid kind {}: use lower-case words joined by hyphens, such as icbm-base",
+            facility.id,
+            quoted(&facility.kind)
         );
         return Err(FieldError::new("facility", message));
     }
@@ -173,12 +204,23 @@ pub(crate) fn check_facility(facility: &Facility) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A missile whose launcher had not been declared when the missile was:
+/// resolved at [`Builder::finish`].
+#[derive(Debug)]
+struct PendingLink {
+    missile: u32,
+    /// The launcher's uid, as a range of [`Builder::pending_names`].
+    name: std::ops::Range<usize>,
+    at: Location,
+}
+
 /// Builds a [`Declaration`] item by item, refusing anything malformed.
 ///
 /// The indexes hold item and class *numbers*, hashed by the names those point
 /// to, so no identifier is stored twice. (Keeping a second copy of every uid
 /// cost a million small allocations per million items, and freeing them all at
-/// `finish` slowed the allocator for whatever ran next.)
+/// `finish` slowed the allocator for whatever ran next.) For the same reason the
+/// launcher names of forward references share one buffer.
 #[derive(Debug)]
 pub struct Builder<'v> {
     vocabulary: &'v Vocabulary,
@@ -191,6 +233,16 @@ pub struct Builder<'v> {
     /// Item numbers, hashed by uid.
     uid_index: HashTable<u32>,
     items: Vec<Item>,
+    pending: Vec<PendingLink>,
+    pending_names: String,
+}
+
+/// What the link checks need to know of a missile.
+#[derive(Clone, Copy)]
+struct MissileFacts<'a> {
+    kind: &'a str,
+    facility: u32,
+    status: Status,
 }
 
 impl<'v> Builder<'v> {
@@ -218,6 +270,8 @@ impl<'v> Builder<'v> {
             classes: Vec::new(),
             uid_index: HashTable::new(),
             items: Vec::new(),
+            pending: Vec::new(),
+            pending_names: String::new(),
         })
     }
 
@@ -227,14 +281,21 @@ impl<'v> Builder<'v> {
         self.uid_index.reserve(additional, |&i| hasher.hash_one(&*items[i as usize].uid));
     }
 
-    /// Adds one item; on error nothing is added.
+    /// Adds one item; on error nothing is added. A link to a launcher not yet
+    /// declared is checked at [`Builder::finish`], whose error then names the item by its number.
     pub fn push(&mut self, spec: &ItemSpec<'_>) -> Result<(), FieldError> {
+        self.push_at(spec, Location::Record(self.items.len()))
+    }
+
+    /// Adds one item read at `at` (a CSV line, a JSON record), which a link
+    /// error found at [`Builder::finish`] will name.
+    pub fn push_at(&mut self, spec: &ItemSpec<'_>, at: Location) -> Result<(), FieldError> {
         if !is_token(spec.uid) {
             return Err(FieldError::new(
                 "uid",
                 format!(
-                    "invalid unique identifier {:?}: use 1 to 128 letters, digits and punctuation without spaces, commas or |",
-                    spec.uid
+                    "invalid unique identifier {}: use 1 to 128 letters, digits and punctuation without spaces, commas or |",
+                    quoted(spec.uid)
                 ),
             ));
         }
@@ -242,22 +303,26 @@ impl<'v> Builder<'v> {
             let known: Vec<_> = self.vocabulary.kinds().collect();
             return Err(FieldError::new(
                 "kind",
-                format!("unknown kind {:?}: no known treaty defines it (known kinds: {})", spec.kind, known.join(", ")),
+                format!(
+                    "unknown kind {}: no known treaty defines it (known kinds: {})",
+                    quoted(spec.kind),
+                    known.join(", ")
+                ),
             ));
         }
         if spec.type_name.trim().is_empty() || spec.type_name.trim() != spec.type_name {
             return Err(FieldError::new(
                 "type",
                 format!(
-                    "invalid type {:?}: give the system's name, such as Minuteman III, without leading or trailing spaces",
-                    spec.type_name
+                    "invalid type {}: give the system's name, such as Minuteman III, without leading or trailing spaces",
+                    quoted(spec.type_name)
                 ),
             ));
         }
         let facility = *self.facility_index.get(spec.facility).ok_or_else(|| {
             FieldError::new(
                 "facility",
-                format!("unknown facility {:?}: it is not among the declared facilities", spec.facility),
+                format!("unknown facility {}: it is not among the declared facilities", quoted(spec.facility)),
             )
         })?;
         if spec.armament == Some(Armament::NonNuclear) && spec.warheads > 0 {
@@ -268,10 +333,17 @@ impl<'v> Builder<'v> {
         }
         let uid_hash = self.hasher.hash_one(spec.uid);
         if self.uid_index.find(uid_hash, |&i| &*self.items[i as usize].uid == spec.uid).is_some() {
-            return Err(FieldError::new("uid", format!("duplicate unique identifier {:?}", spec.uid)));
+            return Err(FieldError::new("uid", format!("duplicate unique identifier {}", quoted(spec.uid))));
         }
         let index = u32::try_from(self.items.len())
-            .map_err(|_| FieldError::new("uid", "more than 4,294,967,295 items in one declaration"))?;
+            .ok()
+            .filter(|&i| i != NO_LINK)
+            .ok_or_else(|| FieldError::new("uid", "more than 4,294,967,294 items in one declaration"))?;
+        let facts = MissileFacts { kind: spec.kind, facility, status: spec.status };
+        let launcher = match spec.launcher {
+            None => None,
+            Some(launcher) => self.launcher_now(spec.uid, facts, launcher)?,
+        };
         let class = self.intern(spec.kind, spec.type_name)?;
         let (hasher, items) = (&self.hasher, &self.items);
         self.uid_index.insert_unique(uid_hash, index, |&i| hasher.hash_one(&*items[i as usize].uid));
@@ -283,8 +355,78 @@ impl<'v> Builder<'v> {
             armament: spec.armament,
             warheads: spec.warheads,
             range_km: spec.range_km,
+            link: NO_LINK,
         });
+        match (launcher, spec.launcher) {
+            (Some(launcher), _) => self.link(index, launcher),
+            (None, Some(name)) => {
+                let start = self.pending_names.len();
+                self.pending_names.push_str(name);
+                self.pending.push(PendingLink { missile: index, name: start..self.pending_names.len(), at });
+            }
+            (None, None) => {}
+        }
         Ok(())
+    }
+
+    /// Checks what can be checked of a missile's link before the missile is added:
+    /// that it is a missile, and, if its launcher is already declared, the link
+    /// itself. Returns the launcher's index when it is.
+    fn launcher_now(&self, uid: &str, missile: MissileFacts<'_>, launcher: &str) -> Result<Option<u32>, FieldError> {
+        if self.vocabulary.role(missile.kind) != Role::Missile {
+            let message = format!(
+                "a {} names a launcher, but no launcher kind holds a {}: only a missile names the launcher it sits in",
+                missile.kind, missile.kind
+            );
+            return Err(FieldError::new("launcher", message));
+        }
+        if launcher == uid {
+            return Err(FieldError::new("launcher", "the item names itself as its launcher"));
+        }
+        if !is_token(launcher) {
+            return Err(FieldError::new("launcher", format!("invalid unique identifier {}", quoted(launcher))));
+        }
+        match self.find(launcher) {
+            None => Ok(None),
+            Some(index) => {
+                self.check_link(missile, index).map(|()| Some(index)).map_err(|m| FieldError::new("launcher", m))
+            }
+        }
+    }
+
+    fn find(&self, uid: &str) -> Option<u32> {
+        self.uid_index.find(self.hasher.hash_one(uid), |&i| &*self.items[i as usize].uid == uid).copied()
+    }
+
+    /// The checks on a missile in a launcher that hold whatever the treaty.
+    fn check_link(&self, missile: MissileFacts<'_>, launcher: u32) -> Result<(), String> {
+        let held = &self.items[launcher as usize];
+        let class = &self.classes[usize::from(held.class)];
+        if class.role != Role::Launcher || !self.vocabulary.holds(&class.kind, missile.kind) {
+            return Err(format!("{} is a {}, which does not hold a {}", held.uid, class.kind, missile.kind));
+        }
+        if let Some(other) = held.linked() {
+            return Err(format!("launcher {} already holds missile {}", held.uid, self.items[other].uid));
+        }
+        if held.facility != missile.facility {
+            let facilities = &self.header.facilities;
+            return Err(format!(
+                "the missile is at {} and its launcher {} at {}",
+                facilities[missile.facility as usize].id, held.uid, facilities[held.facility as usize].id
+            ));
+        }
+        if held.status != missile.status {
+            return Err(format!(
+                "the missile is {} and its launcher {} is {}: a missile and the launcher holding it have one status",
+                missile.status, held.uid, held.status
+            ));
+        }
+        Ok(())
+    }
+
+    fn link(&mut self, missile: u32, launcher: u32) {
+        self.items[missile as usize].link = launcher;
+        self.items[launcher as usize].link = missile;
     }
 
     fn intern(&mut self, kind: &str, type_name: &str) -> Result<u16, FieldError> {
@@ -296,7 +438,8 @@ impl<'v> Builder<'v> {
         }
         let id = u16::try_from(self.classes.len())
             .map_err(|_| FieldError::new("type", "more than 65,535 distinct (kind, type) pairs in one declaration"))?;
-        self.classes.push(ItemClass { kind: kind.to_owned(), type_name: type_name.to_owned() });
+        let role = self.vocabulary.role(kind);
+        self.classes.push(ItemClass { kind: kind.to_owned(), type_name: type_name.to_owned(), role });
         let (hasher, classes) = (&self.hasher, &self.classes);
         self.class_index.insert_unique(hash, id, |&c| {
             let class = &classes[usize::from(c)];
@@ -305,24 +448,140 @@ impl<'v> Builder<'v> {
         Ok(id)
     }
 
-    pub fn finish(self) -> Declaration {
-        Declaration { header: self.header, classes: self.classes, items: self.items }
+    /// Resolves the links to launchers declared after their missiles, and returns
+    /// the declaration. A link that fails is reported at the missile's line or record.
+    pub fn finish(mut self) -> Result<Declaration, DecodeError> {
+        for pending in std::mem::take(&mut self.pending) {
+            let name = &self.pending_names[pending.name.clone()];
+            let item = &self.items[pending.missile as usize];
+            let fail = |message: String| DecodeError {
+                location: pending.at,
+                uid: Some(item.uid.to_string()),
+                field: Some("launcher".to_owned()),
+                message,
+            };
+            let Some(launcher) = self.find(name) else {
+                return Err(fail(format!(
+                    "no item has the unique identifier {}: declare the launcher too",
+                    quoted(name)
+                )));
+            };
+            let facts = MissileFacts {
+                kind: &self.classes[usize::from(item.class)].kind,
+                facility: item.facility,
+                status: item.status,
+            };
+            self.check_link(facts, launcher).map_err(fail)?;
+            self.link(pending.missile, launcher);
+        }
+        Ok(Declaration { header: self.header, classes: self.classes, items: self.items })
     }
 }
 
 impl Declaration {
-    /// Builds a declaration from a header and item descriptions, stopping at the first bad item
-    /// (its index and the field at fault are returned).
+    /// Builds a declaration from a header and item descriptions, stopping at the
+    /// first bad item (named by its index, as a [`Location::Record`]).
     pub fn build<'a>(
         header: Header,
         vocabulary: &Vocabulary,
         specs: impl IntoIterator<Item = ItemSpec<'a>>,
-    ) -> Result<Declaration, (Option<usize>, FieldError)> {
-        let mut builder = Builder::new(header, vocabulary).map_err(|e| (None, e))?;
+    ) -> Result<Declaration, DecodeError> {
+        let mut builder =
+            Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
         for (index, spec) in specs.into_iter().enumerate() {
-            builder.push(&spec).map_err(|e| (Some(index), e))?;
+            builder.push(&spec).map_err(|e| DecodeError::from_field(Location::Record(index), Some(spec.uid), e))?;
         }
-        Ok(builder.finish())
+        builder.finish()
+    }
+
+    /// Several declarations of one date as one, declared by `party`: the
+    /// declarations of a group's members, counted jointly. Facilities with the
+    /// same id must be the same facility; a uid may appear in one part only.
+    pub fn combine<'a>(
+        parts: impl IntoIterator<Item = &'a Declaration>,
+        party: Party,
+    ) -> Result<Declaration, CombineError> {
+        let parts: Vec<&Declaration> = parts.into_iter().collect();
+        let first = parts.first().ok_or(CombineError::Empty)?;
+        let as_of = first.as_of();
+        let mut facilities: Vec<Facility> = Vec::new();
+        let mut facility_owner: HashMap<&str, (usize, &Party)> = HashMap::new();
+        let mut classes: Vec<ItemClass> = Vec::new();
+        let mut class_index: HashMap<(&str, &str), u16> = HashMap::new();
+        let mut uid_owner: HashMap<&str, &Party> = HashMap::new();
+        let mut items: Vec<Item> = Vec::with_capacity(parts.iter().map(|d| d.len()).sum());
+        let mut notes = Vec::new();
+        for part in &parts {
+            if part.as_of() != as_of {
+                return Err(CombineError::DifferentDates {
+                    party: part.party().clone(),
+                    as_of: part.as_of(),
+                    expected: as_of,
+                });
+            }
+            let mut facility_map = Vec::with_capacity(part.header.facilities.len());
+            for facility in &part.header.facilities {
+                let index = match facility_owner.get(facility.id.as_str()) {
+                    Some(&(index, _)) if facilities[index] == *facility => index,
+                    Some(&(_, owner)) => {
+                        return Err(CombineError::ConflictingFacility {
+                            id: facility.id.clone(),
+                            first: owner.clone(),
+                            second: part.party().clone(),
+                        });
+                    }
+                    None => {
+                        facilities.push(facility.clone());
+                        facility_owner.insert(&facility.id, (facilities.len() - 1, part.party()));
+                        facilities.len() - 1
+                    }
+                };
+                facility_map.push(u32::try_from(index).map_err(|_| CombineError::TooLarge)?);
+            }
+            let mut class_map = Vec::with_capacity(part.classes.len());
+            for class in &part.classes {
+                let next = u16::try_from(classes.len()).map_err(|_| CombineError::TooLarge)?;
+                let id = *class_index.entry((&class.kind, &class.type_name)).or_insert_with(|| {
+                    classes.push(class.clone());
+                    next
+                });
+                if classes[usize::from(id)].role != class.role {
+                    return Err(CombineError::ConflictingKind { kind: class.kind.clone() });
+                }
+                class_map.push(id);
+            }
+            let offset = u32::try_from(items.len()).map_err(|_| CombineError::TooLarge)?;
+            if u64::from(offset) + part.len() as u64 >= u64::from(NO_LINK) {
+                return Err(CombineError::TooLarge);
+            }
+            for item in &part.items {
+                if let Some(first) = uid_owner.insert(&item.uid, part.party()) {
+                    return Err(CombineError::DuplicateUid {
+                        uid: item.uid.to_string(),
+                        first: first.clone(),
+                        second: part.party().clone(),
+                    });
+                }
+                items.push(Item {
+                    class: class_map[usize::from(item.class)],
+                    facility: facility_map[item.facility as usize],
+                    link: if item.link == NO_LINK { NO_LINK } else { item.link + offset },
+                    ..item.clone()
+                });
+            }
+            let party = part.party();
+            notes.extend(part.header.source.iter().map(|source| format!("{party} source: {source}")));
+            notes.extend(part.header.notes.iter().map(|note| format!("{party}: {note}")));
+        }
+        let members: Vec<&str> = parts.iter().map(|d| d.party().as_str()).collect();
+        let header = Header {
+            party,
+            as_of,
+            source: Some(format!("COMBINED by detente from the declarations of {} as of {as_of}", members.join(", "))),
+            notes,
+            facilities,
+        };
+        Ok(Declaration { header, classes, items })
     }
 }
 
@@ -350,6 +609,7 @@ mod tests {
             armament: None,
             warheads: 1,
             range_km: None,
+            launcher: None,
         }
     }
 
@@ -367,7 +627,7 @@ mod tests {
         let bomber = ItemSpec { armament: Some(Armament::NonNuclear), warheads: 2, ..spec("A4", "heavy-bomber") };
         assert_eq!(builder.push(&bomber).unwrap_err().field, "warheads");
         assert_eq!(builder.push(&ItemSpec { type_name: " x", ..spec("A5", "icbm") }).unwrap_err().field, "type");
-        let declaration = builder.finish();
+        let declaration = builder.finish().unwrap();
         assert_eq!(declaration.len(), 1, "refused items leave nothing behind");
         assert_eq!(declaration.classes().len(), 1);
     }
@@ -378,5 +638,180 @@ mod tests {
         h.facilities.push(h.facilities[0].clone());
         let vocabulary = Vocabulary::new(["icbm"]);
         assert!(Builder::new(h, &vocabulary).unwrap_err().message.contains("twice"));
+    }
+
+    fn vocabulary() -> Vocabulary {
+        Vocabulary::new(["heavy-bomber"]).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"])
+    }
+
+    fn two_sites() -> Header {
+        let mut h = header();
+        h.facilities.push(Facility { id: "HILL".into(), kind: "storage-facility".into(), name: "Hill".into() });
+        h
+    }
+
+    fn missile<'a>(uid: &'a str, launcher: &'a str) -> ItemSpec<'a> {
+        ItemSpec { launcher: Some(launcher), ..spec(uid, "icbm") }
+    }
+
+    fn silo(uid: &str) -> ItemSpec<'_> {
+        ItemSpec { warheads: 0, ..spec(uid, "icbm-launcher") }
+    }
+
+    #[test]
+    fn items_stay_small() {
+        assert!(std::mem::size_of::<Item>() <= 40, "{} bytes", std::mem::size_of::<Item>());
+    }
+
+    #[test]
+    fn links_go_both_ways_and_may_point_forward() {
+        let vocabulary = vocabulary();
+        let specs = [silo("L1"), missile("M1", "L1"), missile("M2", "L2"), silo("L2"), silo("L3")];
+        let declaration = Declaration::build(header(), &vocabulary, specs).unwrap();
+        let item = |uid: &str| declaration.items().iter().find(|i| &*i.uid == uid).unwrap();
+        assert_eq!(&*declaration.launcher_of(item("M1")).unwrap().uid, "L1");
+        assert_eq!(&*declaration.missile_in(item("L2")).unwrap().uid, "M2", "a forward reference resolves");
+        assert!(declaration.missile_in(item("M1")).is_none(), "a missile holds nothing");
+        assert!(!item("L3").is_loaded() && item("L1").is_loaded() && item("M2").is_loaded());
+        // Written back as names: only the missile names its launcher.
+        let specs: Vec<_> = declaration.specs().map(|s| (s.uid, s.launcher)).collect();
+        assert_eq!(specs, [("L1", None), ("M1", Some("L1")), ("M2", Some("L2")), ("L2", None), ("L3", None)]);
+    }
+
+    /// The error for `specs`, whether found when the item is pushed or at `finish`.
+    fn link_error(header: Header, specs: &[ItemSpec<'_>]) -> DecodeError {
+        Declaration::build(header, &vocabulary(), specs.iter().cloned()).unwrap_err()
+    }
+
+    #[test]
+    fn a_launcher_no_item_has_is_refused_at_the_missile() {
+        for specs in [vec![missile("M1", "L9")], vec![silo("L1"), missile("M1", "L1x"), silo("L9")]] {
+            let error = link_error(header(), &specs);
+            let at = specs.iter().position(|s| s.uid == "M1").unwrap();
+            assert_eq!(error.location, Location::Record(at), "{error}");
+            assert_eq!((error.uid.as_deref(), error.field.as_deref()), (Some("M1"), Some("launcher")), "{error}");
+            assert!(error.message.contains("no item has the unique identifier"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_launcher_must_hold_that_kind_of_missile() {
+        let tube = ItemSpec { warheads: 0, ..spec("T1", "slbm-launcher") };
+        // Backward and forward: the ICBM names an SLBM launcher.
+        for specs in [vec![tube.clone(), missile("M1", "T1")], vec![missile("M1", "T1"), tube.clone()]] {
+            let error = link_error(header(), &specs);
+            assert_eq!(error.field.as_deref(), Some("launcher"), "{error}");
+            assert!(error.message.contains("T1 is a slbm-launcher, which does not hold a icbm"), "{error}");
+        }
+        // A missile named as a launcher.
+        let error = link_error(header(), &[spec("M0", "icbm"), missile("M1", "M0")]);
+        assert!(error.message.contains("M0 is a icbm"), "{error}");
+        // An item whose own kind no launcher holds may not name a launcher at all.
+        for kind in ["heavy-bomber", "icbm-launcher"] {
+            let bad = ItemSpec { launcher: Some("L1"), warheads: 0, ..spec("X1", kind) };
+            let error = link_error(header(), &[silo("L1"), bad]);
+            assert_eq!((error.location, error.field.as_deref()), (Location::Record(1), Some("launcher")), "{error}");
+            assert!(error.message.contains("no launcher kind holds"), "{error}");
+        }
+    }
+
+    #[test]
+    fn one_missile_per_launcher() {
+        for specs in [
+            vec![silo("L1"), missile("M1", "L1"), missile("M2", "L1")],
+            vec![missile("M1", "L1"), missile("M2", "L1"), silo("L1")],
+        ] {
+            let error = link_error(header(), &specs);
+            assert_eq!(error.uid.as_deref(), Some("M2"), "{error}");
+            assert!(error.message.contains("launcher L1 already holds missile M1"), "{error}");
+        }
+    }
+
+    #[test]
+    fn missile_and_launcher_share_facility_and_status() {
+        let elsewhere = ItemSpec { facility: "HILL", ..silo("L1") };
+        let error = link_error(two_sites(), &[elsewhere.clone(), missile("M1", "L1")]);
+        assert!(error.message.contains("the missile is at MINOT and its launcher L1 at HILL"), "{error}");
+        let error = link_error(two_sites(), &[missile("M1", "L1"), elsewhere]);
+        assert_eq!((error.location, error.field.as_deref()), (Location::Record(0), Some("launcher")), "{error}");
+        let empty = ItemSpec { status: Status::NonDeployed, ..silo("L1") };
+        let error = link_error(header(), &[empty.clone(), missile("M1", "L1")]);
+        assert!(error.message.contains("the missile is deployed and its launcher L1 is non-deployed"), "{error}");
+        let test = ItemSpec { status: Status::Test, ..missile("M1", "L1") };
+        assert!(link_error(header(), &[test, empty]).message.contains("the missile is test"));
+        // The same status and facility is fine, test launchers included.
+        let test_silo = ItemSpec { status: Status::Test, ..silo("L1") };
+        let test_missile = ItemSpec { status: Status::Test, ..missile("M1", "L1") };
+        assert!(Declaration::build(header(), &vocabulary(), [test_missile, test_silo]).is_ok());
+    }
+
+    #[test]
+    fn a_refused_link_leaves_nothing_behind() {
+        let vocabulary = vocabulary();
+        let mut builder = Builder::new(header(), &vocabulary).unwrap();
+        builder.push(&silo("L1")).unwrap();
+        builder.push(&missile("M1", "L1")).unwrap();
+        let error = builder.push(&ItemSpec { type_name: "Peacekeeper", ..missile("M2", "L1") }).unwrap_err();
+        assert_eq!(error.field, "launcher");
+        let declaration = builder.finish().unwrap();
+        assert_eq!(declaration.len(), 2);
+        assert_eq!(declaration.classes().len(), 2, "the refused item's type was not interned");
+    }
+
+    fn part(party: &str, uids: &[&str], facility: Facility) -> Declaration {
+        let header = Header { party: party.parse().unwrap(), facilities: vec![facility.clone()], ..header() };
+        let specs = uids.iter().map(|uid| {
+            if uid.starts_with('L') {
+                ItemSpec { facility: &facility.id, ..silo(uid) }
+            } else {
+                ItemSpec { facility: &facility.id, launcher: Some(&uid[1..]), ..spec(uid, "icbm") }
+            }
+        });
+        Declaration::build(header, &vocabulary(), specs.collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn declarations_combine_with_their_links() {
+        let pervomaysk = Facility { id: "PERVOMAYSK".into(), kind: "icbm-base".into(), name: "Pervomaysk".into() };
+        let ru = part("RU", &["L1", "ML1"], header().facilities[0].clone());
+        let ua = part("UA", &["ML2", "L2", "L3"], pervomaysk);
+        let su = Declaration::combine([&ru, &ua], "SU".parse().unwrap()).unwrap();
+        assert_eq!((su.party().as_str(), su.len(), su.classes().len()), ("SU", 5, 2));
+        assert_eq!(su.header().facilities.len(), 2);
+        let item = |uid: &str| su.items().iter().find(|i| &*i.uid == uid).unwrap();
+        assert_eq!(&*su.launcher_of(item("ML2")).unwrap().uid, "L2");
+        assert_eq!(su.facility(item("L2")).id, "PERVOMAYSK");
+        assert_eq!(&*su.missile_in(item("L1")).unwrap().uid, "ML1");
+        assert!(su.header().source.as_deref().unwrap().contains("RU, UA"));
+        // The same facility declared by two parts is one facility.
+        let again = part("UA", &["L7"], header().facilities[0].clone());
+        assert_eq!(Declaration::combine([&ru, &again], "SU".parse().unwrap()).unwrap().header().facilities.len(), 1);
+    }
+
+    #[test]
+    fn combining_refuses_collisions_and_mixed_dates() {
+        let minot = header().facilities[0].clone();
+        let ru = part("RU", &["L1"], minot.clone());
+        let ua = part("UA", &["L1"], minot.clone());
+        let su: Party = "SU".parse().unwrap();
+        assert_eq!(
+            Declaration::combine([&ru, &ua], su.clone()).unwrap_err(),
+            CombineError::DuplicateUid {
+                uid: "L1".into(),
+                first: "RU".parse().unwrap(),
+                second: "UA".parse().unwrap()
+            }
+        );
+        let renamed = Facility { name: "Minot, renamed".into(), ..minot.clone() };
+        let kz = part("KZ", &["L2"], renamed);
+        assert!(matches!(
+            Declaration::combine([&ru, &kz], su.clone()).unwrap_err(),
+            CombineError::ConflictingFacility { id, .. } if id == "MINOT"
+        ));
+        let mut by = part("BY", &["L3"], minot);
+        by.header.as_of = "2001-12-05".parse().unwrap();
+        let error = Declaration::combine([&ru, &by], su.clone()).unwrap_err();
+        assert!(error.to_string().contains("the BY declaration is as of 2001-12-05"), "{error}");
+        assert_eq!(Declaration::combine([], su).unwrap_err(), CombineError::Empty);
     }
 }

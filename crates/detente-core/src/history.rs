@@ -8,8 +8,8 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{DecodeError, Location};
 use crate::date::Date;
+use crate::error::{DecodeError, Location, shortened};
 use crate::model::Party;
 
 /// How well a published figure is supported by the sources we found.
@@ -91,7 +91,7 @@ pub fn write_aggregates<W: std::io::Write>(rows: &[AggregateRow], output: W) -> 
 /// (date, party) pair appears twice.
 pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let headers = reader.headers().map_err(|e| DecodeError::new(Location::Line(1), None, e.to_string()))?;
+    let headers = reader.headers().map_err(|e| DecodeError::new(Location::Line(1), None, shortened(&e.to_string())))?;
     if headers.iter().ne(AGGREGATE_COLUMNS) {
         let message = format!("expected the columns {}", AGGREGATE_COLUMNS.join(","));
         return Err(DecodeError::new(Location::Line(1), None, message));
@@ -101,7 +101,8 @@ pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeErr
     let mut record = csv::StringRecord::new();
     loop {
         let read = reader.read_record(&mut record).map_err(|e| {
-            DecodeError::new(e.position().map_or(Location::File, |p| Location::Line(p.line())), None, e.to_string())
+            let at = e.position().map_or(Location::File, |p| Location::Line(p.line()));
+            DecodeError::new(at, None, shortened(&e.to_string()))
         })?;
         if !read {
             break;
@@ -116,7 +117,7 @@ pub fn read_aggregates<R: Read>(input: R) -> Result<Vec<AggregateRow>, DecodeErr
                 }
                 _ => (None, e.to_string()),
             };
-            DecodeError::new(at, field, message)
+            DecodeError::new(at, field, shortened(&message))
         })?;
         if let Some(previous) = rows.last().filter(|previous| previous.as_of > row.as_of) {
             let message = format!("{} comes after {}: rows must be in date order", row.as_of, previous.as_of);

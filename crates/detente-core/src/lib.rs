@@ -8,9 +8,12 @@
 pub mod codec;
 pub mod date;
 pub mod declaration;
+pub mod diff;
+pub mod error;
 pub mod history;
 pub mod model;
 
 pub use date::Date;
 pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec};
-pub use model::{Armament, Facility, Party, Status, Vocabulary};
+pub use error::{DecodeError, FieldError, Location, quoted, shortened};
+pub use model::{Armament, Facility, Party, Role, Status, Vocabulary};

@@ -4,11 +4,13 @@
 //! and a treaty file may introduce a kind the code has never seen. The set of
 //! kinds a declaration may use is a [`Vocabulary`] built from the known treaties.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{ArmamentError, PartyError, StatusError};
 
 /// A state party, by its ISO 3166-1 alpha-2 code ("US", "RU", "CN", …).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -22,19 +24,19 @@ impl Party {
 }
 
 impl FromStr for Party {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Party, String> {
+    type Err = PartyError;
+    fn from_str(text: &str) -> Result<Party, PartyError> {
         if (2..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Party(text.to_owned()))
         } else {
-            Err(format!("invalid party {text:?}: expected a country code of 2 or 3 capital letters, such as US or RU"))
+            Err(PartyError { text: text.to_owned() })
         }
     }
 }
 
 impl TryFrom<String> for Party {
-    type Error = String;
-    fn try_from(text: String) -> Result<Party, String> {
+    type Error = PartyError;
+    fn try_from(text: String) -> Result<Party, PartyError> {
         text.parse()
     }
 }
@@ -98,15 +100,17 @@ impl Status {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// Every status's name, separated by commas, for messages.
+    pub fn names() -> String {
+        Status::ALL.map(Status::as_str).join(", ")
+    }
 }
 
 impl FromStr for Status {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Status, String> {
-        Status::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
-            let names: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-            format!("unknown status {text:?}: expected one of {}", names.join(", "))
-        })
+    type Err = StatusError;
+    fn from_str(text: &str) -> Result<Status, StatusError> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| StatusError { text: text.to_owned() })
     }
 }
 
@@ -146,12 +150,9 @@ impl Armament {
 }
 
 impl FromStr for Armament {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Armament, String> {
-        Armament::ALL
-            .into_iter()
-            .find(|a| a.as_str() == text)
-            .ok_or_else(|| format!("unknown armament {text:?}: expected nuclear, non-nuclear or empty"))
+    type Err = ArmamentError;
+    fn from_str(text: &str) -> Result<Armament, ArmamentError> {
+        Armament::ALL.into_iter().find(|a| a.as_str() == text).ok_or_else(|| ArmamentError { text: text.to_owned() })
     }
 }
 
@@ -186,15 +187,40 @@ pub fn is_token(text: &str) -> bool {
     !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic() && b != b',' && b != b'|')
 }
 
-/// The item kinds a declaration may use: every kind some known treaty defines.
+/// What part an item of some kind plays in the link between missiles and launchers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A kind some launcher kind holds (`icbm`): it may name the launcher it sits in.
+    Missile,
+    /// A kind that holds missiles (`icbm-launcher`): it may be named by one missile.
+    Launcher,
+    /// Neither (a heavy bomber, a facility-bound item).
+    Other,
+}
+
+/// The item kinds a declaration may use (every kind some known treaty defines),
+/// and which launcher kinds hold which missile kinds.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     kinds: BTreeSet<String>,
+    /// Launcher kind → the missile kinds it holds.
+    holds: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Vocabulary {
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(kinds: I) -> Vocabulary {
-        Vocabulary { kinds: kinds.into_iter().map(Into::into).collect() }
+        Vocabulary { kinds: kinds.into_iter().map(Into::into).collect(), holds: BTreeMap::new() }
+    }
+
+    /// Adds that launchers of kind `launcher` hold missiles of the kinds `missiles`
+    /// (the kinds become known if they were not).
+    pub fn holding<I: IntoIterator<Item = S>, S: Into<String>>(mut self, launcher: &str, missiles: I) -> Vocabulary {
+        let missiles: Vec<String> = missiles.into_iter().map(Into::into).collect();
+        self.kinds.insert(launcher.to_owned());
+        self.kinds.extend(missiles.iter().cloned());
+        self.holds.entry(launcher.to_owned()).or_default().extend(missiles);
+        self
     }
 
     pub fn contains(&self, kind: &str) -> bool {
@@ -203,6 +229,28 @@ impl Vocabulary {
 
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
         self.kinds.iter().map(String::as_str)
+    }
+
+    /// Whether a launcher of kind `launcher` holds a missile of kind `missile`.
+    pub fn holds(&self, launcher: &str, missile: &str) -> bool {
+        self.holds.get(launcher).is_some_and(|kinds| kinds.contains(missile))
+    }
+
+    /// The kinds a launcher of kind `launcher` holds (none for other kinds).
+    pub fn held_by(&self, launcher: &str) -> impl Iterator<Item = &str> {
+        self.holds.get(launcher).into_iter().flatten().map(String::as_str)
+    }
+
+    /// A kind some launcher holds is a missile, even if it were to hold something
+    /// itself: one link per item cannot carry both a launcher and a missile.
+    pub fn role(&self, kind: &str) -> Role {
+        if self.holds.values().any(|kinds| kinds.contains(kind)) {
+            Role::Missile
+        } else if self.holds.contains_key(kind) {
+            Role::Launcher
+        } else {
+            Role::Other
+        }
     }
 }
 
@@ -216,8 +264,8 @@ mod tests {
             assert_eq!(status.as_str().parse::<Status>().unwrap(), status);
             assert_eq!(Status::ALL[status.index()], status);
         }
-        let err = "deploy".parse::<Status>().unwrap_err();
-        assert!(err.contains("non-deployed"), "{err}");
+        let err = "deploy".parse::<Status>().unwrap_err().to_string();
+        assert!(err.contains("non-deployed") && err.contains("\"deploy\""), "{err}");
     }
 
     #[test]
@@ -225,6 +273,31 @@ mod tests {
         assert!("US".parse::<Party>().is_ok());
         assert!("us".parse::<Party>().is_err());
         assert!("USSR1".parse::<Party>().is_err());
+    }
+
+    #[test]
+    fn parse_errors_are_typed_and_short() {
+        let error = "usa".parse::<Party>().unwrap_err();
+        assert_eq!(error.text, "usa");
+        assert!(error.to_string().starts_with("invalid party \"usa\""), "{error}");
+        let huge = "Q".repeat(1 << 20);
+        assert!(huge.parse::<Party>().unwrap_err().to_string().len() < 250);
+        assert!(huge.parse::<Armament>().unwrap_err().to_string().len() < 250);
+        assert_eq!("nucl".parse::<Armament>().unwrap_err(), ArmamentError { text: "nucl".into() });
+    }
+
+    #[test]
+    fn vocabulary_knows_which_launchers_hold_which_missiles() {
+        let vocabulary =
+            Vocabulary::new(["heavy-bomber"]).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"]);
+        assert!(vocabulary.contains("icbm") && vocabulary.contains("slbm-launcher"));
+        assert!(vocabulary.holds("icbm-launcher", "icbm"));
+        assert!(!vocabulary.holds("icbm-launcher", "slbm"));
+        assert!(!vocabulary.holds("icbm", "icbm-launcher"), "containment has a direction");
+        assert_eq!(vocabulary.role("icbm"), Role::Missile);
+        assert_eq!(vocabulary.role("slbm-launcher"), Role::Launcher);
+        assert_eq!(vocabulary.role("heavy-bomber"), Role::Other);
+        assert_eq!(vocabulary.held_by("slbm-launcher").collect::<Vec<_>>(), ["slbm"]);
     }
 
     #[test]

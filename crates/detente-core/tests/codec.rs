@@ -6,9 +6,10 @@ use detente_core::{Armament, Declaration, Facility, Header, ItemSpec, Status, Vo
 use proptest::prelude::*;
 
 fn vocabulary() -> Vocabulary {
-    Vocabulary::new(["icbm", "slbm", "icbm-launcher", "slbm-launcher", "heavy-bomber", "glcm"])
+    Vocabulary::new(["heavy-bomber", "glcm"]).holding("icbm-launcher", ["icbm"]).holding("slbm-launcher", ["slbm"])
 }
 
+/// A file in the first format, without links: still read.
 const GOOD: &str = "\
 # format: detente-declaration/1
 # party: US
@@ -176,11 +177,16 @@ fn json_errors_name_the_record_and_field() {
 
     let error =
         read_json(json.replace(r#""status":"test""#, r#""status":"testing""#).as_bytes(), &vocabulary()).unwrap_err();
-    assert!(matches!(error.location, Location::Line(_)), "serde errors carry a line: {error}");
-    assert!(error.message.contains("testing"), "{error}");
+    assert_eq!((error.location, error.field.as_deref()), (Location::Record(2), Some("status")), "{error}");
+    assert!(
+        error.message.contains("testing") && error.message.contains("(line "),
+        "serde errors keep the line: {error}"
+    );
+    assert!(error.to_string().starts_with("items[2], field status: unknown variant `testing`"), "{error}");
 
     let error = read_json(json.replace(r#""party": "US""#, r#""party": "U""#).as_bytes(), &vocabulary()).unwrap_err();
     assert!(error.message.contains("invalid party"), "{error}");
+    assert_eq!((error.location, error.field.as_deref()), (Location::File, Some("party")), "{error}");
 
     let error = read_json(json.replace(r#""warheads":1"#, r#""warheads":1,"colour":"red""#).as_bytes(), &vocabulary())
         .unwrap_err();
@@ -191,6 +197,8 @@ fn json_errors_name_the_record_and_field() {
 
 #[derive(Debug, Clone)]
 struct OwnedItem {
+    /// Whether a missile should sit in a free launcher that suits it, if there is one.
+    link: bool,
     uid: String,
     kind: &'static str,
     type_name: &'static str,
@@ -211,8 +219,10 @@ fn item() -> impl Strategy<Value = OwnedItem> {
         prop::option::of(prop::sample::select(Armament::ALL.to_vec())),
         0u32..20,
         prop::option::of(0u32..20_000),
+        any::<bool>(),
     )
-        .prop_map(|(uid, kind, type_name, facility, status, armament, warheads, range_km)| OwnedItem {
+        .prop_map(|(uid, kind, type_name, facility, status, armament, warheads, range_km, link)| OwnedItem {
+            link,
             uid,
             kind,
             type_name,
@@ -237,7 +247,25 @@ fn declaration(items: &[OwnedItem], source: Option<String>) -> Declaration {
         ],
     };
     let mut seen = std::collections::HashSet::new();
-    let specs = items.iter().filter(|i| seen.insert(i.uid.clone())).map(|i| ItemSpec {
+    let items: Vec<&OwnedItem> = items.iter().filter(|i| seen.insert(i.uid.clone())).collect();
+    // Missiles go into free launchers of their kind, facility and status, before or after them in the file.
+    let mut used = vec![false; items.len()];
+    let launchers: Vec<Option<&str>> = items
+        .iter()
+        .map(|missile| {
+            let holder = format!("{}-launcher", missile.kind);
+            let free = (0..items.len()).find(|&j| {
+                !used[j]
+                    && items[j].kind == holder
+                    && items[j].facility == missile.facility
+                    && items[j].status == missile.status
+            });
+            let chosen = free.filter(|_| missile.link && matches!(missile.kind, "icbm" | "slbm"))?;
+            used[chosen] = true;
+            Some(items[chosen].uid.as_str())
+        })
+        .collect();
+    let specs = items.iter().zip(launchers).map(|(i, launcher)| ItemSpec {
         uid: &i.uid,
         kind: i.kind,
         type_name: i.type_name,
@@ -246,6 +274,7 @@ fn declaration(items: &[OwnedItem], source: Option<String>) -> Declaration {
         armament: i.armament,
         warheads: i.warheads,
         range_km: i.range_km,
+        launcher,
     });
     Declaration::build(header, &vocabulary(), specs).unwrap()
 }
@@ -334,7 +363,7 @@ fn line_numbers_count_blank_lines_and_crlf() {
 fn preamble_errors_name_their_line() {
     let error = csv_error(&GOOD.replace("# facility: EDWARDS | test-range |", "# facility: EDWARDS | Test Range |"));
     assert_eq!((error.location, error.field.as_deref()), (Location::Line(7), Some("facility")), "names line 7");
-    let error = csv_error(&GOOD.replace("# format: detente-declaration/1", "# format: detente-declaration/2"));
+    let error = csv_error(&GOOD.replace("# format: detente-declaration/1", "# format: detente-declaration/3"));
     assert_eq!(error.location, Location::Line(1));
     let error = csv_error(&GOOD.replace("# source: test data", "# source: test data\n# format: x"));
     assert_eq!((error.location, error.field.as_deref()), (Location::Line(5), Some("format")));
@@ -362,4 +391,189 @@ fn numbers_are_plain_digits() {
     let error = csv_error(&with_row("M1", "M1,icbm,Minuteman III,MINOT,deployed,1,,-5"));
     assert_eq!(error.field.as_deref(), Some("range_km"));
     assert!(error.message.contains("negative"), "{error}");
+}
+
+// --- links between missiles and launchers (detente-declaration/2) ----------
+
+const LINKED: &str = "\
+# format: detente-declaration/2
+# party: US
+# as-of: 2020-09-01
+# facility: MINOT | icbm-base | Minot AFB, North Dakota
+# facility: BANGOR | submarine-base | Naval Base Kitsap-Bangor
+launcher,uid,kind,type,facility,status,warheads,armament,range_km
+L1,M1,icbm,Minuteman III,MINOT,deployed,1,,13000
+,L1,icbm-launcher,Minuteman III,MINOT,deployed,0,,
+,L2,icbm-launcher,Minuteman III,MINOT,non-deployed,0,,
+T1,S1,slbm,Trident II,BANGOR,deployed,4,,
+,T1,slbm-launcher,Trident II,BANGOR,deployed,0,,
+";
+
+fn linked_error(text: &str) -> DecodeError {
+    read_csv(text.as_bytes(), &vocabulary()).expect_err("should be refused")
+}
+
+#[test]
+fn links_are_read_in_any_column_order_and_point_forward() {
+    let declaration = read_csv(LINKED.as_bytes(), &vocabulary()).unwrap();
+    let launchers: Vec<_> = declaration.specs().map(|s| (s.uid, s.launcher)).collect();
+    assert_eq!(launchers, [("M1", Some("L1")), ("L1", None), ("L2", None), ("S1", Some("T1")), ("T1", None)]);
+    let l2 = &declaration.items()[2];
+    assert!(!l2.is_loaded() && declaration.items()[1].is_loaded());
+    // Written as /2, with the launcher column last, and read back the same, in both formats.
+    let mut csv = Vec::new();
+    write_csv(&declaration, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("# format: detente-declaration/2\n"), "{csv}");
+    assert!(csv.contains("uid,kind,type,facility,status,warheads,armament,range_km,launcher\nM1,icbm,Minuteman III,MINOT,deployed,1,,13000,L1\n"));
+    same(&declaration, &read_csv(csv.as_bytes(), &vocabulary()).unwrap());
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    assert!(json.contains(r#""range_km":13000,"launcher":"L1"}"#), "{json}");
+    assert!(!json.contains(r#""uid":"L1","kind":"icbm-launcher","type":"Minuteman III","facility":"MINOT","status":"deployed","warheads":0,"armament":null,"range_km":null,"launcher""#), "no launcher field on a launcher");
+    same(&declaration, &read_json(json.as_bytes(), &vocabulary()).unwrap());
+}
+
+#[test]
+fn first_format_files_are_written_back_in_the_second() {
+    let declaration = read_csv(GOOD.as_bytes(), &vocabulary()).unwrap();
+    assert!(declaration.items().iter().all(|i| !i.is_loaded()), "a /1 file has no links");
+    let mut csv = Vec::new();
+    write_csv(&declaration, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("# format: detente-declaration/2\n") && csv.contains(",range_km,launcher\n"), "{csv}");
+    // A /1 JSON file is read too, and gains the new format tag on the way out.
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let old = String::from_utf8(json).unwrap().replace("detente-declaration/2", "detente-declaration/1");
+    let back = read_json(old.as_bytes(), &vocabulary()).unwrap();
+    same(&declaration, &back);
+    // A /1 file cannot carry the new column or field.
+    let error = csv_error(&GOOD.replace("range_km\n", "range_km,launcher\n").replace(",,\n", ",,,\n"));
+    assert_eq!((error.location, error.field.as_deref()), (Location::Line(8), Some("launcher")), "{error}");
+    assert!(error.message.contains("new in detente-declaration/2"), "{error}");
+    let with_field = old.replace(r#""uid":"M1","#, r#""launcher":"L1","uid":"M1","#);
+    let error = read_json(with_field.as_bytes(), &vocabulary()).unwrap_err();
+    assert_eq!((error.location, error.field.as_deref()), (Location::Record(1), Some("launcher")), "{error}");
+}
+
+#[test]
+fn link_errors_name_the_missiles_line_and_the_launcher_field() {
+    let cases = [
+        // A launcher no item has, found at the end of the file but reported at the missile.
+        (LINKED.replacen("L1,M1,", "L9,M1,", 1), 7, "M1", "no item has the unique identifier \"L9\""),
+        // A forward reference to a launcher of the wrong kind.
+        (LINKED.replacen("L1,M1,", "T1,M1,", 1), 7, "M1", "T1 is a slbm-launcher, which does not hold a icbm"),
+        // Two missiles in one launcher: S1 names it when it is already declared, so the
+        // forward reference of M1, resolved at the end, is the one refused.
+        (LINKED.replacen("T1,S1,slbm", "L1,S1,icbm", 1).replacen("BANGOR,deployed,4", "MINOT,deployed,4", 1), 7, "M1", "launcher L1 already holds missile S1"),
+        // Two missiles naming a launcher declared before both: the second is refused.
+        (LINKED.replacen(",L2,icbm-launcher,Minuteman III,MINOT,non-deployed,0,,\n", ",L2,icbm-launcher,Minuteman III,MINOT,non-deployed,0,,\nL2,S2,icbm,Minuteman III,MINOT,non-deployed,0,,\nL2,S3,icbm,Minuteman III,MINOT,non-deployed,0,,\n", 1), 11, "S3", "launcher L2 already holds missile S2"),
+        // A missile and its launcher at different facilities.
+        (LINKED.replacen("L1,M1,icbm,Minuteman III,MINOT", "L1,M1,icbm,Minuteman III,BANGOR", 1), 7, "M1", "the missile is at BANGOR and its launcher L1 at MINOT"),
+        // A missile and its launcher with different statuses.
+        (LINKED.replacen("L1,M1,", "L2,M1,", 1), 7, "M1", "the missile is deployed and its launcher L2 is non-deployed"),
+        // A launcher naming a launcher.
+        (LINKED.replacen(",L2,icbm-launcher", "L1,L2,icbm-launcher", 1), 9, "L2", "no launcher kind holds a icbm-launcher"),
+    ];
+    for (text, line, uid, message) in cases {
+        let error = linked_error(&text);
+        assert_eq!(
+            (error.location, error.uid.as_deref(), error.field.as_deref()),
+            (Location::Line(line), Some(uid), Some("launcher")),
+            "{error}"
+        );
+        assert!(error.message.contains(message), "{error}");
+        assert!(error.to_string().starts_with(&format!("line {line} (uid {uid}), field launcher:")), "{error}");
+    }
+}
+
+#[test]
+fn json_link_errors_name_the_record() {
+    let declaration = read_csv(LINKED.as_bytes(), &vocabulary()).unwrap();
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    let error =
+        read_json(json.replacen(r#""launcher":"T1""#, r#""launcher":"L2""#, 1).as_bytes(), &vocabulary()).unwrap_err();
+    assert_eq!((error.location, error.field.as_deref()), (Location::Record(3), Some("launcher")), "{error}");
+    assert!(error.message.contains("L2 is a icbm-launcher, which does not hold a slbm"), "{error}");
+    let error = read_json(json.replacen(r#""launcher":"L1""#, r#""launcher":"NONE""#, 1).as_bytes(), &vocabulary())
+        .unwrap_err();
+    assert_eq!((error.location, error.uid.as_deref()), (Location::Record(0), Some("M1")), "{error}");
+}
+
+#[test]
+fn json_errors_name_the_field_path() {
+    let declaration = read_csv(LINKED.as_bytes(), &vocabulary()).unwrap();
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    let cases = [
+        (json.replacen(r#""status":"deployed""#, r#""status":7"#, 1), Location::Record(0), "status"),
+        (json.replacen(r#""warheads":0"#, r#""warheads":"none""#, 1), Location::Record(1), "warheads"),
+        (json.replacen(r#""range_km":13000"#, r#""range_km":13000,"colour":"red""#, 1), Location::Record(0), "colour"),
+        (json.replacen(r#""as_of": "2020-09-01""#, r#""as_of": "2020-02-30""#, 1), Location::File, "as_of"),
+        (json.replacen(r#""kind": "icbm-base""#, r#""kind": 3"#, 1), Location::File, "facilities[0].kind"),
+    ];
+    for (text, location, field) in cases {
+        let error = read_json(text.as_bytes(), &vocabulary()).unwrap_err();
+        assert_eq!((error.location, error.field.as_deref()), (location, Some(field)), "{error}");
+        let shown = match location {
+            Location::Record(i) => format!("items[{i}], field {field}: "),
+            _ => format!("header, field {field}: "),
+        };
+        assert!(error.to_string().starts_with(&shown), "{error}");
+    }
+}
+
+// --- a huge value never gives a huge message ---------------------------------
+
+const HUGE: usize = 16 << 20;
+
+fn assert_short(error: &DecodeError) {
+    let text = error.to_string();
+    assert!(text.len() < 1_000, "{} bytes: {}…", text.len(), &text[..200]);
+}
+
+#[test]
+fn huge_csv_fields_are_cut_in_messages() {
+    let huge = "X".repeat(HUGE);
+    for row in [
+        format!("M1,icbm,Minuteman III,MINOT,{huge},1,,"),
+        format!("M1,icbm,Minuteman III,{huge},deployed,1,,"),
+        format!("M1,{huge},Minuteman III,MINOT,deployed,1,,"),
+        format!("M1,icbm,Minuteman III,MINOT,deployed,{huge},,"),
+        format!("{huge},icbm,Minuteman III,MINOT,deployed,1,,"),
+    ] {
+        let error = csv_error(&with_row("M1", &row));
+        assert_eq!(error.location, Location::Line(10), "{error}");
+        assert_short(&error);
+        assert!(error.to_string().contains("bytes in all"), "the length is said: {error}");
+    }
+    let error = csv_error(&GOOD.replace("# note: one note", &format!("# {huge}")));
+    assert_short(&error);
+    let error = csv_error(&GOOD.replace("# party: US", &format!("# party: {huge}")));
+    assert_short(&error);
+}
+
+#[test]
+fn huge_json_values_are_cut_in_messages() {
+    let declaration = read_csv(GOOD.as_bytes(), &vocabulary()).unwrap();
+    let mut json = Vec::new();
+    write_json(&declaration, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    let huge = "X".repeat(HUGE);
+    for text in [
+        json.replacen(r#""status":"deployed""#, &format!(r#""status":"{huge}""#), 1),
+        json.replacen(r#""kind":"icbm""#, &format!(r#""kind":"{huge}""#), 1),
+        json.replacen(r#""party": "US""#, &format!(r#""party": "{huge}""#), 1),
+        json.replacen(r#""as_of": "2020-09-01""#, &format!(r#""as_of": "{huge}""#), 1),
+        json.replacen(r#""warheads":1"#, &format!(r#""warheads":1,"{huge}":1"#), 1),
+        json.replacen(r#""format": "detente-declaration/2""#, &format!(r#""format": "{huge}""#), 1),
+    ] {
+        let error = read_json(text.as_bytes(), &vocabulary()).unwrap_err();
+        assert_short(&error);
+    }
 }

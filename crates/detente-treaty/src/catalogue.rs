@@ -35,7 +35,7 @@ impl Catalogue {
     pub fn add_interpretation(&mut self, origin: &str, text: &str) -> Result<&Interpretation, CatalogueError> {
         let fail = |error| CatalogueError { origin: origin.to_owned(), error };
         let treaty_id = toml::from_str::<toml::Table>(text)
-            .map_err(|e| fail(TreatyError::syntax(e)))?
+            .map_err(|e| fail(TreatyError::syntax(e, text)))?
             .get("treaty")
             .and_then(|v| v.as_str().map(str::to_owned))
             .ok_or_else(|| fail(TreatyError::field("treaty", "missing the id of the treaty it reads")))?;
@@ -68,8 +68,30 @@ impl Catalogue {
         self.interpretations().find(|i| i.treaty == treaty && &i.party == reader)
     }
 
-    /// Every item kind some known treaty defines: what a declaration may use.
+    /// Every item kind some known treaty defines, and which launchers hold which
+    /// missiles: what a declaration may use.
     pub fn vocabulary(&self) -> Vocabulary {
-        Vocabulary::new(self.treaties.iter().flat_map(|(_, t)| t.categories.iter().map(|c| c.kind.clone())))
+        let categories = || self.treaties.iter().flat_map(|(_, t)| t.categories.iter());
+        categories()
+            .filter(|c| !c.holds.is_empty())
+            .fold(Vocabulary::new(categories().map(|c| c.kind.clone())), |v, c| v.holding(&c.kind, &c.holds))
+    }
+
+    /// Adds to each caution about a limit with no counting rules the readings
+    /// that would give it some, so that the count can say how to get one.
+    pub fn suggest_readings(&self, count: &mut crate::Count) {
+        for caution in &mut count.cautions {
+            if let crate::Caution::NoCountingRules { limit, readers, .. } = caution {
+                readers.extend(
+                    self.interpretations()
+                        .filter(|i| {
+                            i.treaty == count.treaty && i.applies_to(&count.party) && i.rules_for(limit).is_some()
+                        })
+                        .map(|i| i.party.clone()),
+                );
+                readers.sort();
+                readers.dedup();
+            }
+        }
     }
 }

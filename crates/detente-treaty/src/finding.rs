@@ -7,6 +7,9 @@ use serde::Serialize;
 pub enum Finding {
     /// A binding limit is exceeded.
     LimitExceeded { limit: String, name: String, max: u32, total: u64, excess: u64 },
+    /// Items that contradict the treaty's definitions as declared (a deployed
+    /// launcher with no missile in it), whatever the date.
+    Contradiction { check: String, description: String, items: u64, uids: Vec<String> },
     /// Items the treaty prohibits.
     Prohibited { prohibition: String, description: String, items: u64, uids: Vec<String> },
     /// Items of a kind the treaty does not know, so no rule can count them.
@@ -29,6 +32,9 @@ impl std::fmt::Display for Finding {
         match self {
             Finding::LimitExceeded { limit, name, max, total, excess } => {
                 write!(f, "limit {limit} exceeded by {excess}: {total} against {max} ({name})")
+            }
+            Finding::Contradiction { check, description, items, .. } => {
+                write!(f, "{items} item(s) contradict the treaty's definitions ({check}): {description}")
             }
             Finding::Prohibited { prohibition, description, items, .. } => {
                 write!(f, "{items} prohibited item(s) under {prohibition}: {description}")

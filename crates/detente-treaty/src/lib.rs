@@ -11,14 +11,17 @@
 //! Architecture invariant: no I/O. Callers hand in file texts and get values back.
 
 mod catalogue;
+mod caution;
 pub mod count;
 mod finding;
 pub mod interpretation;
+pub mod regime;
 pub mod selector;
 pub mod treaty;
 
 pub use catalogue::{Catalogue, CatalogueError};
-pub use count::{Count, Options, count};
+pub use caution::Caution;
+pub use count::{Breakdown, Count, Options, count};
 pub use finding::Finding;
 pub use interpretation::Interpretation;
 pub use treaty::Treaty;
@@ -38,7 +41,20 @@ impl TreatyError {
         TreatyError::Field { path: path.into(), message: message.into() }
     }
 
-    pub(crate) fn syntax(error: toml::de::Error) -> TreatyError {
-        TreatyError::Syntax(error.to_string().trim_end().to_owned())
+    /// A TOML error located by line and column in `text`. The TOML crate's own
+    /// message quotes the offending line, which may be any length, so it is
+    /// rebuilt from the bare message and the position.
+    pub(crate) fn syntax(error: toml::de::Error, text: &str) -> TreatyError {
+        let message = detente_core::shortened(error.message().trim_end());
+        match error.span() {
+            Some(span) => {
+                let before = &text.as_bytes()[..span.start.min(text.len())];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+                TreatyError::Syntax(format!("TOML parse error at line {line}, column {column}: {message}"))
+            }
+            None => TreatyError::Syntax(format!("TOML parse error: {message}")),
+        }
     }
 }

@@ -25,11 +25,12 @@ fn catalogue() -> Catalogue {
     }
     catalogue.add_interpretation("ru", include_str!("../../../data/interpretations/new-start-ru.toml")).unwrap();
     catalogue.add_interpretation("us", include_str!("../../../data/interpretations/new-start-us.toml")).unwrap();
+    catalogue.add_interpretation("sort-us", include_str!("../../../data/interpretations/sort-us.toml")).unwrap();
     catalogue
 }
 
 fn totals(count: &Count) -> Vec<u64> {
-    count.limits.iter().map(|l| l.total).collect()
+    count.limits.iter().map(|l| l.total.expect("every limit has counting rules here")).collect()
 }
 
 fn limit<'a>(count: &'a Count, id: &str) -> &'a LimitCount {
@@ -176,9 +177,9 @@ fn ru_2020_reconstruction_gives_the_published_figures() {
 fn items_behind_every_number() {
     let catalogue = catalogue();
     let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
-    let count = new_start_count(&us, "RU", Options { with_items: true });
+    let count = new_start_count(&us, "RU", Options { with_items: true, ..Options::default() });
     for limit in &count.limits {
-        assert_eq!(limit.total, limit.lines.iter().map(|l| l.counted).sum::<u64>(), "{}", limit.id);
+        assert_eq!(limit.total, Some(limit.lines.iter().map(|l| l.counted).sum::<u64>()), "{}", limit.id);
         for line in &limit.lines {
             assert_eq!(line.uids.len() as u64, line.items, "{} {:?}", limit.id, line);
         }
@@ -195,6 +196,11 @@ fn items_behind_every_number() {
 struct Spec(&'static str, &'static str, Status, Option<Armament>, u32, Option<u32>);
 
 fn declare(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec]) -> Declaration {
+    declare_prefixed(party, as_of, catalogue, items, "X")
+}
+
+/// A declaration whose uids start with `prefix`, so that parts of a group do not collide.
+fn declare_prefixed(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec], prefix: &str) -> Declaration {
     let header = Header {
         party: party.parse().unwrap(),
         as_of: as_of.parse().unwrap(),
@@ -202,8 +208,19 @@ fn declare(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec]) -> D
         notes: vec![],
         facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
     };
-    let uids: Vec<String> = (0..items.len()).map(|i| format!("X-{i:04}")).collect();
-    let specs = items.iter().zip(&uids).map(|(s, uid)| ItemSpec {
+    let uids: Vec<String> = (0..items.len()).map(|i| format!("{prefix}-{i:04}")).collect();
+    // Every missile goes into the first free launcher of its kind and status, as a declaration would say.
+    let mut free: Vec<bool> = items.iter().map(|s| s.0.ends_with("-launcher")).collect();
+    let launchers: Vec<Option<&str>> = items
+        .iter()
+        .map(|m| {
+            let holder = format!("{}-launcher", m.0);
+            let j = (0..items.len()).find(|&j| free[j] && items[j].0 == holder && items[j].2 == m.2)?;
+            free[j] = false;
+            Some(uids[j].as_str())
+        })
+        .collect();
+    let specs = items.iter().zip(&uids).zip(launchers).map(|((s, uid), launcher)| ItemSpec {
         uid,
         kind: s.0,
         type_name: s.1,
@@ -212,6 +229,7 @@ fn declare(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec]) -> D
         armament: s.3,
         warheads: s.4,
         range_km: s.5,
+        launcher,
     });
     Declaration::build(header, &catalogue.vocabulary(), specs).unwrap()
 }
@@ -255,18 +273,20 @@ fn unknown_kinds_are_a_finding_not_a_silent_zero() {
     let items = [
         Spec("glcm", "BGM-109G", Status::Deployed, None, 1, Some(2500)),
         Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
     ];
     let declaration = declare("US", "2020-09-01", &catalogue, &items);
     let count = count(catalogue.treaty("new-start").unwrap(), &declaration, None, Options::default());
     assert_eq!(count.findings, [Finding::UnknownKind { kind: "glcm".into(), items: 1, uids: vec!["X-0000".into()] }]);
-    assert_eq!(totals(&count), [1, 1, 0]);
+    assert_eq!(totals(&count), [1, 1, 1]);
 }
 
 #[test]
 fn limits_bind_from_their_date_and_for_parties_only() {
     let catalogue = catalogue();
     let treaty = catalogue.treaty("new-start").unwrap();
-    let items: Vec<Spec> = repeat(701, Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)).collect();
+    let mut items: Vec<Spec> = repeat(701, Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)).collect();
+    items.extend(repeat(701, Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None)));
     for (party, date, binding) in [
         ("US", "2017-09-01", false),
         ("US", "2018-02-05", true),
@@ -295,19 +315,19 @@ fn start_i_attribution_and_bomber_discount() {
     items.extend(repeat(7, Spec("icbm-launcher", "Minuteman III", Status::Test, None, 0, None))); // not counted
     let us = declare("US", "2005-01-01", &catalogue, &items);
     let count = count(start, &us, None, Options::default());
-    assert_eq!(limit(&count, "delivery-vehicles").total, 100 + 10 + 5 + 160 + 20);
-    assert_eq!(limit(&count, "ballistic-missile-warheads").total, 300 + 100 + 5);
-    assert_eq!(limit(&count, "accountable-warheads").total, 405 + 150 * 10 + 10 * 20 + 20);
-    assert_eq!(limit(&count, "mobile-icbm-warheads").total, 5);
-    assert_eq!(limit(&count, "heavy-icbms").total, 10);
-    assert_eq!(limit(&count, "heavy-icbm-warheads").total, 100);
+    assert_eq!(limit(&count, "delivery-vehicles").total, Some(100 + 10 + 5 + 160 + 20));
+    assert_eq!(limit(&count, "ballistic-missile-warheads").total, Some(300 + 100 + 5));
+    assert_eq!(limit(&count, "accountable-warheads").total, Some(405 + 150 * 10 + 10 * 20 + 20));
+    assert_eq!(limit(&count, "mobile-icbm-warheads").total, Some(5));
+    assert_eq!(limit(&count, "heavy-icbms").total, Some(10));
+    assert_eq!(limit(&count, "heavy-icbm-warheads").total, Some(100));
     // Russia's discount: the first 180 count 8, the rest their capacity (16 for a Tu-95MS).
     let bombers: Vec<Spec> =
         repeat(200, Spec("heavy-bomber", "Tu-95MS", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
     let ru = declare("RU", "2005-01-01", &catalogue, &bombers);
     assert_eq!(
         limit(&detente_treaty::count(start, &ru, None, Options::default()), "accountable-warheads").total,
-        180 * 8 + 20 * 16
+        Some(180 * 8 + 20 * 16)
     );
     // A type with no attribution is reported, not guessed.
     let unknown =
@@ -330,7 +350,9 @@ fn sort_counts_operationally_deployed_warheads() {
         Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 12, None),
         Spec("slbm", "Trident II", Status::NonDeployed, None, 0, None),
     ];
-    let count = count(sort, &declare("US", "2008-01-01", &catalogue, &items), None, Options::default());
+    // SORT gives no counting rules: the count is the United States' reading of it.
+    let us = catalogue.interpretation("sort", &"US".parse().unwrap());
+    let count = count(sort, &declare("US", "2008-01-01", &catalogue, &items), us, Options::default());
     assert_eq!(totals(&count), [23]);
     assert!(!count.limits[0].binding, "SORT's ceiling date fell after New START superseded it");
 }
@@ -438,7 +460,7 @@ count = [{ kinds = ["icbm", "road-mobile-hgv"], statuses = ["deployed"], weight 
     let items: Vec<Spec> = repeat(130, Spec("road-mobile-hgv", "DF-41", Status::Deployed, None, 5, None)).collect();
     let cn = declare("CN", "2028-01-01", &catalogue, &items);
     let count = count(catalogue.treaty("trilateral-example").unwrap(), &cn, None, Options::default());
-    assert_eq!((count.limits[0].total, count.limits[0].max, count.limits[0].excess), (650, Some(600), 50));
+    assert_eq!((count.limits[0].total, count.limits[0].max, count.limits[0].excess), (Some(650), Some(600), 50));
     assert_eq!(count.findings.len(), 1);
 }
 
@@ -491,6 +513,7 @@ fn build(party: &str, items: &[(String, Gen)]) -> Declaration {
         armament: g.armament,
         warheads: g.warheads,
         range_km: None,
+        launcher: None,
     });
     Declaration::build(header, &catalogue.vocabulary(), specs).unwrap()
 }
@@ -515,8 +538,8 @@ proptest! {
         let catalogue = catalogue();
         let treaty = catalogue.treaty(["new-start", "start-i", "sort"][treaty]).unwrap();
         let interpretation = catalogue.interpretation("new-start", &reader.parse().unwrap()).filter(|i| i.treaty == treaty.id);
-        let a = count(treaty, &build("US", &items), interpretation, Options { with_items: true });
-        let b = count(treaty, &build("US", &shuffled), interpretation, Options { with_items: true });
+        let a = count(treaty, &build("US", &items), interpretation, Options { with_items: true, ..Options::default() });
+        let b = count(treaty, &build("US", &shuffled), interpretation, Options { with_items: true, ..Options::default() });
         prop_assert_eq!(a, b);
     }
 
@@ -531,7 +554,7 @@ proptest! {
         let declaration = build("US", &items);
         let after = count(treaty, &declaration, interpretation, Options::default());
         // What the extra item looks like to the rules, after the reading.
-        let read = count(treaty, &build("US", &items[items.len() - 1..]), interpretation, Options { with_items: true });
+        let read = count(treaty, &build("US", &items[items.len() - 1..]), interpretation, Options { with_items: true, ..Options::default() });
         for ((b, a), alone) in before.limits.iter().zip(&after.limits).zip(&read.limits) {
             let limit = treaty.limits.iter().find(|l| l.id == a.id).unwrap();
             let line = alone.lines.first();
@@ -542,6 +565,8 @@ proptest! {
                 status: line.map_or(extra.status, |l| l.status),
                 armament: line.map_or(extra.armament, |l| l.armament),
                 range_km: None,
+                loaded: false,
+                armed: extra.warheads > 0,
             };
             let rule = limit.count.iter().find(|r| r.select.matches(&subject));
             let expected = match rule.map(|r| &r.weight) {
@@ -551,8 +576,8 @@ proptest! {
                 Some(detente_treaty::treaty::Weight::Each(n)) => u64::from(*n),
                 Some(other) => panic!("New START has no {other:?} rule"),
             };
-            prop_assert_eq!(a.total - b.total, expected, "limit {}", a.id);
-            prop_assert_eq!(alone.total, expected, "limit {}", a.id);
+            prop_assert_eq!(a.total.unwrap() - b.total.unwrap(), expected, "limit {}", a.id);
+            prop_assert_eq!(alone.total, Some(expected), "limit {}", a.id);
             prop_assert_eq!(line.is_some(), rule.is_some(), "limit {}", a.id);
         }
     }
@@ -583,7 +608,7 @@ source = "example"
     assert_eq!(reading.id, "named-items", "a later reading by the same party replaces the earlier one");
     assert_eq!(catalogue.interpretations().filter(|i| i.party.as_str() == "RU").count(), 1);
     let treaty = catalogue.treaty("new-start").unwrap();
-    let count = count(treaty, &us, Some(reading), Options { with_items: true });
+    let count = count(treaty, &us, Some(reading), Options { with_items: true, ..Options::default() });
     assert_eq!(totals(&count), [677, 1459, 802]);
     for difference in &count.differences {
         let uids: Vec<&str> = difference.lines.iter().flat_map(|l| l.uids.iter().map(String::as_str)).collect();
@@ -742,12 +767,22 @@ source = "example"
     let count = count(catalogue.treaty("new-start").unwrap(), &us, Some(&reading), Options::default());
     assert_eq!(
         count.findings,
-        [Finding::ReadingNamesMissingItems {
-            reading: "ghosts".into(),
-            uids: vec!["GHOST-1".into(), "GHOST-2".into()]
-        }]
+        [
+            // Read as deployed, the named ICBM is a deployed missile in no launcher.
+            Finding::Contradiction {
+                check: "deployed-missile-outside-launcher".into(),
+                description: catalogue.treaty("new-start").unwrap().checks[1].description.clone(),
+                items: 1,
+                uids: vec!["X-0000".into()]
+            },
+            Finding::ReadingNamesMissingItems {
+                reading: "ghosts".into(),
+                uids: vec!["GHOST-1".into(), "GHOST-2".into()]
+            }
+        ]
     );
-    let twice = "format = \"detente-interpretation/1\"\nid = \"t\"\nname = \"t\"\ntreaty = \"new-start\"\nparty = \"CN\"\nsources = [{ id = \"e\", title = \"e\" }]\n[[readings]]\nid = \"a\"\ndescription = \"x\"\nselect = { kinds = [\"icbm\"], statuses = [\"test\"] }\nuids = [\"A\", \"A\"]\ntreat_as = { status = \"deployed\" }\nsource = \"e\"\n";
+    // (A reading by a party of the treaty: one by CN is refused for that alone.)
+    let twice = "format = \"detente-interpretation/1\"\nid = \"t\"\nname = \"t\"\ntreaty = \"new-start\"\nparty = \"RU\"\nsources = [{ id = \"e\", title = \"e\" }]\n[[readings]]\nid = \"a\"\ndescription = \"x\"\nselect = { kinds = [\"icbm\"], statuses = [\"test\"] }\nuids = [\"A\", \"A\"]\ntreat_as = { status = \"deployed\" }\nsource = \"e\"\n";
     let error = catalogue.add_interpretation("twice.toml", twice).unwrap_err();
     assert!(error.to_string().contains("readings[0].uids[1]: \"A\" is named twice"), "{error}");
 }
@@ -762,4 +797,610 @@ fn tags_must_be_defined_by_a_type() {
     );
     let error = detente_treaty::Treaty::from_toml(&text).unwrap_err();
     assert!(error.to_string().contains("limits[3].count[0].tags[0]: unknown tag \"mobil\""), "{error}");
+}
+
+// --- missiles in launchers: New START's definitions as checks -----------------
+
+fn contradictions(count: &Count) -> Vec<(&str, Vec<&str>)> {
+    count
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Contradiction { check, uids, .. } => {
+                Some((check.as_str(), uids.iter().map(String::as_str).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn new_start_counts_deployed_missiles_from_their_launchers() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let items = [
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
+        // A second deployed missile with no launcher left for it: not counted, a contradiction.
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 3, None),
+        Spec("slbm", "Trident II", Status::Deployed, None, 4, None),
+        Spec("slbm-launcher", "Trident II", Status::Deployed, None, 0, None),
+    ];
+    let count = count(treaty, &declare("US", "2020-09-01", &catalogue, &items), None, Options::default());
+    assert_eq!(totals(&count), [2, 5, 2], "the unlinked missile and its 3 warheads are left out");
+    assert_eq!(contradictions(&count), [("deployed-missile-outside-launcher", vec!["X-0002"])]);
+}
+
+#[test]
+fn contradictions_of_the_definitions_name_the_items() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let items = [
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
+        Spec("slbm-launcher", "Trident II", Status::Deployed, None, 0, None),
+        Spec("slbm-launcher", "Trident II", Status::NonDeployed, None, 2, None),
+        Spec("icbm", "Minuteman III", Status::NonDeployed, None, 1, None),
+        Spec("slbm", "Trident II", Status::Test, None, 4, None),
+        Spec("slbm", "Trident II", Status::NonDeployed, None, 0, None),
+    ];
+    // The checks are the treaty's definitions: they hold before entry into force too, and for any party.
+    for (party, date) in [("US", "2020-09-01"), ("CN", "2009-01-01")] {
+        let count = count(treaty, &declare(party, date, &catalogue, &items), None, Options::default());
+        assert_eq!(
+            contradictions(&count),
+            [
+                ("empty-deployed-launcher", vec!["X-0000", "X-0001"]),
+                ("warheads-on-a-launcher", vec!["X-0002"]),
+                ("warheads-on-a-non-deployed-missile", vec!["X-0003", "X-0004"]),
+            ],
+            "{party} {date}"
+        );
+        let Finding::Contradiction { items, description, .. } = &count.findings[0] else { panic!() };
+        assert_eq!(*items, 2);
+        assert!(description.contains("contains a missile"), "{description}");
+    }
+    // The shipped declarations contradict nothing.
+    for text in [US_2020, RU_2020, US_2017] {
+        let declaration = read_csv(text.as_bytes(), &catalogue.vocabulary()).unwrap();
+        assert!(contradictions(&count(treaty, &declaration, None, Options::default())).is_empty());
+    }
+}
+
+const US_2017: &str = include_str!("../../../data/declarations/us-2017-03-01.csv");
+
+// --- treaty files that contradict themselves ----------------------------------
+
+fn field_error(text: &str) -> String {
+    match detente_treaty::Treaty::from_toml(text).unwrap_err() {
+        TreatyError::Field { path, message } => format!("{path}: {message}"),
+        TreatyError::Syntax(message) => panic!("expected a field error, got {message}"),
+    }
+}
+
+#[test]
+fn treaty_dates_out_of_order_are_refused() {
+    let new_start = TREATIES[0].1;
+    let error = field_error(&new_start.replacen(r#"expires = "2026-02-05""#, r#"expires = "2010-02-05""#, 1));
+    assert!(error.starts_with("dates.expires: 2010-02-05 is not after the entry into force on 2011-02-05"), "{error}");
+    let error = field_error(&new_start.replacen(r#"signed = "2010-04-08""#, r#"signed = "2012-04-08""#, 1));
+    assert!(error.starts_with("dates.entered_into_force: 2011-02-05 is before the signature"), "{error}");
+    let sort = TREATIES[2].1;
+    let error = field_error(&sort.replacen(r#"ended = "2011-02-05""#, r#"ended = "2003-06-01""#, 1));
+    assert!(error.starts_with("dates.ended: 2003-06-01 is not after"), "{error}");
+}
+
+#[test]
+fn parties_and_per_party_values_must_be_parties() {
+    let new_start = TREATIES[0].1;
+    let error = field_error(&new_start.replacen(r#"parties = ["US", "RU"]"#, r#"parties = ["US", "RU", "US"]"#, 1));
+    assert_eq!(error, "parties[2]: US is listed twice");
+    let error = field_error(&new_start.replacen("max = 800\n", "max = 800\nmax_by_party = { CN = 300 }\n", 1));
+    assert!(error.starts_with("limits[2].max_by_party.CN: a ceiling for CN, which is neither"), "{error}");
+    let start = TREATIES[1].1;
+    let error = field_error(&start.replacen("SU = { first = 180", "CN = { first = 180", 1));
+    assert!(error.starts_with("limits[1].count[1].weight.discounted.CN: a discount for CN"), "{error}");
+    let error = field_error(&new_start.replacen(
+        "date = \"2023-05-15\"\nparty = \"US\"",
+        "date = \"2023-05-15\"\nparty = \"GB\"",
+        1,
+    ));
+    assert!(error.starts_with("events[3].party: GB is not a party"), "{error}");
+    let error = field_error(&new_start.replacen(
+        "  party = \"US\"\n  view = \"The suspension",
+        "  party = \"FR\"\n  view = \"The suspension",
+        1,
+    ));
+    assert!(error.starts_with("events[2].views[1].party: FR"), "{error}");
+    let error = field_error(&start.replacen(
+        r#"members = ["RU", "UA", "KZ", "BY"]"#,
+        r#"members = ["RU", "UA", "KZ", "GE"]"#,
+        1,
+    ));
+    assert!(error.starts_with("groups[0].members[3]: GE is not a party"), "{error}");
+}
+
+#[test]
+fn ids_used_twice_are_refused() {
+    let new_start = TREATIES[0].1;
+    let cases = [
+        (r#"id = "warheads-on-a-launcher""#, r#"id = "empty-deployed-launcher""#, "checks[2].id"),
+        (r#"id = "type-two-inspections""#, r#"id = "type-one-inspections""#, "quotas[1].id"),
+        (r#"id = "change-in-data""#, r#"id = "initial-database""#, "notifications[2].id"),
+        (r#"id = "launchers""#, r#"id = "deployed-warheads""#, "limits[2].id"),
+    ];
+    for (from, to, path) in cases {
+        let error = field_error(&new_start.replacen(from, to, 1));
+        assert!(error.starts_with(&format!("{path}: id")) && error.ends_with("is used twice"), "{error}");
+    }
+    let inf = TREATIES[3].1;
+    let twice = inf.replacen("[[prohibitions]]", "[[prohibitions]]\nid = \"x\"\ndescription = \"x\"\nsource = \"atomicarchive-inf\"\nselect = [{ kinds = [\"glcm\"], statuses = [\"deployed\"] }]\n\n[[prohibitions]]", 1).replacen("id = \"x\"", "id = \"intermediate-and-shorter-range-missiles\"", 1);
+    assert!(field_error(&twice).starts_with("prohibitions[1].id"), "{}", field_error(&twice));
+    let start = TREATIES[1].1;
+    let error = field_error(&start.replacen("name = \"Peacekeeper\"", "name = \"Minuteman III\"", 1));
+    assert!(error.starts_with("types[1].name: icbm \"Minuteman III\" is described twice"), "{error}");
+}
+
+#[test]
+fn rules_an_earlier_one_always_beats_are_refused() {
+    let new_start = TREATIES[0].1;
+    // A second launcher rule that the first one covers.
+    let shadowed = new_start.replacen(
+        "  [[limits.count]]\n  kinds = [\"heavy-bomber\"]\n  statuses = [\"deployed\", \"non-deployed\", \"under-conversion\"]",
+        "  [[limits.count]]\n  kinds = [\"slbm-launcher\"]\n  statuses = [\"non-deployed\"]\n  types = [\"Trident II\"]\n\n  [[limits.count]]\n  kinds = [\"heavy-bomber\"]\n  statuses = [\"deployed\", \"non-deployed\", \"under-conversion\"]",
+        1,
+    );
+    assert_ne!(shadowed, new_start);
+    let error = field_error(&shadowed);
+    assert_eq!(
+        error,
+        "limits[2].count[1]: can never apply: limits[2].count[0] comes first and selects every item this one does"
+    );
+    // START I's bomber rules are ordered narrow to broad, so all three can apply; reversed, the narrow one never would.
+    let start = TREATIES[1].1;
+    let reversed = start.replacen(
+        "  [[limits.count]]\n  kinds = [\"heavy-bomber\"]\n  tags = [\"long-range-nuclear-alcm\"]",
+        "  [[limits.count]]\n  kinds = [\"heavy-bomber\"]\n  statuses = [\"deployed\"]\n  armaments = [\"nuclear\"]\n\n  [[limits.count]]\n  kinds = [\"heavy-bomber\"]\n  tags = [\"long-range-nuclear-alcm\"]",
+        1,
+    );
+    assert!(
+        field_error(&reversed).starts_with("limits[1].count[2]: can never apply: limits[1].count[1]"),
+        "{}",
+        field_error(&reversed)
+    );
+    // Readings: the first that selects an item wins.
+    let mut catalogue = catalogue();
+    let ru = include_str!("../../../data/interpretations/new-start-ru.toml");
+    let shadowed = format!(
+        "{ru}\n[[readings]]\nid = \"again\"\ndescription = \"x\"\nselect = {{ kinds = [\"icbm-launcher\"], statuses = [\"training\"], types = [\"Minuteman III\"] }}\ntreat_as = {{ status = \"deployed\" }}\nsource = \"mid-2022\"\n"
+    );
+    let error = catalogue.add_interpretation("x.toml", &shadowed).unwrap_err();
+    assert!(error.to_string().contains("readings[3]: can never apply: readings[2] comes first"), "{error}");
+    // With uids it can still apply to the items it names.
+    let named = shadowed.replace(
+        "treat_as = { status = \"deployed\" }\nsource = \"mid-2022\"\n",
+        "uids = [\"US-X\"]\ntreat_as = { status = \"deployed\" }\nsource = \"mid-2022\"\n",
+    );
+    assert!(catalogue.add_interpretation("x.toml", &named).is_ok());
+}
+
+#[test]
+fn readings_by_or_for_non_parties_are_refused() {
+    let mut catalogue = catalogue();
+    let ru = include_str!("../../../data/interpretations/new-start-ru.toml");
+    let error =
+        catalogue.add_interpretation("x.toml", &ru.replacen(r#"party = "RU""#, r#"party = "CN""#, 1)).unwrap_err();
+    assert!(error.to_string().contains("field party: CN is not a party of New START"), "{error}");
+    let error = catalogue
+        .add_interpretation("x.toml", &ru.replacen(r#"applies_to = ["US"]"#, r#"applies_to = ["US", "IN"]"#, 1))
+        .unwrap_err();
+    assert!(error.to_string().contains("field applies_to[1]: IN is not a party"), "{error}");
+}
+
+#[test]
+fn a_huge_value_in_a_treaty_file_gives_a_short_message() {
+    let huge = "x".repeat(8 << 20);
+    for text in [
+        TREATIES[0].1.replacen(r#"statuses = ["deployed"]"#, &format!(r#"statuses = ["{huge}"]"#), 1),
+        TREATIES[0].1.replacen(r#"source = "state-2011-fact-sheet""#, &format!(r#"source = "{huge}""#), 1),
+        TREATIES[0].1.replacen("max = 700", &format!("max = 700{huge}"), 1),
+    ] {
+        let error = detente_treaty::Treaty::from_toml(&text).unwrap_err().to_string();
+        assert!(error.len() < 1_000, "{} bytes: {}", error.len(), &error[..300]);
+    }
+}
+
+// --- cautions -------------------------------------------------------------------
+
+fn cautions(count: &Count) -> Vec<String> {
+    count.cautions.iter().map(|c| c.to_string()).collect()
+}
+
+#[test]
+fn a_limit_that_never_binds_says_so() {
+    let catalogue = catalogue();
+    let sort = catalogue.treaty("sort").unwrap();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = count(sort, &us, catalogue.interpretation("sort", &"US".parse().unwrap()), Options::default());
+    assert!(
+        count.cautions.contains(&detente_treaty::Caution::NeverBinds {
+            limit: "operationally-deployed-warheads".into(),
+            reason: "the limit was to bind from 2012-12-31, but SORT was no longer in force from 2011-02-05".into()
+        }),
+        "{:?}",
+        count.cautions
+    );
+    // A treaty of one's own that never entered into force binds nothing either.
+    let never = TREATIES[0].1.replacen("entered_into_force = \"2011-02-05\"\n", "", 1);
+    let treaty = detente_treaty::Treaty::from_toml(&never).unwrap();
+    let count = detente_treaty::count(&treaty, &us, None, Options::default());
+    assert_eq!(count.cautions.iter().filter(|c| matches!(c, detente_treaty::Caution::NeverBinds { .. })).count(), 3);
+    assert!(cautions(&count)[0].contains("never entered into force"));
+}
+
+#[test]
+fn exceeding_a_limit_that_does_not_bind_is_a_caution_not_a_finding() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let mut items: Vec<Spec> = repeat(702, Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None)).collect();
+    items.extend(repeat(702, Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None)));
+    for (party, date, reason) in [
+        ("US", "2017-09-01", "the limit binds from 2018-02-05"),
+        ("CN", "2020-09-01", "CN is not a party to New START"),
+        ("US", "2026-06-01", "New START expired on 2026-02-05"),
+    ] {
+        let count = count(treaty, &declare(party, date, &catalogue, &items), None, Options::default());
+        assert!(count.findings.is_empty(), "{party} {date}: {:?}", count.findings);
+        let exceeded: Vec<_> = count
+            .cautions
+            .iter()
+            .filter_map(|c| match c {
+                detente_treaty::Caution::ExceededWhereNotBinding { limit, total, max, excess, reason } => {
+                    Some((limit.as_str(), *total, *max, *excess, reason.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(exceeded.len(), 1, "{party} {date}: {:?}", count.cautions);
+        let (limit, total, max, excess, _) = exceeded[0];
+        assert_eq!((limit, total, max, excess), ("deployed-delivery-vehicles", 702, 700, 2), "{party} {date}");
+        assert!(exceeded[0].4.contains(reason), "{party} {date}: {}", exceeded[0].4);
+    }
+}
+
+#[test]
+fn warheads_a_declaration_does_not_record_leave_a_caution() {
+    let catalogue = catalogue();
+    let sort = catalogue.treaty("sort").unwrap();
+    let reading = catalogue.interpretation("sort", &"US".parse().unwrap());
+    // A New START-style declaration records no weapons on bombers.
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let count = count(sort, &us, reading, Options::default());
+    assert_eq!(totals(&count), [1_457 - 48]);
+    assert!(
+        count.cautions.contains(&detente_treaty::Caution::WarheadsNotRecorded {
+            limit: "operationally-deployed-warheads".into(),
+            rule: 1,
+            kinds: vec!["heavy-bomber".into()],
+            items: 48
+        }),
+        "{:?}",
+        count.cautions
+    );
+    // Bombers that record their weapons leave no such caution.
+    let items = [Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 12, None)];
+    let count =
+        detente_treaty::count(sort, &declare("US", "2008-01-01", &catalogue, &items), reading, Options::default());
+    assert!(!count.cautions.iter().any(|c| matches!(c, detente_treaty::Caution::WarheadsNotRecorded { .. })));
+    assert_eq!(totals(&count), [12]);
+}
+
+// --- START I as it was applied -------------------------------------------------
+
+fn start_i_count(declaration: &Declaration) -> Count {
+    let catalogue = catalogue();
+    detente_treaty::count(catalogue.treaty("start-i").unwrap(), declaration, None, Options::default())
+}
+
+#[test]
+fn start_i_counts_empty_deployed_launchers_as_containing_their_missile() {
+    let catalogue = catalogue();
+    // Ten empty Peacekeeper silos declared deployed, and one with its missile: all eleven count, 10 warheads each.
+    let mut items: Vec<Spec> =
+        repeat(11, Spec("icbm-launcher", "Peacekeeper", Status::Deployed, None, 0, None)).collect();
+    items.push(Spec("icbm", "Peacekeeper", Status::Deployed, None, 10, None));
+    let count = start_i_count(&declare("US", "2005-01-01", &catalogue, &items));
+    assert_eq!(limit(&count, "delivery-vehicles").total, Some(11));
+    assert_eq!(limit(&count, "accountable-warheads").total, Some(110));
+    assert_eq!(limit(&count, "ballistic-missile-warheads").total, Some(110));
+    assert!(count.findings.is_empty(), "no empty-launcher check under START I: {:?}", count.findings);
+    // The 96 tubes of the four SSGNs (24 each), empty and still deployed: 96 launchers, 8 warheads each
+    // (the Trident I attribution, [UNVERIFIED]; the tubes' type is this test's assumption).
+    let tubes: Vec<Spec> = repeat(96, Spec("slbm-launcher", "Trident I", Status::Deployed, None, 0, None)).collect();
+    let count = start_i_count(&declare("US", "2005-01-01", &catalogue, &tubes));
+    assert_eq!(limit(&count, "delivery-vehicles").total, Some(96));
+    assert_eq!(limit(&count, "accountable-warheads").total, Some(96 * 8));
+    // New START does not count them as deployed: an empty launcher is non-deployed, and says so.
+    let new_start = detente_treaty::count(
+        catalogue.treaty("new-start").unwrap(),
+        &declare("US", "2011-02-05", &catalogue, &tubes),
+        None,
+        Options::default(),
+    );
+    assert_eq!(contradictions(&new_start)[0].0, "empty-deployed-launcher");
+    assert_eq!(contradictions(&new_start)[0].1.len(), 96);
+}
+
+#[test]
+fn start_i_attributes_warheads_by_the_missile_type_a_launcher_holds() {
+    let catalogue = catalogue();
+    let start = catalogue.treaty("start-i").unwrap();
+    assert!(start.type_def("icbm-launcher", "SS-18").is_none(), "attributions are on missile types");
+    assert_eq!(start.type_facts("icbm-launcher", "SS-18").and_then(|t| t.attributed_warheads), Some(10));
+    assert_eq!(start.type_facts("slbm-launcher", "SS-N-20").map(|t| t.kind.as_str()), Some("slbm"));
+    let items = [
+        Spec("icbm-launcher", "SS-18", Status::Deployed, None, 0, None),
+        Spec("icbm-launcher", "SS-25", Status::Deployed, None, 0, None),
+        Spec("slbm-launcher", "SS-N-23", Status::Deployed, None, 0, None),
+    ];
+    let count = start_i_count(&declare("RU", "2005-01-01", &catalogue, &items));
+    assert_eq!(limit(&count, "accountable-warheads").total, Some(10 + 1 + 4));
+    assert_eq!(limit(&count, "heavy-icbms").total, Some(1), "the tag comes from the missile type too");
+    assert_eq!(limit(&count, "mobile-icbm-warheads").total, Some(1));
+}
+
+#[test]
+fn the_former_soviet_union_is_counted_jointly() {
+    let catalogue = catalogue();
+    let start = catalogue.treaty("start-i").unwrap();
+    let ru_items: Vec<Spec> = repeat(900, Spec("icbm-launcher", "SS-25", Status::Deployed, None, 0, None)).collect();
+    let ua_items: Vec<Spec> = repeat(800, Spec("icbm-launcher", "SS-19", Status::Deployed, None, 0, None)).collect();
+    let ru = declare_prefixed("RU", "1995-01-01", &catalogue, &ru_items, "RU");
+    let ua = declare_prefixed("UA", "1995-01-01", &catalogue, &ua_items, "UA");
+    // Alone, each member is within the 1,600 and carries the caution that the limit binds the group.
+    for member in [&ru, &ua] {
+        let count = start_i_count(member);
+        assert!(limit(&count, "delivery-vehicles").excess == 0);
+        assert!(
+            count
+                .cautions
+                .iter()
+                .any(|c| matches!(c, detente_treaty::Caution::GroupMember { group, .. } if group.as_str() == "SU")),
+            "{:?}",
+            count.cautions
+        );
+    }
+    // Together they are 1,700 against the group's 1,600 (a finding once the limits bind).
+    let su = Declaration::combine([&ru, &ua], "SU".parse().unwrap()).unwrap();
+    let count = start_i_count(&su);
+    assert_eq!(limit(&count, "delivery-vehicles").total, Some(1_700));
+    assert!(!count.cautions.iter().any(|c| matches!(c, detente_treaty::Caution::GroupMember { .. })));
+    let later = Declaration::combine(
+        [
+            &declare_prefixed("RU", "2002-01-01", &catalogue, &ru_items, "RU"),
+            &declare_prefixed("UA", "2002-01-01", &catalogue, &ua_items, "UA"),
+        ],
+        "SU".parse().unwrap(),
+    )
+    .unwrap();
+    let count = detente_treaty::count(start, &later, None, Options::default());
+    let delivery = limit(&count, "delivery-vehicles");
+    assert!(delivery.binding, "{:?}", delivery.binding_note);
+    assert!(
+        count
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::LimitExceeded { limit, excess: 100, .. } if limit == "delivery-vehicles"))
+    );
+}
+
+#[test]
+fn bomber_discounts_stop_at_150_and_180() {
+    let catalogue = catalogue();
+    // 160 U.S. B-52H: 150 at 10, 10 at their capacity of 20.
+    let us: Vec<Spec> =
+        repeat(160, Spec("heavy-bomber", "B-52H", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
+    let count = start_i_count(&declare("US", "2005-01-01", &catalogue, &us));
+    assert_eq!(limit(&count, "accountable-warheads").total, Some(150 * 10 + 10 * 20));
+    // The Soviet discount is the group's: 150 Russian Tu-95MS and 40 Ukrainian Tu-160 share
+    // the first 180 (the discount goes first to the bombers of highest capacity, the Tu-95MS).
+    let ru = declare_prefixed(
+        "RU",
+        "2005-01-01",
+        &catalogue,
+        &repeat(150, Spec("heavy-bomber", "Tu-95MS", Status::Deployed, Some(Armament::Nuclear), 0, None))
+            .collect::<Vec<_>>(),
+        "RU",
+    );
+    let ua = declare_prefixed(
+        "UA",
+        "2005-01-01",
+        &catalogue,
+        &repeat(40, Spec("heavy-bomber", "Tu-160", Status::Deployed, Some(Armament::Nuclear), 0, None))
+            .collect::<Vec<_>>(),
+        "UA",
+    );
+    let su = Declaration::combine([&ru, &ua], "SU".parse().unwrap()).unwrap();
+    assert_eq!(limit(&start_i_count(&su), "accountable-warheads").total, Some(180 * 8 + 10 * 12));
+    // Bombers with other nuclear armaments count 1 each, beyond any discount.
+    let other = [Spec("heavy-bomber", "B-1B", Status::Deployed, Some(Armament::Nuclear), 0, None)];
+    assert_eq!(
+        limit(&start_i_count(&declare("US", "2005-01-01", &catalogue, &other)), "accountable-warheads").total,
+        Some(1)
+    );
+}
+
+// --- SORT has no counting rules of its own ---------------------------------------
+
+#[test]
+fn sort_counts_only_by_a_reading() {
+    let catalogue = catalogue();
+    let sort = catalogue.treaty("sort").unwrap();
+    let ru = read_csv(RU_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let mut count = count(sort, &ru, catalogue.interpretation("sort", &"RU".parse().unwrap()), Options::default());
+    assert_eq!(count.limits[0].total, None);
+    assert_eq!(serde_json::to_value(&count).unwrap()["limits"][0]["total"], serde_json::Value::Null);
+    catalogue.suggest_readings(&mut count);
+    let caution = count
+        .cautions
+        .iter()
+        .find(|c| matches!(c, detente_treaty::Caution::NoCountingRules { .. }))
+        .expect("the missing count is explained");
+    assert_eq!(
+        caution.to_string(),
+        "limit operationally-deployed-warheads: no count: SORT gives no counting rules, and RU has published no reading that gives them; count as US read it with --as US"
+    );
+    // As the United States read it, the Russian declaration has a count (bombers record no weapons).
+    let us_reading = catalogue.interpretation("sort", &"US".parse().unwrap());
+    let count = detente_treaty::count(sort, &ru, us_reading, Options::default());
+    assert_eq!(count.limits[0].rules_from.as_deref(), Some("sort-us"));
+    assert_eq!(totals(&count), [1_447 - 44]);
+}
+
+#[test]
+fn a_reading_may_not_replace_a_treatys_own_rules() {
+    let mut catalogue = catalogue();
+    let sort_us = include_str!("../../../data/interpretations/sort-us.toml");
+    let own = sort_us
+        .replace(r#"treaty = "sort""#, r#"treaty = "new-start""#)
+        .replace(r#"limit = "operationally-deployed-warheads""#, r#"limit = "deployed-warheads""#);
+    let error = catalogue.add_interpretation("x.toml", &own).unwrap_err();
+    assert!(
+        error.to_string().contains("limits[0].limit: New START gives its own counting rules for deployed-warheads"),
+        "{error}"
+    );
+    let unknown = sort_us.replace(r#"limit = "operationally-deployed-warheads""#, r#"limit = "warheads""#);
+    let error = catalogue.add_interpretation("x.toml", &unknown).unwrap_err();
+    assert!(error.to_string().contains("limits[0].limit: SORT has no limit \"warheads\""), "{error}");
+    // A treaty's limit either has rules or says a reading gives them.
+    let none = TREATIES[2].1.replacen("rules = \"by-reading\"\n", "", 1);
+    assert!(field_error(&none).contains("has no counting rule"), "{}", field_error(&none));
+}
+
+// --- counts by facility and by type ------------------------------------------------
+
+fn row_value(count: &Count, facility: Option<&str>, type_name: Option<&str>, limit: &str) -> u64 {
+    count
+        .rows
+        .iter()
+        .filter(|r| facility.is_none_or(|f| r.facility.as_ref().is_some_and(|x| x.id == f)))
+        .filter(|r| type_name.is_none_or(|t| r.type_name.as_deref() == Some(t)))
+        .map(|r| r.counted[limit])
+        .sum()
+}
+
+#[test]
+fn us_2017_by_base_reproduces_the_published_table() {
+    let catalogue = catalogue();
+    let us = read_csv(US_2017.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let breakdown = detente_treaty::Breakdown { by_facility: true, by_type: true };
+    let count = new_start_count(&us, "US", Options { breakdown, ..Options::default() });
+    assert_eq!(totals(&count), [673, 1_411, 820], "the published aggregates");
+    let deployed = "deployed-delivery-vehicles";
+    let published = [
+        ("FE-WARREN", "Minuteman III", 136),
+        ("MALMSTROM", "Minuteman III", 133),
+        ("MINOT", "Minuteman III", 136),
+        ("KINGS-BAY", "Trident II", 100),
+        ("BANGOR", "Trident II", 120),
+        ("WHITEMAN", "B-2A", 12),
+    ];
+    for (base, type_name, value) in published {
+        assert_eq!(row_value(&count, Some(base), Some(type_name), deployed), value, "{base} {type_name}");
+    }
+    let b52 = row_value(&count, Some("BARKSDALE"), Some("B-52H"), deployed)
+        + row_value(&count, Some("MINOT"), Some("B-52H"), deployed);
+    assert_eq!(b52, 36, "Barksdale and Minot together; the split is not published");
+    assert_eq!(count.rows.iter().map(|r| r.counted[deployed]).sum::<u64>(), 673);
+    // The 41 B-52H equipped for non-nuclear armaments are declared and counted in no limit.
+    let converted = us.items().iter().filter(|i| i.armament == Some(Armament::NonNuclear)).count();
+    assert_eq!(converted, 41);
+    // By facility alone, Minot's row holds its ICBMs and its bombers.
+    let by_base = new_start_count(
+        &us,
+        "US",
+        Options { breakdown: detente_treaty::Breakdown { by_facility: true, by_type: false }, ..Options::default() },
+    );
+    assert!(by_base.rows.iter().all(|r| r.type_name.is_none()));
+    assert_eq!(
+        row_value(&by_base, Some("MINOT"), None, deployed),
+        136 + row_value(&count, Some("MINOT"), Some("B-52H"), deployed)
+    );
+    // A plain count has no rows and the same totals.
+    let plain = new_start_count(&us, "US", Options::default());
+    assert!(plain.rows.is_empty());
+    assert_eq!(totals(&plain), totals(&count));
+}
+
+#[test]
+fn us_2020_by_type_gives_the_published_breakdown() {
+    let catalogue = catalogue();
+    let us = read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap();
+    let breakdown = detente_treaty::Breakdown { by_facility: false, by_type: true };
+    let count = new_start_count(&us, "RU", Options { breakdown, ..Options::default() });
+    let value = |t: &str, limit: &str| row_value(&count, None, Some(t), limit);
+    assert_eq!(
+        ["Minuteman III", "Trident II", "B-2A", "B-52H"].map(|t| value(t, "deployed-delivery-vehicles")),
+        [397, 230, 12, 36]
+    );
+    // As Russia reads it, the launcher rows carry the 101.
+    assert_eq!(
+        ["Minuteman III", "Trident II", "B-2A", "B-52H"].map(|t| value(t, "launchers")),
+        [454 + 4, 280 + 56, 20, 46 + 41]
+    );
+    assert!(count.rows.iter().all(|r| r.facility.is_none()));
+}
+
+// --- the regime as of the count's date ----------------------------------------------
+
+#[test]
+fn a_count_after_the_suspension_says_so_with_both_views() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let regime = |date: &str| detente_treaty::regime::Regime::as_of(treaty, date.parse().unwrap());
+    let views = |r: &detente_treaty::regime::Regime| -> Vec<(String, String)> {
+        r.events.iter().flat_map(|e| e.views.iter().map(|v| (e.date.to_string(), v.party.to_string()))).collect()
+    };
+    let early = regime("2020-09-01");
+    assert!(early.in_force && early.events.is_empty() && early.no_limit_binds.is_none());
+    let before_us_view = regime("2023-03-01");
+    assert_eq!(before_us_view.events.len(), 3, "extension and the two suspension steps");
+    assert_eq!(views(&before_us_view), [("2023-02-21".into(), "RU".into()), ("2023-02-28".into(), "RU".into())]);
+    let during = regime("2024-03-01");
+    assert_eq!(
+        views(&during),
+        [("2023-02-21".into(), "RU".into()), ("2023-02-28".into(), "RU".into()), ("2023-02-28".into(), "US".into())]
+    );
+    use detente_treaty::treaty::Effect::*;
+    assert_eq!(
+        during.events.iter().map(|e| e.effect).collect::<Vec<_>>(),
+        [Extension, Suspension, Suspension, Countermeasure, Countermeasure]
+    );
+    assert!(during.in_force, "a suspension is not an end: the treaty is still in force");
+    // The count carries it.
+    let us = declare("US", "2024-03-01", &catalogue, &[]);
+    let count = count(treaty, &us, None, Options::default());
+    assert_eq!(count.regime, during);
+}
+
+#[test]
+fn a_count_after_expiry_says_no_limit_binds_and_why() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let count = count(treaty, &declare("RU", "2026-03-01", &catalogue, &[]), None, Options::default());
+    assert!(!count.regime.in_force);
+    assert_eq!(count.regime.no_limit_binds.as_deref(), Some("New START expired on 2026-02-05: no limit binds"));
+    let last = count.regime.events.last().unwrap();
+    assert_eq!((last.date.to_string().as_str(), last.effect), ("2026-02-05", detente_treaty::treaty::Effect::Expiry));
+    let offer = count.regime.events.iter().find(|e| e.effect == detente_treaty::treaty::Effect::Offer).unwrap();
+    assert_eq!(offer.views[0].party.as_str(), "US", "the United States' answer to the offer, by expiry");
+    assert!(
+        count.limits.iter().all(|l| !l.binding && l.binding_note.as_deref().unwrap().contains("expired on 2026-02-05"))
+    );
+    // SORT ended early: superseded.
+    let sort = catalogue.treaty("sort").unwrap();
+    let count = detente_treaty::count(sort, &declare("US", "2012-01-01", &catalogue, &[]), None, Options::default());
+    assert_eq!(
+        count.regime.no_limit_binds.as_deref(),
+        Some("SORT ended on 2011-02-05 (superseded by New START's entry into force): no limit binds")
+    );
 }

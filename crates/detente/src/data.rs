@@ -17,7 +17,7 @@ use crate::bad_input;
 /// Every data file shipped inside the binary, by its path under `data/`, so
 /// that detente runs from any folder and `detente data show` can hand any of
 /// them to a user. (A test checks this list against the `data/` folder.)
-pub const SHIPPED: [(&str, &str); 14] = [
+pub const SHIPPED: [(&str, &str); 16] = [
     ("treaties/new-start.toml", include_str!("../../../data/treaties/new-start.toml")),
     ("treaties/start-i.toml", include_str!("../../../data/treaties/start-i.toml")),
     ("treaties/sort.toml", include_str!("../../../data/treaties/sort.toml")),
@@ -26,8 +26,10 @@ pub const SHIPPED: [(&str, &str); 14] = [
     ("treaties/major-exercises-1989.toml", include_str!("../../../data/treaties/major-exercises-1989.toml")),
     ("interpretations/new-start-us.toml", include_str!("../../../data/interpretations/new-start-us.toml")),
     ("interpretations/new-start-ru.toml", include_str!("../../../data/interpretations/new-start-ru.toml")),
+    ("interpretations/sort-us.toml", include_str!("../../../data/interpretations/sort-us.toml")),
     ("declarations/us-2020-09-01.csv", include_str!("../../../data/declarations/us-2020-09-01.csv")),
     ("declarations/ru-2020-09-01.csv", include_str!("../../../data/declarations/ru-2020-09-01.csv")),
+    ("declarations/us-2017-03-01.csv", include_str!("../../../data/declarations/us-2017-03-01.csv")),
     ("scenarios/fas-2025.toml", include_str!("../../../data/scenarios/fas-2025.toml")),
     ("scenarios/systems-2020.toml", include_str!("../../../data/scenarios/systems-2020.toml")),
     ("scenarios/race-illustrative.toml", include_str!("../../../data/scenarios/race-illustrative.toml")),

@@ -154,7 +154,11 @@ fn count_timing(file: &str, repeats: &str) -> Result<(), String> {
     times.sort_unstable();
     let median = median_of(&times);
 
-    let totals: Vec<String> = reference.limits.iter().map(|l| format!("{}:{}", json_string(&l.id), l.total)).collect();
+    let totals: Vec<String> = reference
+        .limits
+        .iter()
+        .map(|l| format!("{}:{}", json_string(&l.id), l.total.map_or("null".to_owned(), |t| t.to_string())))
+        .collect();
     println!(
         "{{\"file\":{},\"items\":{},\"repeats\":{repeats},\"decode_ms\":{},\"first_ms\":{},\"median_ms\":{},\"min_ms\":{},\"max_ms\":{},\"totals\":{{{}}},\"times_ms\":[{}]}}",
         json_string(file),

@@ -44,6 +44,8 @@ pub enum Command {
     Count(CountArgs),
     /// Check a declaration for findings: limits exceeded, prohibited items, unknown kinds.
     Compliance(ComplianceArgs),
+    /// Compare two declarations of one party by uid: items created, moved, changed and eliminated.
+    Diff(DiffArgs),
     /// The published New START aggregate numbers, as a table or a chart.
     History(HistoryArgs),
     /// Validate a declaration (CSV or JSON) and optionally write it in canonical form.
@@ -96,8 +98,10 @@ pub enum TreatyCommand {
 
 #[derive(Debug, Args)]
 pub struct CountSelection {
-    /// The declaration file (.csv or .json).
-    pub declaration: PathBuf,
+    /// The declaration file (.csv or .json); several of one date are counted jointly, as a
+    /// group of parties the treaty names (the former Soviet Union's successor states under START I).
+    #[arg(required = true, num_args = 1..)]
+    pub declarations: Vec<PathBuf>,
     /// A treaty id (such as new-start) or the path of a treaty file.
     #[arg(long)]
     pub treaty: String,
@@ -113,6 +117,24 @@ pub struct CountArgs {
     /// List the unique identifiers behind every line.
     #[arg(long)]
     pub items: bool,
+    /// Also break the counts down by facility, by type, or both (repeat, or separate with commas).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub by: Vec<By>,
+}
+
+/// What `count --by` splits the counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    Facility,
+    Type,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier declaration (.csv or .json).
+    pub old: PathBuf,
+    /// The later declaration (.csv or .json).
+    pub new: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,12 @@
 //! `detente count` and `detente compliance`.
 
-use detente_core::Declaration;
-use detente_treaty::{Catalogue, Count, Options};
+use std::path::PathBuf;
+
+use detente_core::{Declaration, Party};
+use detente_treaty::{Breakdown, Catalogue, Count, Options, Treaty};
 
 use super::Context;
-use crate::args::{ComplianceArgs, CountArgs, CountSelection};
+use crate::args::{By, ComplianceArgs, CountArgs, CountSelection};
 use crate::error::Outcome;
 use crate::{bad_input, data, report};
 
@@ -16,8 +18,8 @@ fn counted(
 ) -> anyhow::Result<(Catalogue, Declaration, Count)> {
     let mut catalogue = context.catalogue()?;
     let treaty_id = data::treaty(&mut catalogue, &selection.treaty)?.id.clone();
-    let declaration = data::declaration(&selection.declaration, &catalogue, data::open(&selection.declaration)?)?;
     let treaty = catalogue.treaty(&treaty_id).expect("resolved above");
+    let declaration = joint_declaration(&selection.declarations, &catalogue, treaty)?;
     let reader = selection.reader.clone().unwrap_or_else(|| declaration.party().clone());
     let interpretation = catalogue.interpretation(&treaty.id, &reader);
     if let Some(reading) =
@@ -44,12 +46,15 @@ fn counted(
             if known.is_empty() { "none".to_owned() } else { known.join(", ") }
         ));
     }
-    let count = detente_treaty::count(treaty, &declaration, interpretation, options);
+    let mut count = detente_treaty::count(treaty, &declaration, interpretation, options);
+    catalogue.suggest_readings(&mut count);
     Ok((catalogue, declaration, count))
 }
 
 pub fn count(args: CountArgs, context: &Context) -> anyhow::Result<Outcome> {
-    let (catalogue, declaration, count) = counted(&args.selection, context, Options { with_items: args.items })?;
+    let breakdown = Breakdown { by_facility: args.by.contains(&By::Facility), by_type: args.by.contains(&By::Type) };
+    let (catalogue, declaration, count) =
+        counted(&args.selection, context, Options { with_items: args.items, breakdown })?;
     let treaty = catalogue.treaty(&count.treaty).expect("counted under it");
     context.out.result(&count, |count| report::count::count(treaty, &declaration, count))?;
     Ok(Outcome::Done)
@@ -65,10 +70,42 @@ pub fn compliance(args: ComplianceArgs, context: &Context) -> anyhow::Result<Out
             "as_of": count.as_of,
             "reading": count.reading,
             "in_force": count.in_force,
+            "regime": count.regime,
             "findings": count.findings,
+            "cautions": count.cautions,
         }))?;
     } else {
         context.out.text(&report::count::compliance(treaty, &declaration, &count))?;
     }
     Ok(if args.fail_on_findings && !count.findings.is_empty() { Outcome::Findings } else { Outcome::Done })
+}
+
+/// The declaration to count: the one given, or several of one date combined, as
+/// declared by their common party or by the treaty's group that has them all.
+pub fn joint_declaration(paths: &[PathBuf], catalogue: &Catalogue, treaty: &Treaty) -> anyhow::Result<Declaration> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        parts.push(data::declaration(path, catalogue, data::open(path)?)?);
+    }
+    if parts.len() == 1 {
+        return Ok(parts.pop().expect("one part"));
+    }
+    let parties: Vec<&Party> = parts.iter().map(Declaration::party).collect();
+    let party = if parties.iter().all(|p| *p == parties[0]) {
+        parties[0].clone()
+    } else {
+        let group = treaty.groups.iter().find(|g| parties.iter().all(|p| g.members.contains(p))).ok_or_else(|| {
+            let named: Vec<&str> = parties.iter().map(|p| p.as_str()).collect();
+            let groups: Vec<String> = treaty.groups.iter().map(|g| g.id.to_string()).collect();
+            bad_input!(
+                "the declarations are of {}: {} has no group with all of them as members (its groups: {})",
+                named.join(", "),
+                treaty.short_name,
+                if groups.is_empty() { "none".to_owned() } else { groups.join(", ") }
+            )
+        })?;
+        group.id.clone()
+    };
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    Declaration::combine(&parts, party).map_err(|e| bad_input!("{}: {e}", names.join(", ")))
 }

@@ -7,6 +7,7 @@ mod analyze;
 mod count;
 mod declaration;
 mod demo;
+mod diff;
 mod history;
 mod keys;
 mod policy;
@@ -53,6 +54,7 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<Outcome> {
         Command::Treaty(command) => treaty::run(command, context),
         Command::Count(args) => count::count(args, context),
         Command::Compliance(args) => count::compliance(args, context),
+        Command::Diff(args) => diff::run(args, context),
         Command::History(args) => history::run(args, context),
         Command::Import(args) => declaration::import(args, context),
         Command::Export(args) => declaration::export(args, context),

@@ -6,7 +6,7 @@ use detente_core::Declaration;
 use detente_treaty::count::{Difference, Line};
 use detente_treaty::{Count, Treaty};
 
-use super::{thousands, wrap};
+use super::{table, thousands, wrap};
 
 fn describe_line(line: &Line) -> String {
     let mut text = format!("{} {} {}", line.kind, line.type_name, line.status);
@@ -42,7 +42,13 @@ fn reading_label(declaration: &Declaration, count: &Count) -> String {
     }
 }
 
+/// A limit's total as a report shows it: "-" when no counting rules apply.
+fn total_text(limit: &detente_treaty::count::LimitCount) -> String {
+    limit.total.map_or("-".to_owned(), thousands)
+}
+
 fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
+    let Some(total) = limit.total else { return "no count: no counting rules apply (see cautions)".to_owned() };
     match limit.max {
         None => "no ceiling for this party".to_owned(),
         Some(_) if limit.excess > 0 => {
@@ -53,7 +59,7 @@ fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
                 format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding"))
             }
         }
-        Some(max) => format!("within, {} to spare", thousands(u64::from(max) - limit.total)),
+        Some(max) => format!("within, {} to spare", thousands(u64::from(max) - total)),
     }
 }
 
@@ -70,7 +76,7 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
         out.push('\n');
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
         let _ = writeln!(out, "{} {}", limit.article.as_deref().unwrap_or(&limit.id), limit.name);
-        let _ = writeln!(out, "  {} / {}   {}", thousands(limit.total), max, status_word(limit));
+        let _ = writeln!(out, "  {} / {}   {}", total_text(limit), max, status_word(limit));
         for line in &limit.lines {
             let _ = writeln!(out, "  {:>7}  {}", thousands(line.counted), describe_line(line));
             if line.counted != line.items {
@@ -92,6 +98,8 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
             let _ = writeln!(out, "  - {finding}");
         }
     }
+    out.push_str(&regime_and_cautions(count));
+    out.push_str(&rows(count));
     out
 }
 
@@ -135,7 +143,7 @@ pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> 
     let mut out = heading(treaty, declaration, count);
     for limit in &count.limits {
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
-        let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, thousands(limit.total), max, status_word(limit));
+        let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, total_text(limit), max, status_word(limit));
     }
     if count.findings.is_empty() {
         let _ = writeln!(out, "No findings.");
@@ -150,5 +158,83 @@ pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> 
             }
         }
     }
+    out.push_str(&regime_and_cautions(count));
     out
+}
+
+/// The regime (what had happened to the treaty by the date, with who holds which
+/// view) and the cautions, for the count and compliance reports.
+pub fn regime_and_cautions(count: &Count) -> String {
+    let mut out = String::new();
+    if !count.regime.events.is_empty() || count.regime.no_limit_binds.is_some() {
+        let _ = writeln!(out, "\nRegime as of {}:", count.as_of);
+        for event in &count.regime.events {
+            let party = event.party.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
+            let effect = serde_json::to_value(event.effect).ok().and_then(|v| v.as_str().map(str::to_owned));
+            let _ = writeln!(out, "  {}  [{}] {party}{}", event.date, effect.unwrap_or_default(), event.what);
+            for view in &event.views {
+                let words: Vec<String> = format!("{} view ({}): {}", view.party, view.date, view.view)
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                out.push_str(&wrap("      ", &words, 100));
+            }
+        }
+        if let Some(reason) = &count.regime.no_limit_binds {
+            let _ = writeln!(out, "  {reason}");
+        }
+    }
+    if !count.cautions.is_empty() {
+        let _ = writeln!(out, "\nCautions ({}; not findings):", count.cautions.len());
+        for caution in &count.cautions {
+            let words: Vec<String> = caution.to_string().split(' ').map(str::to_owned).collect();
+            out.push_str(&wrap("  - ", &words, 100).replacen("\n  - ", "\n    ", usize::MAX));
+        }
+    }
+    out
+}
+
+/// The breakdown rows as a table: one column per limit with a count.
+pub fn rows(count: &Count) -> String {
+    if count.rows.is_empty() {
+        return String::new();
+    }
+    let limits: Vec<&str> = count.limits.iter().filter(|l| l.total.is_some()).map(|l| l.id.as_str()).collect();
+    let by_facility = count.rows.iter().any(|r| r.facility.is_some());
+    let by_type = count.rows.iter().any(|r| r.type_name.is_some());
+    let mut headers: Vec<&str> = Vec::new();
+    if by_facility {
+        headers.push("facility");
+    }
+    if by_type {
+        headers.extend(["kind", "type"]);
+    }
+    headers.extend(&limits);
+    let rows: Vec<Vec<String>> = count
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = Vec::new();
+            if by_facility {
+                cells.push(row.facility.as_ref().map_or("-".to_owned(), |f| f.id.clone()));
+            }
+            if by_type {
+                cells.push(row.kind.clone().unwrap_or_default());
+                cells.push(row.type_name.clone().unwrap_or_default());
+            }
+            cells.extend(limits.iter().map(|l| thousands(row.counted.get(*l).copied().unwrap_or(0))));
+            cells
+        })
+        .collect();
+    format!(
+        "\nBy {}:\n{}",
+        if by_facility && by_type {
+            "facility and type"
+        } else if by_facility {
+            "facility"
+        } else {
+            "type"
+        },
+        table(&headers, &rows)
+    )
 }

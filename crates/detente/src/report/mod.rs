@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod count;
 pub mod declaration;
+pub mod diff;
 pub mod history;
 pub mod record;
 pub mod treaty;

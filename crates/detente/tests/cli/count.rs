@@ -102,3 +102,133 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+const US_2017: &str = "data/declarations/us-2017-03-01.csv";
+
+#[test]
+fn diff_lists_changes_by_uid_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let later = original
+        .replace("# as-of: 2020-09-01", "# as-of: 2021-03-01")
+        .replace(
+            "US-B-B2A-13,heavy-bomber,B-2A,WHITEMAN,non-deployed",
+            "US-B-B2A-13,heavy-bomber,B-2A,EDWARDS,non-deployed",
+        )
+        .replace("US-B-B2A-T1,heavy-bomber,B-2A,EDWARDS,test,0,nuclear,,\n", "")
+        + "US-B-B2A-NEW,heavy-bomber,B-2A,WHITEMAN,non-deployed,0,nuclear,,\n";
+    let new = file_in(&dir, "us-2021.csv", &later);
+    let diff = json(&["diff", US, &new, "--json"]);
+    assert_eq!(diff["created"][0]["uid"], "US-B-B2A-NEW");
+    assert_eq!(diff["moved"][0]["uid"], "US-B-B2A-13");
+    assert_eq!(
+        diff["moved"][0]["changes"][0],
+        serde_json::json!({"field": "facility", "old": "WHITEMAN", "new": "EDWARDS"})
+    );
+    assert_eq!(diff["eliminated"][0]["uid"], "US-B-B2A-T1");
+    assert_eq!(diff["eliminated"][0]["gone"], true);
+    assert_eq!(diff["changed"], Value::Array(vec![]));
+    let text = ok(&["diff", US, &new]);
+    assert!(text.starts_with("US declarations: 2020-09-01 → 2021-03-01\n"), "{text}");
+    assert!(
+        text.contains("Moved (1):\n  US-B-B2A-13  heavy-bomber B-2A at EDWARDS; facility WHITEMAN → EDWARDS"),
+        "{text}"
+    );
+    assert!(ok(&["diff", US, US]).contains("No changes."));
+    // Declarations of two parties are not compared.
+    let error = bad(&["diff", US, "data/declarations/ru-2020-09-01.csv"]);
+    assert!(error.contains("different parties (US and RU)"), "{error}");
+}
+
+#[test]
+fn count_by_facility_and_type_reproduces_the_2017_table() {
+    let count = json(&["count", US_2017, "--treaty", "new-start", "--by", "facility", "--by", "type", "--json"]);
+    assert_eq!(totals(&count), [673, 1411, 820]);
+    let deployed = |base: &str, type_name: &str| -> u64 {
+        count["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["facility"]["id"] == base && r["type"] == type_name)
+            .map(|r| r["counted"]["deployed-delivery-vehicles"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        [
+            deployed("FE-WARREN", "Minuteman III"),
+            deployed("MALMSTROM", "Minuteman III"),
+            deployed("MINOT", "Minuteman III"),
+            deployed("KINGS-BAY", "Trident II"),
+            deployed("BANGOR", "Trident II"),
+            deployed("WHITEMAN", "B-2A"),
+            deployed("BARKSDALE", "B-52H") + deployed("MINOT", "B-52H"),
+        ],
+        [136, 133, 136, 100, 120, 12, 36]
+    );
+    let table = ok(&["count", US_2017, "--treaty", "new-start", "--by", "facility,type"]);
+    assert!(table.contains("By facility and type:"), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("FE-WARREN") && l.contains("Minuteman III") && l.contains(" 136 ")),
+        "{table}"
+    );
+    let by_type = json(&["count", US, "--treaty", "new-start", "--by", "type", "--json"]);
+    assert!(by_type["rows"].as_array().unwrap().iter().all(|r| r.get("facility").is_none()));
+    assert!(json(&["count", US, "--treaty", "new-start", "--json"]).get("rows").is_none(), "no rows unless asked");
+}
+
+/// A small START I declaration of one successor state.
+fn start_i_part(party: &str, silos: usize) -> String {
+    let mut text = format!(
+        "# format: detente-declaration/2\n# party: {party}\n# as-of: 2002-01-01\n# facility: {party}-BASE | icbm-base | A base in {party}\nuid,kind,type,facility,status,warheads,armament,range_km,launcher\n"
+    );
+    for i in 0..silos {
+        text.push_str(&format!("{party}-L{i},icbm-launcher,SS-19,{party}-BASE,deployed,0,,,\n"));
+    }
+    text
+}
+
+#[test]
+fn several_declarations_are_counted_jointly_as_their_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let ru = file_in(&dir, "ru.csv", &start_i_part("RU", 900));
+    let ua = file_in(&dir, "ua.csv", &start_i_part("UA", 800));
+    let joint = json(&["count", &ru, &ua, "--treaty", "start-i", "--json"]);
+    assert_eq!(joint["party"], "SU");
+    assert_eq!(joint["limits"][0]["total"], 1700);
+    assert_eq!(joint["findings"][0]["excess"], 100);
+    let alone = ok(&["count", &ru, "--treaty", "start-i"]);
+    assert!(alone.contains("RU is one member of SU (RU, UA, KZ, BY), which the limits bind jointly"), "{alone}");
+    // Parties with no group in common are refused.
+    let error = bad(&["count", &ru, US, "--treaty", "start-i"]);
+    assert!(error.contains("has no group with all of them as members"), "{error}");
+    let error = bad(&["count", &ru, &file_in(&dir, "ru2.csv", &start_i_part("RU", 3)), "--treaty", "start-i"]);
+    assert!(error.contains("uid RU-L0 is declared by both RU and RU"), "{error}");
+}
+
+#[test]
+fn cautions_and_the_regime_are_printed_and_never_fail_compliance() {
+    // SORT on a Russian declaration: no count of its own, and it says how to get one.
+    let sort = json(&["count", "data/declarations/ru-2020-09-01.csv", "--treaty", "sort", "--json"]);
+    assert_eq!(sort["limits"][0]["total"], Value::Null);
+    let text = ok(&["count", "data/declarations/ru-2020-09-01.csv", "--treaty", "sort"]);
+    assert!(text.contains("no count: SORT gives no counting rules"), "{text}");
+    assert!(text.contains("count as US read it with --as US"), "{text}");
+    let as_us = json(&["count", "data/declarations/ru-2020-09-01.csv", "--treaty", "sort", "--as", "US", "--json"]);
+    assert_eq!(as_us["limits"][0]["total"], 1403);
+    // Over a ceiling that does not yet bind: a caution, and --fail-on-findings passes.
+    let output = detente(&["compliance", US_2017, "--treaty", "new-start", "--fail-on-findings"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("No findings.") && text.contains("Cautions (1; not findings)"), "{text}");
+    // After the suspension, the count says what changed and who holds which view.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let later = file_in(&dir, "us-2024.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2024-03-01"));
+    let text = ok(&["count", &later, "--treaty", "new-start"]);
+    assert!(text.contains("Regime as of 2024-03-01:"), "{text}");
+    assert!(text.contains("[suspension] RU: suspension of participation announced"), "{text}");
+    assert!(text.contains("US view (2023-03-15): The suspension is legally invalid"), "{text}");
+    let expired = file_in(&dir, "us-2026.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2026-03-01"));
+    let compliance = json(&["compliance", &expired, "--treaty", "new-start", "--json"]);
+    assert_eq!(compliance["regime"]["no_limit_binds"], "New START expired on 2026-02-05: no limit binds");
+}

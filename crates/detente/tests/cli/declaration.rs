@@ -104,3 +104,21 @@ fn export_refuses_a_format_that_does_not_match_the_file_name() {
     assert!(message.contains("does not match --format json"), "{message}");
     assert!(!out.exists());
 }
+
+#[test]
+fn json_declaration_errors_name_the_field_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("us.json").display().to_string();
+    ok(&["export", US, "--format", "json", "--out", &json_path]);
+    let text = std::fs::read_to_string(&json_path).unwrap();
+    let broken = file_in(&dir, "broken.json", &text.replacen(r#""status":"deployed""#, r#""status":"ready""#, 3));
+    let error = bad(&["import", &broken]);
+    assert!(error.contains("items[0], field status: unknown variant `ready`"), "{error}");
+    let huge = file_in(
+        &dir,
+        "huge.json",
+        &text.replacen(r#""status":"deployed""#, &format!(r#""status":"{}""#, "x".repeat(4 << 20)), 1),
+    );
+    let error = bad(&["import", &huge]);
+    assert!(error.len() < 1_000, "{} bytes", error.len());
+}

@@ -84,6 +84,7 @@ fn every_command_prints_json_when_asked() {
     run("treaty show", &["treaty", "show", "new-start"]);
     run("count", &["count", US, "--treaty", "new-start"]);
     run("compliance", &["compliance", US, "--treaty", "new-start", "--as", "RU"]);
+    run("diff", &["diff", US, US]);
     run("history", &["history", "--party", "US"]);
     run("import", &["import", US, "--out", &us_json]);
     run("export", &["export", &us_json]);

@@ -52,3 +52,10 @@ pub fn bad(args: &[&str]) -> String {
 }
 
 pub const US: &str = "data/declarations/us-2020-09-01.csv";
+
+/// Writes `text` to `name` in `dir` and returns the path as a string.
+pub fn file_in(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
