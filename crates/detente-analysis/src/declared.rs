@@ -76,8 +76,7 @@ struct File {
 
 impl Systems {
     pub fn parse(text: &str) -> Result<Systems, ScenarioError> {
-        let file: File =
-            toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
+        let file: File = toml::from_str(text).map_err(ScenarioError::syntax)?;
         if file.format != FORMAT {
             return Err(field("format", format!("{:?} is not {FORMAT:?}", file.format)));
         }

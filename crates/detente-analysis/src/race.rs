@@ -398,8 +398,7 @@ impl RaceFile {
     pub fn parse(text: &str) -> Result<RaceFile, crate::scenario::ScenarioError> {
         use crate::scenario::ScenarioError;
         let field = |path: &str, message: String| ScenarioError::Field { path: path.into(), message };
-        let file: RaceToml =
-            toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
+        let file: RaceToml = toml::from_str(text).map_err(ScenarioError::syntax)?;
         if file.format != Self::FORMAT {
             return Err(field("format", format!("{:?} is not {:?}", file.format, Self::FORMAT)));
         }

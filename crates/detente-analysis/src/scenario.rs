@@ -22,6 +22,13 @@ pub enum ScenarioError {
     Field { path: String, message: String },
 }
 
+impl ScenarioError {
+    /// A TOML error, cut short: the TOML parser repeats the offending line, which may be huge.
+    pub(crate) fn syntax(error: toml::de::Error) -> ScenarioError {
+        ScenarioError::Syntax(detente_core::error::shortened(error.to_string().trim_end()))
+    }
+}
+
 pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Field { path: path.into(), message: message.into() }
 }
@@ -201,8 +208,7 @@ pub(crate) fn check(path: &str, value: f64, range: Range) -> Result<f64, Scenari
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-        let file: File =
-            toml::from_str(text).map_err(|e| ScenarioError::Syntax(e.to_string().trim_end().to_owned()))?;
+        let file: File = toml::from_str(text).map_err(ScenarioError::syntax)?;
         if file.format != FORMAT {
             return Err(field("format", format!("{:?} is not {FORMAT:?}", file.format)));
         }
@@ -527,6 +533,18 @@ mod tests {
         );
         // Below the bombers' own count, missiles carry nothing, never less.
         assert!(base.at_limit(10.0).postures.iter().flat_map(|p| &p.systems).all(|s| s.warheads_per_launcher >= 0.0));
+    }
+
+    #[test]
+    fn a_huge_bad_value_gives_a_short_message() {
+        // A 4 MB line: the TOML parser repeats it, the message must not.
+        for text in [format!("format = \"{}", "x".repeat(4 << 20)), format!("id = {}", "9".repeat(4 << 20))] {
+            let message = Scenario::parse(&text).unwrap_err().to_string();
+            assert!(message.len() < 1_000, "{} bytes", message.len());
+            assert!(message.contains("characters cut"), "{message}");
+        }
+        let race = crate::race::RaceFile::parse(&format!("name = [{}", "1,".repeat(2 << 20))).unwrap_err();
+        assert!(race.to_string().len() < 1_000);
     }
 
     #[test]

@@ -42,11 +42,16 @@ impl fmt::Display for Quoted<'_> {
 /// whole when short, otherwise its head and tail with the middle cut out, so
 /// that both what went wrong and where (which such messages put at either end) remain.
 pub fn shortened(message: &str) -> String {
+    shortened_to(message, MESSAGE_LIMIT)
+}
+
+/// [`shortened`] with another limit, for a whole message made of several parts.
+pub fn shortened_to(message: &str, limit: usize) -> String {
     let chars = message.chars().count();
-    if chars <= MESSAGE_LIMIT {
+    if chars <= limit {
         return message.to_owned();
     }
-    let keep = MESSAGE_LIMIT / 2;
+    let keep = limit / 2;
     let head_end = message.char_indices().nth(keep).map_or(message.len(), |(i, _)| i);
     let tail_start = message.char_indices().nth(chars - keep).map_or(message.len(), |(i, _)| i);
     format!("{} … [{} characters cut] … {}", &message[..head_end], chars - 2 * keep, &message[tail_start..])

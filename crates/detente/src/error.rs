@@ -32,6 +32,9 @@ pub enum Outcome {
     Findings,
 }
 
+/// The longest error message printed, in characters.
+const MESSAGE_LIMIT: usize = 4_000;
+
 /// The exit status for a command's result; errors are printed here, once.
 pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
@@ -40,7 +43,9 @@ pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
         // A reader such as `head` closed our output: it has what it wanted.
         Err(error) if is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("detente: {error:#}");
+            // Libraries cut the values they repeat; this is the last guard, so
+            // that no input, however large, makes a message of its size.
+            eprintln!("detente: {}", detente_core::error::shortened_to(&format!("{error:#}"), MESSAGE_LIMIT));
             if error.is::<BadInput>() { ExitCode::from(2) } else { ExitCode::from(3) }
         }
     }
