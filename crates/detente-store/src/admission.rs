@@ -4,8 +4,9 @@
 //! defines. Pure: the caller hands in the document's bytes and the catalogue.
 
 use detente_core::codec::{self, DecodeError};
+use detente_core::error::quoted;
 use detente_core::{Date, Party};
-use detente_log::entry::Body;
+use detente_log::entry::{Body, Reference};
 use detente_treaty::Catalogue;
 
 /// A document on its way to becoming an entry: what it says it is, and its bytes.
@@ -18,18 +19,34 @@ pub struct Draft {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    #[error("unknown treaty {treaty:?}: the catalogue knows {known}")]
+    #[error("unknown treaty {}: the catalogue knows {known}", quoted(treaty))]
     UnknownTreaty { treaty: String, known: String },
-    #[error("{treaty} defines no notification of kind {notice:?}; it defines {known}")]
+    #[error("{treaty} defines no notification of kind {}; it defines {known}", quoted(notice))]
     UnknownNotice { treaty: String, notice: String, known: String },
     #[error("it is a declaration of {declared}, and this is the record of {log}")]
     OtherParty { declared: Party, log: Party },
     #[error("the declaration is as of {document}, but the entry says {entry}")]
     WrongDate { document: Date, entry: Date },
-    #[error("a declaration is CSV (text/csv) or JSON (application/json), not {0:?}")]
+    #[error("a declaration is CSV (text/csv) or JSON (application/json), not {}", quoted(.0))]
     NotADeclaration(String),
     #[error("the declaration does not read: {0}")]
     Unreadable(#[from] DecodeError),
+    #[error("a receipt acknowledges another party's entry, and {0} is this record's own party")]
+    OwnReceipt(Party),
+    #[error("it refers to entry {sequence} of this record, which has only {size} entries")]
+    NoSuchEntry { sequence: u64, size: u64 },
+    #[error("it refers to entry {sequence} of this record with leaf hash {given}, but that entry's is {actual}")]
+    OtherEntry { sequence: u64, given: String, actual: String },
+}
+
+/// The entry a draft refers to, if it refers to one.
+pub fn reference(body: &Body) -> Option<&Reference> {
+    match body {
+        Body::Notification { refers_to, .. } => refers_to.as_ref(),
+        Body::Concern { about, .. } => about.as_ref(),
+        Body::Receipt { of } => Some(of),
+        Body::Declaration { .. } | Body::InspectionReport { .. } | Body::EscrowCommitment { .. } => None,
+    }
 }
 
 /// Checks a draft for the record of `party`; nothing is signed unless this passes.
@@ -40,7 +57,9 @@ pub fn admit(catalogue: &Catalogue, party: &Party, draft: &Draft) -> Result<(), 
         | Body::InspectionReport { treaty, .. }
         | Body::Concern { treaty, .. }
         | Body::EscrowCommitment { treaty, .. } => treaty,
-        // A receipt acknowledges another party's entry, under that entry's treaty.
+        // A receipt acknowledges another party's entry, under that entry's
+        // treaty; whether that entry exists is for the inbox to say.
+        Body::Receipt { of } if &of.party == party => return Err(Refusal::OwnReceipt(party.clone())),
         Body::Receipt { .. } => return Ok(()),
     };
     let treaty = catalogue.treaty(treaty_id).ok_or_else(|| Refusal::UnknownTreaty {

@@ -59,8 +59,14 @@ impl LogStore for AnyStore {
     async fn checkpoint(&self) -> Result<Option<String>, StoreError> {
         on_backend!(self, s => s.checkpoint().await)
     }
-    async fn swap_checkpoint(&self, old: Option<&str>, size: u64, note: &str) -> Result<bool, StoreError> {
-        on_backend!(self, s => s.swap_checkpoint(old, size, note).await)
+    async fn swap_checkpoint(
+        &self,
+        old: Option<&str>,
+        size: u64,
+        note: &str,
+        cosigners: &[String],
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.swap_checkpoint(old, size, note, cosigners).await)
     }
     async fn cosigned_size(&self, witness: &str) -> Result<Option<u64>, StoreError> {
         on_backend!(self, s => s.cosigned_size(witness).await)

@@ -125,13 +125,15 @@ pub trait LogStore: Send + Sync {
     fn checkpoint(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Replaces the checkpoint if the stored one is still exactly `old`
     /// (`None`: there is none), so that neither a newer checkpoint nor a
-    /// cosignature added meanwhile is lost. Returns `false` otherwise,
-    /// writing nothing.
+    /// cosignature added meanwhile is lost, and notes in the same
+    /// transaction that `cosigners` (verifier keys) cosigned a checkpoint of
+    /// `size`. Returns `false` otherwise, writing nothing.
     fn swap_checkpoint(
         &self,
         old: Option<&str>,
         size: u64,
         note: &str,
+        cosigners: &[String],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The size of the latest checkpoint that `witness` (its verifier key)

@@ -4,6 +4,11 @@
 //! a backend's trait impl, where `self.pool` is its pool. Only reading
 //! scattered hash pages differs by dialect.
 
+/// Notes the size a witness cosigned, only ever forward: a late answer for an
+/// older checkpoint must not make the next request start from further back.
+pub(crate) const RECORD_COSIGNED: &str = "INSERT INTO cosigned (witness, size) VALUES ($1, $2) \
+     ON CONFLICT (witness) DO UPDATE SET size = excluded.size WHERE cosigned.size < excluded.size";
+
 /// The log's rows. The tokens given are the call that opens a write transaction.
 macro_rules! log_queries {
     ($($begin:tt)*) => {
@@ -143,7 +148,14 @@ macro_rules! log_queries {
             Ok(row.map(|(note,)| note))
         }
 
-        async fn swap_checkpoint(&self, old: Option<&str>, size: u64, note: &str) -> Result<bool, StoreError> {
+        async fn swap_checkpoint(
+            &self,
+            old: Option<&str>,
+            size: u64,
+            note: &str,
+            cosigners: &[String],
+        ) -> Result<bool, StoreError> {
+            let mut tx = self.pool.$($begin)*.await?;
             let done = match old {
                 None => {
                     sqlx::query(
@@ -151,7 +163,7 @@ macro_rules! log_queries {
                     )
                     .bind(to_i64(size))
                     .bind(note)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?
                 }
                 Some(old) => {
@@ -159,11 +171,18 @@ macro_rules! log_queries {
                         .bind(to_i64(size))
                         .bind(note)
                         .bind(old)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await?
                 }
             };
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            for witness in cosigners {
+                sqlx::query($crate::queries::RECORD_COSIGNED).bind(witness).bind(to_i64(size)).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
         }
 
         async fn cosigned_size(&self, witness: &str) -> Result<Option<u64>, StoreError> {
@@ -175,16 +194,7 @@ macro_rules! log_queries {
         }
 
         async fn record_cosigned(&self, witness: &str, size: u64) -> Result<(), StoreError> {
-            // Only ever forward: a late answer for an older checkpoint must not
-            // make the next request start from further back.
-            sqlx::query(
-                "INSERT INTO cosigned (witness, size) VALUES ($1, $2) \
-                 ON CONFLICT (witness) DO UPDATE SET size = excluded.size WHERE cosigned.size < excluded.size",
-            )
-            .bind(witness)
-            .bind(to_i64(size))
-            .execute(&self.pool)
-            .await?;
+            sqlx::query($crate::queries::RECORD_COSIGNED).bind(witness).bind(to_i64(size)).execute(&self.pool).await?;
             Ok(())
         }
     };

@@ -8,7 +8,7 @@ use std::ops::Range;
 use detente_core::Party;
 use detente_log::bundle::ProofBundle;
 use detente_log::checkpoint::{Checkpoint, SignedCheckpoint};
-use detente_log::entry::{self, Content, Entry, SignedEntry};
+use detente_log::entry::{self, Content, Entry, Reference, SignedEntry};
 use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::note::{Note, NoteSignature, Verified};
 use detente_log::tree::{self, Frontier};
@@ -16,7 +16,7 @@ use detente_log::witness::AddCheckpoint;
 use detente_log::{Hash, ProveError};
 use detente_treaty::Catalogue;
 
-use crate::admission::{Draft, Refusal, admit};
+use crate::admission::{Draft, Refusal, admit, reference};
 use crate::{LogMeta, LogStore, StoreError};
 
 /// Entries read per query during an audit. Small reads keep the buffers in
@@ -159,7 +159,11 @@ impl<S: LogStore> Record<S> {
     ) -> Result<Vec<SignedEntry>, RecordError> {
         self.check_signer(key)?;
         for (position, draft) in drafts.iter().enumerate() {
-            admit(catalogue, &self.party, draft).map_err(|reason| RecordError::Refused { position, reason })?;
+            let refused = |reason| RecordError::Refused { position, reason };
+            admit(catalogue, &self.party, draft).map_err(refused)?;
+            if let Some(reference) = reference(&draft.body).filter(|r| r.party == self.party) {
+                self.check_own_reference(reference).await?.map_err(refused)?;
+            }
         }
         loop {
             let size = self.store.size().await?;
@@ -179,8 +183,28 @@ impl<S: LogStore> Record<S> {
         }
     }
 
-    /// Appends entries in one durable transaction. Each must be the party's,
+    /// A reference to one of this record's own entries must name one that is
+    /// there, by its leaf hash: the record never signs a pointer to nothing.
+    /// (References to other parties' entries are the inbox's to check.)
+    async fn check_own_reference(&self, reference: &Reference) -> Result<Result<(), Refusal>, RecordError> {
+        let size = self.store.size().await?;
+        if reference.sequence >= size {
+            return Ok(Err(Refusal::NoSuchEntry { sequence: reference.sequence, size }));
+        }
+        let bytes = self.store.read_entries(reference.sequence, reference.sequence + 1).await?.remove(0);
+        let actual = Hash::leaf(&bytes);
+        if actual != reference.leaf_hash {
+            let (given, actual) = (reference.leaf_hash.to_hex(), actual.to_hex());
+            return Ok(Err(Refusal::OtherEntry { sequence: reference.sequence, given, actual }));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Appends entries signed elsewhere, in one durable transaction. Each must be the party's,
     /// signed with the record's key, and numbered with its place in the log.
+    /// Their contents are not admitted, so this exists only with the
+    /// `presigned` feature, for benchmarks and tests.
+    #[cfg(feature = "presigned")]
     pub async fn append(&self, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
         self.append_at(self.store.size().await?, entries).await
     }
@@ -313,7 +337,7 @@ impl<S: LogStore> Record<S> {
             let checkpoint = Checkpoint::new(self.origin(), size, root);
             let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
             note.sign(key, 0);
-            if self.store.swap_checkpoint(old.as_deref(), size, &note.to_string()).await? {
+            if self.store.swap_checkpoint(old.as_deref(), size, &note.to_string(), &[]).await? {
                 return Ok(SignedCheckpoint { checkpoint, note, cosignatures: Vec::new() });
             }
         }
@@ -351,6 +375,12 @@ impl<S: LogStore> Record<S> {
         Ok(AddCheckpoint { old_size, proof, checkpoint: latest.note.to_string() })
     }
 
+    /// Notes a witness's own word on the size it is at (the body of its 409),
+    /// so that the next request to it starts there; never moves back.
+    pub async fn note_witness_size(&self, witness: &VerifierKey, size: u64) -> Result<(), RecordError> {
+        Ok(self.store.record_cosigned(&witness.to_string(), size).await?)
+    }
+
     /// The request that takes `witness` from the last checkpoint it cosigned
     /// for this record (as the record noted its cosignatures) to the latest.
     pub async fn witness_request_for(&self, witness: &VerifierKey) -> Result<AddCheckpoint, RecordError> {
@@ -379,13 +409,15 @@ impl<S: LogStore> Record<S> {
                 note.add_signature(signature.clone());
             }
             let verified = note.verify(witnesses).map_err(|e| RecordError::Cosignature(e.to_string()))?;
-            if self.store.swap_checkpoint(Some(&old), latest.checkpoint.size, &note.to_string()).await? {
-                for signer in &verified {
-                    let key = witnesses.iter().find(|w| w.name() == signer.name && w.id() == signer.id);
-                    if let Some(key) = key {
-                        self.store.record_cosigned(&key.to_string(), latest.checkpoint.size).await?;
-                    }
-                }
+            // The keys that cosigned, noted with the checkpoint in one transaction,
+            // so that the next request to each witness starts where it is.
+            let cosigners: Vec<String> = verified
+                .iter()
+                .filter_map(|v| witnesses.iter().find(|w| w.name() == v.name && w.id() == v.id))
+                .map(ToString::to_string)
+                .collect();
+            let size = latest.checkpoint.size;
+            if self.store.swap_checkpoint(Some(&old), size, &note.to_string(), &cosigners).await? {
                 return Ok(verified);
             }
             let now = self.latest().await?.map_or(0, |l| l.checkpoint.size);

@@ -7,7 +7,7 @@
 //! SQL, which both backends accept in the same `$n` form.
 
 use detente_log::bundle::ProofBundle;
-use detente_log::entry::{Body, Content, Entry, SignedEntry};
+use detente_log::entry::{Body, Content, Entry, Reference, SignedEntry};
 use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
 use detente_log::witness::Refusal;
@@ -110,8 +110,8 @@ async fn checkpoints_never_go_back_or_fork<S: LogStore + WitnessStore>(store: S)
     let second = record.checkpoint(&log_key()).await.unwrap();
     assert_eq!(second.checkpoint.size, 101);
     // The stored checkpoint can only move by compare-and-swap from its own size.
-    assert!(!record.store().swap_checkpoint(Some(&first.note.to_string()), 100, "stale").await.unwrap());
-    assert!(!record.store().swap_checkpoint(None, 100, "stale").await.unwrap());
+    assert!(!record.store().swap_checkpoint(Some(&first.note.to_string()), 100, "stale", &[]).await.unwrap());
+    assert!(!record.store().swap_checkpoint(None, 100, "stale", &[]).await.unwrap());
     assert_eq!(record.latest().await.unwrap().unwrap().checkpoint.size, 101);
     // Another key cannot sign for the record.
     let other = SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [3; 32]).unwrap();
@@ -369,6 +369,34 @@ async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store
     let numbers: Vec<u64> = signed.iter().map(|e| e.entry().sequence).collect();
     assert_eq!(numbers, [3, 4], "numbered with the places they took");
     assert!(signed.iter().all(|e| e.entry().time == 9 && e.verify(log_key().verifier()).is_ok()));
+
+    // References: to this record's own entries they must name one that is there.
+    let declaration = signed[0].leaf_hash();
+    let refers = |party: &str, sequence: u64, leaf_hash: Hash| Draft {
+        body: Body::Notification {
+            treaty: "new-start".into(),
+            notice: "change-in-data".into(),
+            refers_to: Some(Reference { party: party.parse().unwrap(), sequence, leaf_hash }),
+        },
+        media_type: "text/plain".into(),
+        bytes: b"about the declaration".to_vec(),
+    };
+    let receipt = |party: &str| Draft {
+        body: Body::Receipt { of: Reference { party: party.parse().unwrap(), sequence: 0, leaf_hash: declaration } },
+        media_type: "text/plain".into(),
+        bytes: Vec::new(),
+    };
+    for (draft, expected) in [
+        (refers("US", 9, declaration), "entry 9 of this record, which has only 5 entries"),
+        (refers("US", 2, declaration), "entry 2 of this record with leaf hash"),
+        (receipt("US"), "a receipt acknowledges another party's entry"),
+    ] {
+        let error = record.submit(&log_key(), &catalogue, &[draft], 10).await.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    assert_eq!(record.size().await.unwrap(), 5, "nothing was appended");
+    let accepted = [refers("US", 3, declaration), refers("RU", 7, Hash::leaf(b"theirs")), receipt("RU")];
+    assert_eq!(record.submit(&log_key(), &catalogue, &accepted, 11).await.unwrap().len(), 3);
     record.audit(true).await.unwrap();
 }
 

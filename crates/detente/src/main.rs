@@ -11,8 +11,10 @@ mod charts;
 mod cmd;
 mod data;
 mod error;
+mod inputs;
 mod output;
 mod report;
+mod stores;
 
 use std::process::ExitCode;
 use std::sync::Arc;

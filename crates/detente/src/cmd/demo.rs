@@ -5,13 +5,14 @@
 use std::path::Path;
 
 use detente_core::Declaration;
-use detente_log::entry::{Body, Content, Entry};
+use detente_log::entry::Body;
 use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
+use detente_store::admission::Draft;
 use detente_store::record::Record;
 use detente_store::sqlite::SqliteStore;
 use detente_store::witness::add_checkpoint;
-use detente_treaty::{Count, Options};
+use detente_treaty::{Catalogue, Count, Options};
 
 use super::Context;
 use crate::args::DemoArgs;
@@ -143,7 +144,7 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         chart.display(),
         counts_file.display()
     ));
-    let (record_text, record) = record_walkthrough(&args.out, &declarations, context.now())?;
+    let (record_text, record) = record_walkthrough(&args.out, &catalogue, &declarations, context.now())?;
     out.push_str(&record_text);
     let (analysis_text, analysis) = analysis_walkthrough(&args.out)?;
     out.push_str(&analysis_text);
@@ -164,6 +165,7 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
 /// needs both. Fresh keys every run; the stores are rebuilt in `out`.
 fn record_walkthrough(
     out: &Path,
+    catalogue: &Catalogue,
     declarations: &[Declaration],
     time: u64,
 ) -> anyhow::Result<(String, serde_json::Value)> {
@@ -173,7 +175,7 @@ fn record_walkthrough(
     }
     std::fs::create_dir_all(&folder)?;
     let key = |name: &str, algorithm| -> anyhow::Result<SigningKey> {
-        Ok(SigningKey::from_seed(name, algorithm, super::keys::fresh_seed()?)?)
+        Ok(SigningKey::from_seed(name, algorithm, crate::inputs::fresh_seed()?)?)
     };
     let us_key = key("us.detente.example/record", Algorithm::Ed25519)?;
     let witnesses = [
@@ -193,14 +195,21 @@ fn record_walkthrough(
     let policy = Policy::parse(&policy).expect("the demo policy is valid");
 
     let bundle_file = folder.join("notification.tlog-proof");
-    let summary = super::store::runtime()?.block_on(async {
+    let summary = crate::stores::runtime()?.block_on(async {
         let store = SqliteStore::open(&folder.join("us-record.db")).await?;
         let record = Record::init(store, us_key.verifier(), us.party().clone()).await?;
-        let entry = |sequence, body, content| Entry { party: us.party().clone(), sequence, time, body, content };
-        let declaration = entry(0, Body::Declaration { treaty: "new-start".into(), as_of: us.as_of() }, Content::of("text/csv", us_text.as_bytes().to_vec()));
-        let notice = Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None };
-        let notification = entry(1, notice, Content::of("text/plain", b"One B-52H heavy bomber converted to non-nuclear armaments.\n".to_vec()));
-        record.append(&[declaration.sign(&us_key)?, notification.sign(&us_key)?]).await?;
+        let declaration = Draft {
+            body: Body::Declaration { treaty: "new-start".into(), as_of: us.as_of() },
+            media_type: "text/csv".into(),
+            bytes: us_text.as_bytes().to_vec(),
+        };
+        let notification = Draft {
+            body: Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None },
+            media_type: "text/plain".into(),
+            bytes: b"One B-52H heavy bomber converted to non-nuclear armaments.\n".to_vec(),
+        };
+        // As every entry is made: checked, numbered and signed by the record.
+        record.submit(&us_key, catalogue, &[declaration, notification], time).await?;
         record.checkpoint(&us_key).await?;
         for (name, witness) in &witnesses {
             let witness_store = SqliteStore::open(&folder.join(format!("{}-witness.db", name.to_lowercase()))).await?;

@@ -1,19 +1,17 @@
-//! `detente keygen`, and reading keys and policies from files.
+//! `detente keygen`: a new key pair, the private half readable by its owner only.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
-use detente_log::policy::Policy;
-
+use detente_log::keys::{Algorithm, SigningKey};
 use serde::Serialize;
 
 use super::Context;
 use crate::args::KeygenArgs;
 use crate::error::Outcome;
+use crate::inputs::fresh_seed;
 use crate::{bad_input, data};
-
 /// What `keygen` made.
 #[derive(Serialize)]
 struct Made {
@@ -46,13 +44,6 @@ pub fn keygen(args: KeygenArgs, context: &Context) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// 32 bytes from the operating system's random source: a new key's seed.
-pub fn fresh_seed() -> anyhow::Result<[u8; 32]> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("the operating system's random source failed: {e}"))?;
-    Ok(seed)
-}
-
 fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     let mut name = prefix.as_os_str().to_owned();
     name.push(".");
@@ -72,81 +63,4 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         .persist_noclobber(path)
         .map_err(|e| bad_input!("{}: {}; keys are never overwritten", path.display(), e.error))?;
     Ok(())
-}
-
-/// Reads a private key file of the given kind (a log key signs, a witness
-/// key cosigns), refusing one that others may read.
-pub fn signing_key(path: &Path, algorithm: Algorithm) -> anyhow::Result<SigningKey> {
-    let key = any_signing_key(path)?;
-    if key.verifier().algorithm() != algorithm {
-        return Err(bad_input!("{}: {}", path.display(), wrong_kind(algorithm)));
-    }
-    Ok(key)
-}
-
-fn wrong_kind(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::Ed25519 => "expected a log key (type 0x01); this is a witness key",
-        Algorithm::Cosignature => "expected a witness key (type 0x04, made with keygen --witness); this is a log key",
-    }
-}
-
-fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path).map_err(|e| bad_input!("{}: {e}", path.display()))?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(bad_input!(
-                "{}: a private key must be readable by its owner only (chmod 600), but its mode is {:o}",
-                path.display(),
-                mode & 0o777
-            ));
-        }
-    }
-    let text = data::read_text(path)?;
-    SigningKey::parse(text.trim_end()).map_err(|e| bad_input!("{}: {e}", path.display()))
-}
-
-/// Reads verifier keys of the given kind, each as text or a file's path.
-pub fn verifier_keys(texts: &[String], algorithm: Algorithm) -> anyhow::Result<Vec<VerifierKey>> {
-    texts
-        .iter()
-        .map(|text| {
-            let key = verifier_key(text)?;
-            if key.algorithm() != algorithm {
-                return Err(bad_input!("{text}: {}", wrong_kind(algorithm)));
-            }
-            Ok(key)
-        })
-        .collect()
-}
-
-/// Reads a verifier key given as text or as the path of a file holding it.
-pub fn verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
-    let path = Path::new(text_or_path);
-    let (text, origin) = if path.is_file() {
-        (data::read_text(path)?, path.display().to_string())
-    } else {
-        (text_or_path.to_string(), "verifier key".to_string())
-    };
-    VerifierKey::parse(text.trim()).map_err(|e| bad_input!("{origin}: {e}"))
-}
-
-pub fn policy(path: &Path) -> anyhow::Result<Policy> {
-    Policy::parse(&data::read_text(path)?).map_err(|e| bad_input!("{}: {e}", path.display()))
-}
-
-/// Reads a file, or standard input for `-`.
-pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
-        return Ok(bytes);
-    }
-    std::fs::read(path).map_err(|e| bad_input!("{}: {e}", path.display()))
-}
-
-pub fn read_input_text(path: &Path) -> anyhow::Result<String> {
-    String::from_utf8(read_input(path)?).map_err(|_| bad_input!("{}: not UTF-8 text", path.display()))
 }

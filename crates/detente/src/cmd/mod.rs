@@ -14,12 +14,11 @@ mod policy;
 mod proof;
 mod record;
 mod shipped;
-mod store;
+
 mod treaty;
 mod witness;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use detente_treaty::Catalogue;
 
@@ -28,7 +27,7 @@ use crate::error::Outcome;
 use crate::output::Output;
 
 /// Seconds since the Unix epoch: the clock, read where `main` says.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+pub use detente_node::Clock;
 
 /// What every command may use besides its own arguments.
 pub struct Context {

@@ -8,10 +8,10 @@ use detente_log::policy::Policy;
 use serde::Serialize;
 
 use super::Context;
-use super::keys::verifier_keys;
 use crate::args::PolicyArgs;
 use crate::bad_input;
 use crate::error::Outcome;
+use crate::inputs::verifier_keys;
 
 #[derive(Serialize)]
 struct Made {

@@ -3,13 +3,14 @@
 use detente_log::bundle::ProofBundle;
 use detente_log::entry::SignedEntry;
 
-use super::{Context, keys};
+use super::Context;
 use crate::args::VerifyProofArgs;
 use crate::error::Outcome;
+use crate::inputs;
 use crate::{bad_input, data};
 
 pub fn run(args: VerifyProofArgs, context: &Context) -> anyhow::Result<Outcome> {
-    let policy = keys::policy(&args.policy)?;
+    let policy = inputs::policy(&args.policy)?;
     let text = data::read_text(&args.bundle)?;
     let bundle = ProofBundle::parse(&text).map_err(|e| bad_input!("{}: {e}", args.bundle.display()))?;
     let Some(bytes) = &bundle.extra else {

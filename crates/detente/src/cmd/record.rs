@@ -14,19 +14,19 @@ use detente_treaty::Catalogue;
 use serde::Serialize;
 
 use super::Context;
-use super::keys::{self, read_input, read_input_text};
-use super::store::{open_record, open_store, record_error, runtime};
 use crate::args::{AppendArgs, LogCommand, ShowArgs};
 use crate::bad_input;
 use crate::data::{self, Extension};
 use crate::error::Outcome;
+use crate::inputs::{self, read_input, read_input_text};
 use crate::report::record::{self as render, WitnessStatus};
+use crate::stores::{open_record, open_store, record_error, runtime};
 
 pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         match command {
             LogCommand::Init { store, key, party } => {
-                let key = keys::signing_key(&key, Algorithm::Ed25519)?;
+                let key = inputs::signing_key(&key, Algorithm::Ed25519)?;
                 let record =
                     Record::init(open_store(&store.store).await?, key.verifier(), party).await.map_err(record_error)?;
                 #[derive(Serialize)]
@@ -42,7 +42,7 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
             }
             LogCommand::Append(args) => append(open_record(&args.store.store).await?, *args, context).await,
             LogCommand::Checkpoint { store, key } => {
-                let key = keys::signing_key(&key, Algorithm::Ed25519)?;
+                let key = inputs::signing_key(&key, Algorithm::Ed25519)?;
                 let signed = open_record(&store.store).await?.checkpoint(&key).await.map_err(record_error)?;
                 context.out.result(&render::CheckpointView::of(&signed), |view| view.note.clone())?;
                 Ok(Outcome::Done)
@@ -65,7 +65,7 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
                 Ok(Outcome::Done)
             }
             LogCommand::WitnessRequest { store, witness, old } => {
-                let witness = keys::verifier_key(&witness)?;
+                let witness = inputs::verifier_key(&witness)?;
                 let record = open_record(&store.store).await?;
                 let request = match old {
                     Some(old) => record.witness_request(old).await,
@@ -82,9 +82,12 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
                 Ok(Outcome::Done)
             }
             LogCommand::Cosign { store, witness_keys, answer } => {
-                let witnesses = keys::verifier_keys(&witness_keys, Algorithm::Cosignature)?;
+                let witnesses = inputs::verifier_keys(&witness_keys, Algorithm::Cosignature)?;
                 let answer = read_input_text(&answer)?;
                 let record = open_record(&store.store).await?;
+                if let Ok(size) = answer.trim().parse::<u64>() {
+                    return note_witness_size(&record, &witnesses, size, context).await;
+                }
                 let verified = record.add_cosignatures(&answer, &witnesses).await.map_err(record_error)?;
                 let names: Vec<String> = verified.iter().map(|v| v.name.clone()).collect();
                 context.out.result(&names, |names| {
@@ -93,12 +96,29 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
                 Ok(Outcome::Done)
             }
             LogCommand::Verify { store, no_signatures, key, policy } => {
-                let policy = policy.as_deref().map(keys::policy).transpose()?;
-                let trusted = key.as_deref().map(keys::verifier_key).transpose()?;
+                let policy = policy.as_deref().map(inputs::policy).transpose()?;
+                let trusted = key.as_deref().map(inputs::verifier_key).transpose()?;
                 verify(open_record(&store.store).await?, !no_signatures, trusted, policy, context).await
             }
         }
     })
+}
+
+/// A witness's 409 answer, its own size: noted, so the next request starts there.
+async fn note_witness_size(
+    record: &Record<AnyStore>,
+    witnesses: &[VerifierKey],
+    size: u64,
+    context: &Context,
+) -> anyhow::Result<Outcome> {
+    let [witness] = witnesses else {
+        return Err(bad_input!("a witness's size (its 409 answer) is one witness's: give its --witness-key alone"));
+    };
+    record.note_witness_size(witness, size).await.map_err(record_error)?;
+    context.out.result(&serde_json::json!({ "witness": witness.to_string(), "size": size }), |_| {
+        format!("{} is at size {size}; the next witness-request to it starts there\n", witness.name())
+    })?;
+    Ok(Outcome::Done)
 }
 
 /// `log verify`: the audit, against a key the user trusts (from `--key` or
@@ -150,7 +170,7 @@ async fn verify(
 }
 
 async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -> anyhow::Result<Outcome> {
-    let key = keys::signing_key(&args.key, Algorithm::Ed25519)?;
+    let key = inputs::signing_key(&args.key, Algorithm::Ed25519)?;
     record.check_signer(&key).map_err(record_error)?;
     let catalogue = context.catalogue()?;
     if args.lines {
@@ -320,7 +340,7 @@ async fn show(record: Record<AnyStore>, args: ShowArgs, context: &Context) -> an
     let start = args.from.min(end);
     let entries = record.store().read_entries(start, end).await?;
     let latest = record.latest().await.map_err(record_error)?;
-    let policy = args.policy.as_deref().map(keys::policy).transpose()?;
+    let policy = args.policy.as_deref().map(inputs::policy).transpose()?;
     let witnessed = policy.as_ref().map(|policy| WitnessStatus::of(latest.as_ref().map(|l| &l.note), policy));
     let shown = render::Shown {
         origin: record.origin(),

@@ -6,11 +6,11 @@ use detente_store::witness::{WitnessError, add_checkpoint};
 use serde::Serialize;
 
 use super::Context;
-use super::keys::{self, read_input_text};
-use super::store::{open_store, runtime};
 use crate::args::{WitnessArgs, WitnessCommand};
 use crate::bad_input;
 use crate::error::Outcome;
+use crate::inputs::{self, read_input_text};
+use crate::stores::{open_store, runtime};
 
 pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
@@ -47,8 +47,8 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
 /// The witness's cosigner key and the log keys it follows.
 fn witness_keys(args: &WitnessArgs) -> anyhow::Result<(SigningKey, Vec<VerifierKey>)> {
     Ok((
-        keys::signing_key(&args.key, Algorithm::Cosignature)?,
-        keys::verifier_keys(&args.log_keys, Algorithm::Ed25519)?,
+        inputs::signing_key(&args.key, Algorithm::Cosignature)?,
+        inputs::verifier_keys(&args.log_keys, Algorithm::Ed25519)?,
     ))
 }
 
@@ -62,20 +62,29 @@ fn answer(result: Result<String, WitnessError>, context: &Context) -> anyhow::Re
         #[serde(skip_serializing_if = "Option::is_none")]
         cosignature: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         refused: Option<String>,
     }
     match result {
         Ok(cosignature) => {
-            context.out.result(&Answer { status: 200, cosignature: Some(cosignature), refused: None }, |a| {
-                a.cosignature.clone().unwrap_or_default()
-            })?;
+            context
+                .out
+                .result(&Answer { status: 200, cosignature: Some(cosignature), size: None, refused: None }, |a| {
+                    a.cosignature.clone().unwrap_or_default()
+                })?;
             Ok(Outcome::Done)
         }
         Err(WitnessError::Refused(refusal)) if refusal.status() == 400 => Err(bad_input!("{refusal}")),
         Err(WitnessError::Refused(refusal)) => {
+            let size = refusal.conflicting_size();
             if context.out.json_wanted() {
-                let answer = Answer { status: refusal.status(), cosignature: None, refused: Some(refusal.to_string()) };
-                context.out.json_value(&answer)?;
+                let refused = Some(refusal.to_string());
+                context.out.json_value(&Answer { status: refusal.status(), cosignature: None, size, refused })?;
+            } else if let Some(size) = size {
+                // As over HTTP, a 409's body is the witness's size: `log cosign`
+                // takes it, so the log's next request starts there.
+                context.out.text(&format!("{size}\n"))?;
             }
             context.out.note(&format!("detente: {refusal}"));
             Ok(Outcome::Findings)

@@ -1,8 +1,11 @@
-//! Every code block of the README works as written. The set-up block runs
-//! in a fresh clone of the repository; every other block runs in an empty
-//! folder of its own, with `detente` on the PATH as an installed binary
-//! would be, under `bash -eu -o pipefail`, so a missing file, a flag that is
-//! not there or a command that fails stops it.
+//! Every code block of the README works as written. The set-up block runs in
+//! a fresh clone of the repository; `detente` is then installed from that
+//! clone as the README says (`cargo install --path crates/detente`), and every
+//! other block runs, a line at a time, in an empty folder of its own with that
+//! binary on the PATH, under `bash -eu -o pipefail`: a missing file, a flag
+//! that is not there or a command that fails stops it. A comment that makes a
+//! claim (`# → 675 / 1,457 / 800`) is checked too: every number after the
+//! arrow must be in what the command printed.
 
 use std::path::Path;
 use std::process::Command;
@@ -32,47 +35,51 @@ fn blocks() -> Vec<String> {
     blocks
 }
 
-/// The commands of a block: its lines without comments and blank lines.
-fn commands(block: &str) -> Vec<String> {
+/// A line of a block: the command, and the numbers its comment claims it prints.
+struct Line {
+    command: String,
+    claims: Vec<String>,
+}
+
+/// The commands of a block, without comment lines and blank lines.
+fn lines(block: &str) -> Vec<Line> {
     block
         .lines()
-        .map(|line| line.split(" #").next().unwrap_or_default().trim().to_owned())
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let (command, comment) = line.split_once(" #").unwrap_or((line, ""));
+            let command = command.trim();
+            if command.is_empty() || command.starts_with('#') {
+                return None;
+            }
+            let claims = comment.split_once('→').map_or_else(Vec::new, |(_, claim)| numbers(claim));
+            Some(Line { command: command.to_owned(), claims })
+        })
         .collect()
 }
 
-#[test]
-fn the_set_up_block_is_exactly_two_commands_that_work_in_a_fresh_clone() {
-    let blocks = blocks();
-    let set_up = commands(&blocks[0]);
-    assert_eq!(set_up, ["cargo run --release -- demo", "scripts/test-all"], "the README's first block");
+/// The numbers in a text, as written: `1,457`, `0.19019`, `496.5`.
+fn numbers(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().chain([' ']) {
+        if c.is_ascii_digit() || (!current.is_empty() && (c == ',' || c == '.')) {
+            current.push(c);
+        } else if !current.is_empty() {
+            found.push(current.trim_end_matches([',', '.']).to_owned());
+            current.clear();
+        }
+    }
+    found
+}
 
-    let clone = tempfile::tempdir().unwrap();
-    let cloned = Command::new("git")
-        .args(["clone", "--quiet", "--no-hardlinks"])
-        .arg(root())
-        .arg(clone.path())
-        .status()
-        .unwrap();
-    assert!(cloned.success(), "git clone of the repository");
-    let test_all = clone.path().join("scripts/test-all");
-    assert!(is_executable(&test_all), "scripts/test-all is there and executable in a fresh clone");
-    // The test command itself is not run here: it would run this test again.
-    // The demo is, as a new user runs it. Its release build goes to a target
-    // folder of its own (the one `cargo test` is using stays locked while it
-    // runs), kept under the workspace's, so it compiles once per machine.
-    let demo = Command::new("sh")
-        .arg("-c")
-        .arg(&set_up[0])
-        .current_dir(clone.path())
-        .env("CARGO_TARGET_DIR", root().join("target/readme"))
-        .env_remove("DETENTE_DATA")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&demo.stdout);
-    assert!(demo.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&demo.stderr));
-    assert!(stdout.contains("detente demo: New START on public data"), "{stdout}");
-    assert!(clone.path().join("detente-demo/newstart-history.svg").is_file());
+#[test]
+fn claims_are_read_from_comments() {
+    let parsed = lines("detente count us.csv   # → 675 / 1,457 / 800\n# a comment\n\ndetente x  # no claim, 12\n");
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[0].command, "detente count us.csv");
+    assert_eq!(parsed[0].claims, ["675", "1,457", "800"]);
+    assert!(parsed[1].claims.is_empty());
+    assert_eq!(numbers("→ 496.5 m, SSPK 0.19019."), ["496.5", "0.19019"]);
 }
 
 #[cfg(unix)]
@@ -86,26 +93,62 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
+/// Runs a shell command in `folder`; panics, showing its output, if it fails.
+fn sh(command: &str, folder: &Path, path: Option<&str>) -> String {
+    let mut shell = Command::new("bash");
+    shell.args(["-eu", "-o", "pipefail", "-c", command]).current_dir(folder);
+    // The clone's own build: its release artifacts are kept under the
+    // workspace's target folder (the one `cargo test` is using stays locked
+    // while it runs), so they are compiled once per machine, not per run.
+    shell.env("CARGO_TARGET_DIR", root().join("target/readme")).env_remove("DETENTE_DATA").env_remove("DETENTE_STORE");
+    if let Some(path) = path {
+        shell.env("PATH", path);
+    }
+    let run = shell.output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "`{command}` failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    stdout
+}
+
 #[test]
-fn every_usage_block_works_as_written_in_an_empty_folder() {
-    let binary = Path::new(env!("CARGO_BIN_EXE_detente"));
-    let path = format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+fn every_block_works_as_written() {
     let blocks = blocks();
-    assert!(blocks.len() >= 3, "the README shows how to count, keep a record and analyse");
+    assert!(blocks.len() >= 4, "the README sets up, counts, keeps a record and analyses");
+    let set_up: Vec<String> = lines(&blocks[0]).into_iter().map(|l| l.command).collect();
+    assert_eq!(set_up, ["cargo run --release -- demo", "scripts/test-all"], "the README's first block");
+
+    let clone = tempfile::tempdir().unwrap();
+    let cloned = Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(root())
+        .arg(clone.path())
+        .status()
+        .unwrap();
+    assert!(cloned.success(), "git clone of the repository");
+    // The test command itself is not run here: it would run this test again.
+    assert!(is_executable(&clone.path().join("scripts/test-all")), "scripts/test-all is there and executable");
+    let demo = sh(&set_up[0], clone.path(), None);
+    assert!(demo.contains("detente demo: New START on public data"), "{demo}");
+    assert!(clone.path().join("detente-demo/newstart-history.svg").is_file());
+
+    let installed = clone.path().join("installed");
+    sh(
+        &format!("cargo install --quiet --locked --path crates/detente --root {}", installed.display()),
+        clone.path(),
+        None,
+    );
+    let path = format!("{}:{}", installed.join("bin").display(), std::env::var("PATH").unwrap_or_default());
     for (number, block) in blocks.iter().enumerate().skip(1) {
         let folder = tempfile::tempdir().unwrap();
-        let run = Command::new("bash")
-            .args(["-eu", "-o", "pipefail", "-x", "-c", block])
-            .current_dir(folder.path())
-            .env("PATH", &path)
-            .env_remove("DETENTE_DATA")
-            .env_remove("DETENTE_STORE")
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "README block {number} failed (the last command traced is the one that failed):\n{block}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        for line in lines(block) {
+            let printed = sh(&line.command, folder.path(), Some(&path));
+            for claim in &line.claims {
+                assert!(
+                    printed.contains(claim.as_str()),
+                    "README block {number}: `{}` claims {claim}, but printed:\n{printed}",
+                    line.command
+                );
+            }
+        }
     }
 }

@@ -146,6 +146,33 @@ fn a_notification_is_recorded_witnessed_and_proven_offline() {
     us.ok(&["log", "cosign", "--store", &store, "--witness-key", &witness_vkey, &answer]);
     assert!(us.ok(&["log", "verify", "--store", &store, "--policy", &policy]).contains("witnessed: checkpoint 3"));
 
+    // An answer lost on the way back (cosigned, never given to `log cosign`):
+    // the log's next request starts too far back, the witness answers 409 with
+    // its size, and `log cosign` takes that answer, so the one after goes through.
+    let round = |name: &str| {
+        us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", &later]);
+        us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+        us.write(name, &us.ok(&["log", "witness-request", "--store", &store, "--witness", &witness_vkey]))
+    };
+    let lost = round("lost.txt");
+    assert!(add_checkpoint(&lost).status.success());
+    let behind = round("behind.txt");
+    assert!(std::fs::read_to_string(&behind).unwrap().starts_with("old 3\n"));
+    let conflict = add_checkpoint(&behind);
+    assert_eq!(exit(&conflict), Some(1));
+    let size = us.write("size.txt", &String::from_utf8(conflict.stdout).unwrap());
+    assert_eq!(std::fs::read_to_string(&size).unwrap(), "4\n", "a 409's body is the witness's size");
+    let noted = us.ok(&["log", "cosign", "--store", &store, "--witness-key", &witness_vkey, &size]);
+    assert!(noted.contains("is at size 4"), "{noted}");
+    let retry =
+        us.write("retry.txt", &us.ok(&["log", "witness-request", "--store", &store, "--witness", &witness_vkey]));
+    assert!(std::fs::read_to_string(&retry).unwrap().starts_with("old 4\n"));
+    let answered = add_checkpoint(&retry);
+    assert!(answered.status.success(), "{}", String::from_utf8_lossy(&answered.stderr));
+    let answer = us.write("answer3.txt", &String::from_utf8(answered.stdout).unwrap());
+    us.ok(&["log", "cosign", "--store", &store, "--witness-key", &witness_vkey, &answer]);
+    assert!(us.ok(&["log", "verify", "--store", &store, "--policy", &policy]).contains("witnessed: checkpoint 5"));
+
     // A bundle whose entry was changed is not proven.
     let text = std::fs::read_to_string(&bundle).unwrap();
     let extra = text.lines().nth(1).unwrap();
