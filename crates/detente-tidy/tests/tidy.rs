@@ -147,6 +147,26 @@ fn every_pure_crate_carries_the_canonical_clippy_config() {
     }
 }
 
+/// The pure crates themselves, under their configuration: so the tidy test
+/// fails when one of them reads the clock, touches the disk or prints, not
+/// only the clippy step of the test command. Its own target directory keeps
+/// it clear of the build the enclosing `cargo test` holds.
+#[test]
+fn the_pure_crates_pass_their_configuration() {
+    let mut command = Command::new("cargo");
+    command.current_dir(workspace()).args(["clippy", "--quiet", "--locked", "--lib", "--message-format=json"]);
+    for krate in PURE_CRATES {
+        command.args(["-p", krate.name]);
+    }
+    command
+        .args(["--", "-D", "warnings"])
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("tidy-pure"));
+    let output = run(&mut command);
+    let report = diagnostics(stdout(&output));
+    assert!(report.disallowed.is_empty(), "a pure crate does what it must not: {:?}", report.disallowed);
+    assert!(output.status.success(), "clippy refused a pure crate:\n{}", report.other.join("\n"));
+}
+
 /// Runs clippy, as CI does, on a fixture crate with the canonical
 /// configuration; the fixtures share one target directory.
 fn clippy(fixture: &str) -> Output {
