@@ -58,16 +58,47 @@ def load(missiles, launchers):
     return [missile + (launcher[0],) for missile, launcher in zip(missiles, launchers)]
 
 
-def silos(wing, first_number, deployed, empty):
-    """Minuteman III launchers of one wing: the deployed ones first, then the empty ones."""
-    return [(f"US-L-MM3-{first_number + i:03}", "icbm-launcher", "Minuteman III", wing,
-             "deployed" if i < deployed else "non-deployed", 0, None, None) for i in range(deployed + empty)]
+# U.S. facilities, in the order the files list them; each file declares those it uses.
+US_FACILITIES = [
+    ("FE-WARREN", "icbm-base", "F.E. Warren Air Force Base, Wyoming (90th Missile Wing)"),
+    ("MALMSTROM", "icbm-base", "Malmstrom Air Force Base, Montana (341st Missile Wing)"),
+    ("MINOT", "icbm-base", "Minot Air Force Base, North Dakota (91st Missile Wing, 5th Bomb Wing)"),
+    ("HILL", "storage-facility", "Hill Air Force Base, Utah (ICBM storage and maintenance)"),
+    ("VANDENBERG", "test-range", "Vandenberg, California (ICBM test and training launchers)"),
+    ("BANGOR", "submarine-base", "Naval Base Kitsap-Bangor, Washington"),
+    ("KINGS-BAY", "submarine-base", "Naval Submarine Base Kings Bay, Georgia"),
+    ("PUGET-SOUND", "repair-facility", "Puget Sound Naval Shipyard, Washington (SSBN overhaul)"),
+    ("WHITEMAN", "air-base", "Whiteman Air Force Base, Missouri (509th Bomb Wing)"),
+    ("BARKSDALE", "air-base", "Barksdale Air Force Base, Louisiana (2nd Bomb Wing)"),
+    ("EDWARDS", "test-range", "Edwards Air Force Base, California (test heavy bombers)"),
+]
 
 
-def minuteman(first_number, wing, count, status="deployed", warheads=1):
-    """Minuteman III missiles (one warhead each when deployed; FAS: 400 ICBMs, 1 warhead each)."""
-    return [(f"US-M-MM3-{first_number + i:04}", "icbm", "Minuteman III", wing, status, warheads, None, 13000)
-            for i in range(count)]
+def us_facilities(*left_out):
+    """The U.S. facilities, less those a file does not use."""
+    return [f for f in US_FACILITIES if f[0] not in left_out]
+
+
+# The Minuteman III wings and their silos, the same in every year: silos do not move.
+# A RECONSTRUCTION CHOICE: 454 silos (the force structure of 2014) as 151/151/152, numbered
+# wing by wing. The by-wing split is not published; 2017's deployed missiles per wing are.
+MM3_WINGS = [("FE-WARREN", 151), ("MALMSTROM", 151), ("MINOT", 152)]
+# Published (State, July 2017): deployed Minuteman III by wing as of 2017-03-01.
+MM3_DEPLOYED_2017 = [136, 133, 136]
+
+
+def wing_numbers():
+    """For each wing, the number of its first silo."""
+    first, out = 1, []
+    for _, size in MM3_WINGS:
+        out.append(first)
+        first += size
+    return out
+
+
+def minuteman(number, wing, status="deployed", warheads=1):
+    """A Minuteman III missile (one warhead when deployed; FAS: 400 ICBMs, 1 warhead each)."""
+    return (f"US-M-MM3-{number:04}", "icbm", "Minuteman III", wing, status, warheads, None, 13000)
 
 
 def trident_tubes(boat, site, loaded, converted_from):
@@ -85,33 +116,51 @@ def trident_tubes(boat, site, loaded, converted_from):
     return tubes
 
 
-def minuteman_wings(wings):
-    """Silos and deployed missiles of the Minuteman III wings, each given as (wing, deployed,
-    empty): each deployed missile sits in a deployed silo of its wing. Returns the silos, the
-    missiles and the next missile number."""
-    silos_out, missiles = [], []
-    silo_no = missile_no = 1
-    for wing, deployed, empty in wings:
-        wing_silos = silos(wing, silo_no, deployed, empty)
-        silos_out.extend(wing_silos)
-        missiles.extend(load(minuteman(missile_no, wing, deployed), wing_silos))
-        silo_no += deployed + empty
-        missile_no += deployed
-    return silos_out, missiles, missile_no
+def minuteman_wings(deployed_by_wing):
+    """The silos of the Minuteman III wings (MM3_WINGS), the first `deployed` of each wing
+    deployed and the rest empty, and the deployed missiles, each in a silo of its wing and
+    numbered as its silo (which silo holds which missile is not public): a missile that stays
+    in its silo keeps its number from one year to the next."""
+    silos, missiles = [], []
+    for (wing, size), first, deployed in zip(MM3_WINGS, wing_numbers(), deployed_by_wing):
+        wing_silos = [(f"US-L-MM3-{first + i:03}", "icbm-launcher", "Minuteman III", wing,
+                       "deployed" if i < deployed else "non-deployed", 0, None, None) for i in range(size)]
+        silos.extend(wing_silos)
+        missiles.extend(load([minuteman(first + i, wing) for i in range(deployed)], wing_silos))
+    return silos, missiles
+
+
+def minuteman_unloaded_since_2017(deployed_by_wing):
+    """The numbers of the missiles deployed in 2017 whose silos are empty in `deployed_by_wing`."""
+    return [first + i for first, was, now in zip(wing_numbers(), MM3_DEPLOYED_2017, deployed_by_wing)
+            for i in range(now, was)]
+
+
+# The Ohio-class SSBNs, the same in every year: 14 boats of 24 tubes, boats 1-8 of Bangor
+# and 9-14 of Kings Bay. A RECONSTRUCTION CHOICE (overhaul dates are not public): boats 7
+# and 8 are in overhaul at Puget Sound, empty, in both years, so no tube changes facility.
+SSBN_OVERHAUL = {7, 8}
+
+
+def ssbn_home(boat):
+    return "BANGOR" if boat <= 8 else "KINGS-BAY"
+
+
+def ssbn_site(boat):
+    return "PUGET-SOUND" if boat in SSBN_OVERHAUL else ssbn_home(boat)
 
 
 def trident_missiles(boats, loadings):
-    """Deployed Trident II missiles, one in each loaded tube of each (home port, tubes) boat,
-    with the warheads `loadings` gives in order."""
-    missiles, n = [], 0
+    """Deployed Trident II missiles, one in each loaded tube of each (boat, tubes) pair, with
+    the warheads `loadings` gives in order. A missile is numbered by its boat and tube (which
+    tube holds which missile is not public), so one that stays in its tube keeps its number."""
+    missiles = []
     loadings = iter(loadings)
-    for home, tubes in boats:
-        boat_missiles = []
-        for _ in tubes:
-            n += 1
-            boat_missiles.append((f"US-M-T2-{n:04}", "slbm", "Trident II", home, "deployed", next(loadings), None, 12000))
+    for boat, tubes in boats:
+        boat_missiles = [(f"US-M-T2-{(boat - 1) * 20 + tube:04}", "slbm", "Trident II", ssbn_site(boat),
+                          "deployed", next(loadings), None, 12000) for tube in range(1, len(tubes) + 1)]
         missiles.extend(load(boat_missiles, tubes))
-    return missiles, n
+    return missiles
 
 
 def bombers(type_, code, first_number, bases):
@@ -157,50 +206,39 @@ def trident_loadings(count, warheads):
 # 56 converted); Russia counts 4 U.S. "training silos".
 
 def united_states():
-    facilities = [
-        ("FE-WARREN", "icbm-base", "F.E. Warren Air Force Base, Wyoming (90th Missile Wing)"),
-        ("MALMSTROM", "icbm-base", "Malmstrom Air Force Base, Montana (341st Missile Wing)"),
-        ("MINOT", "icbm-base", "Minot Air Force Base, North Dakota (91st Missile Wing, 5th Bomb Wing)"),
-        ("HILL", "storage-facility", "Hill Air Force Base, Utah (ICBM storage and maintenance)"),
-        ("VANDENBERG", "test-range", "Vandenberg, California (ICBM test and training launchers)"),
-        ("BANGOR", "submarine-base", "Naval Base Kitsap-Bangor, Washington"),
-        ("KINGS-BAY", "submarine-base", "Naval Submarine Base Kings Bay, Georgia"),
-        ("PUGET-SOUND", "repair-facility", "Puget Sound Naval Shipyard, Washington (SSBN overhaul)"),
-        ("WHITEMAN", "air-base", "Whiteman Air Force Base, Missouri (509th Bomb Wing)"),
-        ("BARKSDALE", "air-base", "Barksdale Air Force Base, Louisiana (2nd Bomb Wing)"),
-        ("EDWARDS", "test-range", "Edwards Air Force Base, California (test heavy bombers)"),
-    ]
+    facilities = us_facilities()
     items = []
-    # Minuteman III launchers: 454 = 397 deployed + 57 non-deployed, split evenly over the
-    # three wings (the 2020 by-base split is not published; 2017's was 136/133/136). Each
-    # deployed missile sits in a deployed silo of its wing.
-    wings = ["FE-WARREN", "MALMSTROM", "MINOT"]
-    wing_silos, deployed_missiles, missile_no = minuteman_wings(zip(wings, split(397, 3), split(57, 3)))
+    # Minuteman III launchers: 454 = 397 deployed + 57 non-deployed. The 2020 split by wing is
+    # not published: the 397 are spread evenly (133/132/132) over the wings' fixed silos
+    # (MM3_WINGS), which leaves 18/19/20 empty. Each deployed missile sits in a deployed silo of its wing.
+    deployed_by_wing = split(397, 3)
+    wing_silos, deployed_missiles = minuteman_wings(deployed_by_wing)
     items.extend(wing_silos)
     for i in range(1, 5):
         items.append((f"US-L-MM3-T{i}", "icbm-launcher", "Minuteman III", "VANDENBERG", "test", 0, None, None))
     for i in range(1, 5):
         items.append((f"US-L-MM3-TR{i}", "icbm-launcher", "Minuteman III", "VANDENBERG", "training", 0, None, None))
-    # Minuteman III missiles: 397 deployed with one warhead each; 261 non-deployed, in storage.
+    # Minuteman III missiles: 397 deployed with one warhead each; 261 non-deployed, in storage:
+    # first the 8 deployed in 2017 whose silos are now empty, then new numbers after the silos'.
     items.extend(deployed_missiles)
-    items.extend(minuteman(missile_no, "HILL", 261, "non-deployed", 0))
+    stored = minuteman_unloaded_since_2017(deployed_by_wing)
+    stored += range(sum(size for _, size in MM3_WINGS) + 1, sum(size for _, size in MM3_WINGS) + 1 + 261 - len(stored))
+    items.extend(minuteman(number, "HILL", "non-deployed", 0) for number in stored)
     # Trident II launchers: 14 SSBNs x 24 tubes. Tubes 21-24 of every boat are the 56
-    # converted ones. Boats 1-8 at Bangor, 9-14 at Kings Bay; boats 1-11 carry 20 loaded
-    # tubes, boat 12 carries 10 (230 deployed); boats 13 and 14 are in overhaul at Puget
-    # Sound with empty tubes (with boat 12's 10 empty tubes: 50 non-deployed).
-    loaded = [20] * 11 + [10, 0, 0]
+    # converted ones. Eleven boats carry 20 loaded tubes and boat 14 carries 10 (230
+    # deployed); boats 7 and 8 are in overhaul at Puget Sound with empty tubes (with boat
+    # 14's 10 empty tubes: 50 non-deployed).
+    loaded = {boat: 0 if boat in SSBN_OVERHAUL else 10 if boat == 14 else 20 for boat in range(1, 15)}
     boats = []
     for boat in range(1, 15):
-        home = "BANGOR" if boat <= 8 else "KINGS-BAY"
-        site = "PUGET-SOUND" if boat >= 13 else home
-        tubes = trident_tubes(boat, site, loaded[boat - 1], 21)
+        tubes = trident_tubes(boat, ssbn_site(boat), loaded[boat], 21)
         items.extend(tubes)
-        boats.append((home, tubes[: loaded[boat - 1]]))
+        boats.append((boat, tubes[: loaded[boat]]))
     # Trident II missiles: 230 deployed carrying 1,457 - 397 - 48 = 1,012 warheads (92 carry 5,
     # 138 carry 4), each in a loaded tube of its boat; 234 non-deployed, split between the two
-    # bases' weapons facilities.
-    missiles, n = trident_missiles(boats, trident_loadings(230, 1012))
-    items.extend(missiles)
+    # bases' weapons facilities, numbered after the 280 tubes'.
+    items.extend(trident_missiles(boats, trident_loadings(230, 1012)))
+    n = 14 * 20
     for base, count in zip(["BANGOR", "KINGS-BAY"], split(234, 2)):
         for _ in range(count):
             n += 1
@@ -228,6 +266,9 @@ def united_states():
             "Ranges are nominal public figures for the type, for the INF-style range rules only.",
             "Each deployed missile names the deployed launcher of its base it sits in (launcher column); "
             "which silo or tube holds which missile is not public, so missiles fill their base's launchers in order.",
+            "Silos, tubes and their facilities are those of the 2017-03-01 reconstruction (454 silos as 151/151/152 by "
+            "wing; SSBNs 7 and 8 in overhaul at Puget Sound): the 2020 split of deployed Minuteman III over the wings "
+            "(133/132/132) is not public, and a missile keeps the number of its silo or tube.",
         ],
         facilities, items)
 
@@ -345,38 +386,27 @@ def russia():
 # Everything else below is a RECONSTRUCTION CHOICE, written next to the number it makes.
 
 def united_states_2017():
-    facilities = [
-        ("FE-WARREN", "icbm-base", "F.E. Warren Air Force Base, Wyoming (90th Missile Wing)"),
-        ("MALMSTROM", "icbm-base", "Malmstrom Air Force Base, Montana (341st Missile Wing)"),
-        ("MINOT", "icbm-base", "Minot Air Force Base, North Dakota (91st Missile Wing, 5th Bomb Wing)"),
-        ("BANGOR", "submarine-base", "Naval Base Kitsap-Bangor, Washington"),
-        ("KINGS-BAY", "submarine-base", "Naval Submarine Base Kings Bay, Georgia"),
-        ("WHITEMAN", "air-base", "Whiteman Air Force Base, Missouri (509th Bomb Wing)"),
-        ("BARKSDALE", "air-base", "Barksdale Air Force Base, Louisiana (2nd Bomb Wing)"),
-    ]
+    facilities = us_facilities("HILL", "VANDENBERG", "EDWARDS")
     items = []
     # Minuteman III: the published deployed silos per wing, each with its missile; choice: 454
-    # launchers in all (the force structure of 2014), so 49 empty silos, spread to make the
-    # wings 151/151/152 as in the 2020 reconstruction.
-    wing_silos, missiles, _ = minuteman_wings([("FE-WARREN", 136, 15), ("MALMSTROM", 133, 18), ("MINOT", 136, 16)])
+    # launchers in all (the force structure of 2014) in the wings' fixed silos (MM3_WINGS),
+    # so 49 empty silos, 15/18/16.
+    wing_silos, missiles = minuteman_wings(MM3_DEPLOYED_2017)
     items.extend(wing_silos + missiles)
     # Trident II: the published deployed missiles per base, 20 to a boat (Bangor 6 boats,
-    # Kings Bay 5). Choices: 14 boats, 8 at Bangor and 6 at Kings Bay as in 2020, the three
-    # boats without missiles empty at their home port; the conversion of 56 tubes half done,
-    # with tubes 21-24 converted on boats 1-9 (36) and still accountable, empty, on boats
-    # 10-14 (20), which makes the 820 launchers: 454 + 300 + 66.
-    loaded_boats = {"BANGOR": 6, "KINGS-BAY": 5}
+    # Kings Bay 5). Choices: the 14 boats as in 2020, boats 7 and 8 in overhaul at Puget Sound
+    # and boat 14 empty at Kings Bay; the conversion of 56 tubes half done, with tubes 21-24
+    # converted on boats 1-9 (36) and still accountable, empty, on boats 10-14 (20), which
+    # makes the 820 launchers: 454 + 300 + 66.
     boats = []
     for boat in range(1, 15):
-        home = "BANGOR" if boat <= 8 else "KINGS-BAY"
-        first_of_home = 1 if home == "BANGOR" else 9
-        loaded = 20 if boat - first_of_home < loaded_boats[home] else 0
-        tubes = trident_tubes(boat, home, loaded, 21 if boat <= 9 else 25)
+        loaded = 0 if boat in SSBN_OVERHAUL or boat == 14 else 20
+        tubes = trident_tubes(boat, ssbn_site(boat), loaded, 21 if boat <= 9 else 25)
         items.extend(tubes)
-        boats.append((home, tubes[:loaded]))
+        boats.append((boat, tubes[:loaded]))
     # Warheads: 1,411 - 405 (one per Minuteman III) - 48 (one per deployed bomber) = 958 on the
     # 220 Trident II; the loading is not public: 78 carry 5 and 142 carry 4.
-    items.extend(trident_missiles(boats, trident_loadings(220, 958))[0])
+    items.extend(trident_missiles(boats, trident_loadings(220, 958)))
     # Bombers: B-2A 12 deployed at Whiteman (published) and, a choice, the 8 others of 20
     # non-deployed there; B-52H 36 deployed split 18/18 between Barksdale and Minot (the split
     # is not published) with 10 non-deployed (5/5), and the 41 non-nuclear B-52H (21/20).
@@ -393,7 +423,8 @@ def united_states_2017():
             "deployed Trident II by base (Kings Bay 100, Bangor 120), 12 deployed B-2A at Whiteman, 36 deployed B-52H "
             "at Barksdale and Minot, 41 B-52H equipped for non-nuclear armaments; 673 deployed, 1,411 warheads, 820 launchers.",
             "RECONSTRUCTION CHOICES (not published): the B-52H split 18/18; 454 Minuteman III silos with 49 empty ones "
-            "spread 15/18/16; 14 SSBNs (8 Bangor, 6 Kings Bay), three of them empty at home port; 36 of the 56 tube "
+            "spread 15/18/16 (wings of 151/151/152 silos, as in 2020); 14 SSBNs (8 Bangor, 6 Kings Bay), three of them "
+            "empty: boats 7 and 8 in overhaul at Puget Sound (as in 2020) and boat 14 at Kings Bay; 36 of the 56 tube "
             "conversions done (boats 1-9), 20 tubes still accountable (boats 10-14); 78 Trident II with 5 warheads and 142 "
             "with 4; the non-deployed bombers (8 B-2A, 10 B-52H); which launcher holds which missile; all unique identifiers.",
             "Not included, for want of a by-base figure: non-deployed missiles, test launchers and test heavy bombers.",

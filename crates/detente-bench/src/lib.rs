@@ -294,6 +294,7 @@ pub fn synthetic_declaration(items: usize, seed: u64) -> Declaration {
             .iter()
             .map(|&(id, kind, name)| Facility { id: id.to_owned(), kind: kind.to_owned(), name: name.to_owned() })
             .collect(),
+        links: true,
     };
     let specs = rows.iter().map(|r| ItemSpec {
         uid: &r.uid,
@@ -340,8 +341,8 @@ mod tests {
             let nuclear = armament == Some(Armament::Nuclear);
             let accountable = matches!(status, Status::Deployed | Status::NonDeployed | Status::UnderConversion);
             match kind {
-                // New START counts a deployed missile from its link: one in a launcher.
-                "icbm" | "slbm" if deployed && item.is_loaded() => {
+                // New START counts a missile by its declared status, in a launcher or not.
+                "icbm" | "slbm" if deployed => {
                     totals[0] += 1;
                     totals[1] += u64::from(item.warheads);
                 }

@@ -143,7 +143,7 @@ fn column_order(headers: &csv::StringRecord, expected: &[&str], line: u64) -> Re
         return Err(DecodeError::new(
             Location::Line(line),
             Some(expected[missing]),
-            format!("missing column {:?}", expected[missing]),
+            format!("missing column {}", quoted(expected[missing])),
         ));
     }
     Ok(order)
@@ -311,14 +311,23 @@ fn read_preamble<R: BufRead>(input: &mut R) -> Result<(Header, usize, Vec<u8>, u
     let party = party.ok_or_else(|| missing("party", "US"))?.0;
     let as_of = as_of.ok_or_else(|| missing("as-of", "YYYY-MM-DD"))?.0;
     let source = source.map(|(text, _)| text);
-    Ok((Header { party, as_of, source, notes, facilities }, columns, raw, line_number - 1))
+    let links = columns == COLUMNS.len();
+    Ok((Header { party, as_of, source, notes, facilities, links }, columns, raw, line_number - 1))
 }
 
-/// Writes a declaration as CSV, preamble first, columns in the documented order.
+/// The format a declaration is written in: [`FORMAT_1`] for one that links no
+/// missile to a launcher because it was read from that format (written as
+/// [`FORMAT`], it would say every missile is in no launcher), else [`FORMAT`].
+fn format_of(declaration: &Declaration) -> &'static str {
+    if declaration.header().links { FORMAT } else { FORMAT_1 }
+}
+
+/// Writes a declaration as CSV, preamble first, columns in the documented order
+/// (without the `launcher` column in [`FORMAT_1`]).
 pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<()> {
     let mut output = io::BufWriter::with_capacity(1 << 16, output);
     let header = declaration.header();
-    writeln!(output, "# format: {FORMAT}")?;
+    writeln!(output, "# format: {}", format_of(declaration))?;
     writeln!(output, "# party: {}", header.party)?;
     writeln!(output, "# as-of: {}", header.as_of)?;
     // The builder guarantees these texts fit on one line and hold no `|`.
@@ -331,12 +340,13 @@ pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<(
     for facility in &header.facilities {
         writeln!(output, "# facility: {} | {} | {}", facility.id, facility.kind, facility.name)?;
     }
+    let columns = if header.links { COLUMNS.len() } else { COLUMNS_1 };
     let mut writer = csv::Writer::from_writer(output);
-    writer.write_record(COLUMNS)?;
+    writer.write_record(&COLUMNS[..columns])?;
     for spec in declaration.specs() {
         let warheads = spec.warheads.to_string();
         let range = spec.range_km.map(|r| r.to_string()).unwrap_or_default();
-        writer.write_record([
+        let record = [
             spec.uid,
             spec.kind,
             spec.type_name,
@@ -346,7 +356,8 @@ pub fn write_csv<W: Write>(declaration: &Declaration, output: W) -> io::Result<(
             spec.armament.map_or("", Armament::as_str),
             &range,
             spec.launcher.unwrap_or_default(),
-        ])?;
+        ];
+        writer.write_record(&record[..columns])?;
     }
     writer.flush()?;
     Ok(())
@@ -450,6 +461,7 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
         source: document.source,
         notes: document.notes,
         facilities: document.facilities,
+        links: linked,
     };
     let mut builder = Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
     builder.reserve(items.len());
@@ -493,7 +505,7 @@ pub fn write_json<W: Write>(declaration: &Declaration, output: W) -> io::Result<
     let mut output = io::BufWriter::with_capacity(1 << 16, output);
     let header = declaration.header();
     let head = JsonDeclaration {
-        format: FORMAT.to_owned(),
+        format: format_of(declaration).to_owned(),
         party: header.party.clone(),
         as_of: header.as_of,
         source: header.source.clone(),

@@ -29,6 +29,11 @@ pub struct Header {
     pub source: Option<String>,
     pub notes: Vec<String>,
     pub facilities: Vec<Facility>,
+    /// Whether the declaration says which launcher each missile sits in: true in
+    /// `detente-declaration/2`, where a missile that names none is in none; false
+    /// for a `detente-declaration/1` file, which says nothing of it, so no item is
+    /// linked and nothing is known of which launchers are loaded.
+    pub links: bool,
 }
 
 /// A (kind, type) pair shared by many items, such as ("icbm", "Minuteman III").
@@ -94,6 +99,8 @@ pub struct Declaration {
     header: Header,
     classes: Vec<ItemClass>,
     items: Vec<Item>,
+    /// The parties whose declarations [`Declaration::combine`] joined into this one; empty otherwise.
+    members: Vec<Party>,
 }
 
 impl Declaration {
@@ -107,6 +114,14 @@ impl Declaration {
 
     pub fn as_of(&self) -> Date {
         self.header.as_of
+    }
+
+    /// The parties whose declarations were combined into this one, in the order
+    /// given (a group's members counted jointly); empty for a declaration read or
+    /// built as one. It is not written to a file: a combined declaration written
+    /// out and read back is one declaration of the group.
+    pub fn members(&self) -> &[Party] {
+        &self.members
     }
 
     pub fn classes(&self) -> &[ItemClass] {
@@ -386,6 +401,12 @@ impl<'v> Builder<'v> {
         if !is_token(launcher) {
             return Err(FieldError::new("launcher", format!("invalid unique identifier {}", quoted(launcher))));
         }
+        if !self.header.links {
+            return Err(FieldError::new(
+                "launcher",
+                "the declaration says it links no missile to a launcher (detente-declaration/1), so no missile may name one",
+            ));
+        }
         match self.find(launcher) {
             None => Ok(None),
             Some(index) => {
@@ -474,7 +495,7 @@ impl<'v> Builder<'v> {
             self.check_link(facts, launcher).map_err(fail)?;
             self.link(pending.missile, launcher);
         }
-        Ok(Declaration { header: self.header, classes: self.classes, items: self.items })
+        Ok(Declaration { header: self.header, classes: self.classes, items: self.items, members: Vec::new() })
     }
 }
 
@@ -511,6 +532,14 @@ impl Declaration {
         let mut uid_owner: HashMap<&str, &Party> = HashMap::new();
         let mut items: Vec<Item> = Vec::with_capacity(parts.iter().map(|d| d.len()).sum());
         let mut notes = Vec::new();
+        if let (Some(linked), Some(unlinked)) =
+            (parts.iter().find(|d| d.header.links), parts.iter().find(|d| !d.header.links))
+        {
+            return Err(CombineError::MixedLinks {
+                linked: linked.party().clone(),
+                unlinked: unlinked.party().clone(),
+            });
+        }
         for part in &parts {
             if part.as_of() != as_of {
                 return Err(CombineError::DifferentDates {
@@ -573,15 +602,17 @@ impl Declaration {
             notes.extend(part.header.source.iter().map(|source| format!("{party} source: {source}")));
             notes.extend(part.header.notes.iter().map(|note| format!("{party}: {note}")));
         }
-        let members: Vec<&str> = parts.iter().map(|d| d.party().as_str()).collect();
+        let names: Vec<&str> = parts.iter().map(|d| d.party().as_str()).collect();
         let header = Header {
             party,
             as_of,
-            source: Some(format!("COMBINED by detente from the declarations of {} as of {as_of}", members.join(", "))),
+            source: Some(format!("COMBINED by detente from the declarations of {} as of {as_of}", names.join(", "))),
             notes,
             facilities,
+            links: first.header.links,
         };
-        Ok(Declaration { header, classes, items })
+        let members = parts.iter().map(|d| d.party().clone()).collect();
+        Ok(Declaration { header, classes, items, members })
     }
 }
 
@@ -596,6 +627,7 @@ mod tests {
             source: None,
             notes: vec![],
             facilities: vec![Facility { id: "MINOT".into(), kind: "icbm-base".into(), name: "Minot".into() }],
+            links: true,
         }
     }
 
@@ -783,6 +815,9 @@ mod tests {
         assert_eq!(su.facility(item("L2")).id, "PERVOMAYSK");
         assert_eq!(&*su.missile_in(item("L1")).unwrap().uid, "ML1");
         assert!(su.header().source.as_deref().unwrap().contains("RU, UA"));
+        let members: Vec<&str> = su.members().iter().map(Party::as_str).collect();
+        assert_eq!(members, ["RU", "UA"], "the combined declaration knows whose parts it holds");
+        assert!(ru.members().is_empty() && su.header().links);
         // The same facility declared by two parts is one facility.
         let again = part("UA", &["L7"], header().facilities[0].clone());
         assert_eq!(Declaration::combine([&ru, &again], "SU".parse().unwrap()).unwrap().header().facilities.len(), 1);
@@ -812,6 +847,23 @@ mod tests {
         by.header.as_of = "2001-12-05".parse().unwrap();
         let error = Declaration::combine([&ru, &by], su.clone()).unwrap_err();
         assert!(error.to_string().contains("the BY declaration is as of 2001-12-05"), "{error}");
-        assert_eq!(Declaration::combine([], su).unwrap_err(), CombineError::Empty);
+        assert_eq!(Declaration::combine([], su.clone()).unwrap_err(), CombineError::Empty);
+        // A part that links nothing (read from /1) and a part that links: either order is refused.
+        let mut old = part("UA", &["L4"], header().facilities[0].clone());
+        old.header.links = false;
+        for parts in [[&ru, &old], [&old, &ru]] {
+            let error = Declaration::combine(parts, su.clone()).unwrap_err();
+            assert_eq!(
+                error,
+                CombineError::MixedLinks { linked: "RU".parse().unwrap(), unlinked: "UA".parse().unwrap() }
+            );
+            assert!(error.to_string().contains("(detente-declaration/1) names none"), "{error}");
+        }
+        let mut other = part("KZ", &["L5"], header().facilities[0].clone());
+        other.header.links = false;
+        assert!(
+            !Declaration::combine([&old, &other], su).unwrap().header().links,
+            "parts that all link nothing combine"
+        );
     }
 }

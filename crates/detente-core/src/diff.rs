@@ -84,7 +84,7 @@ pub struct Diff {
     pub party: Party,
     pub old_as_of: Date,
     pub new_as_of: Date,
-    /// Things a reader should know about the comparison itself (NEW not later than OLD).
+    /// Things a reader should know about the comparison itself (NEW earlier than OLD, or of the same date).
     pub notes: Vec<String>,
     /// Items NEW has and OLD does not.
     pub created: Vec<ItemRecord>,
@@ -143,9 +143,14 @@ pub fn diff(old: &Declaration, new: &Declaration) -> Result<Diff, DiffError> {
         return Err(DiffError::DifferentParties { old: old.party().clone(), new: new.party().clone() });
     }
     let mut notes = Vec::new();
-    if new.as_of() <= old.as_of() {
+    if new.as_of() == old.as_of() {
         notes.push(format!(
-            "NEW (as of {}) is not later than OLD (as of {}): the changes run backwards in time",
+            "OLD and NEW are both as of {}: the changes are between two declarations of the same date, not over time",
+            new.as_of()
+        ));
+    } else if new.as_of() < old.as_of() {
+        notes.push(format!(
+            "NEW (as of {}) is earlier than OLD (as of {}): the changes run backwards in time",
             new.as_of(),
             old.as_of()
         ));
@@ -238,6 +243,7 @@ mod tests {
                 .iter()
                 .map(|id| Facility { id: (*id).into(), kind: "base".into(), name: format!("{id} base") })
                 .collect(),
+            links: true,
         };
         Declaration::build(header, &vocabulary(), items.iter().cloned()).unwrap()
     }
@@ -321,7 +327,31 @@ mod tests {
         let diff = diff(&old, &new).unwrap();
         assert!(diff.is_empty(), "{diff:?}");
         assert_eq!(diff.notes.len(), 1, "NEW is earlier than OLD, and the result says so");
-        assert!(diff.notes[0].contains("not later"), "{:?}", diff.notes);
+        assert!(
+            diff.notes[0].contains("is earlier than OLD") && diff.notes[0].contains("backwards"),
+            "{:?}",
+            diff.notes
+        );
+    }
+
+    #[test]
+    fn declarations_of_the_same_date_are_not_said_to_run_backwards() {
+        let items = [item("A", "icbm", "MINOT", Status::Deployed)];
+        for (old_items, new_items) in [(&items[..], &items[..]), (&items[..], &[][..])] {
+            let old = declaration("US", "2020-09-01", &["MINOT"], old_items);
+            let new = declaration("US", "2020-09-01", &["MINOT"], new_items);
+            let diff = diff(&old, &new).unwrap();
+            assert_eq!(
+                diff.notes,
+                [
+                    "OLD and NEW are both as of 2020-09-01: the changes are between two declarations of the same date, not over time"
+                ]
+            );
+            assert!(!diff.notes[0].contains("backwards"));
+        }
+        // A later NEW has no note at all.
+        let old = declaration("US", "2020-03-01", &["MINOT"], &items);
+        assert!(diff(&old, &declaration("US", "2020-09-01", &["MINOT"], &items)).unwrap().notes.is_empty());
     }
 
     #[test]

@@ -162,6 +162,11 @@ pub enum CombineError {
     ConflictingFacility { id: String, first: crate::Party, second: crate::Party },
     #[error("kind {kind} links missiles and launchers in one declaration and not in another")]
     ConflictingKind { kind: String },
+    #[error(
+        "the {linked} declaration names the launcher of each missile and the {unlinked} declaration \
+         (detente-declaration/1) names none: combine declarations of one format"
+    )]
+    MixedLinks { linked: crate::Party, unlinked: crate::Party },
     #[error("the combined declaration has more than 4,294,967,295 items or 65,535 (kind, type) pairs")]
     TooLarge,
 }

@@ -245,6 +245,7 @@ fn declaration(items: &[OwnedItem], source: Option<String>) -> Declaration {
             Facility { id: "MINOT".into(), kind: "icbm-base".into(), name: "Minot, ND".into() },
             Facility { id: "EDWARDS".into(), kind: "test-range".into(), name: "Edwards \"test\" range".into() },
         ],
+        links: true,
     };
     let mut seen = std::collections::HashSet::new();
     let items: Vec<&OwnedItem> = items.iter().filter(|i| seen.insert(i.uid.clone())).collect();
@@ -436,26 +437,76 @@ fn links_are_read_in_any_column_order_and_point_forward() {
 }
 
 #[test]
-fn first_format_files_are_written_back_in_the_second() {
+fn first_format_files_say_they_link_nothing_and_are_written_back_in_the_first() {
     let declaration = read_csv(GOOD.as_bytes(), &vocabulary()).unwrap();
+    assert!(!declaration.header().links, "a /1 file says nothing of which launcher holds which missile");
     assert!(declaration.items().iter().all(|i| !i.is_loaded()), "a /1 file has no links");
+    // Written as /2 it would say that every missile is in no launcher: it is written as /1, in both encodings.
     let mut csv = Vec::new();
     write_csv(&declaration, &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
-    assert!(csv.starts_with("# format: detente-declaration/2\n") && csv.contains(",range_km,launcher\n"), "{csv}");
-    // A /1 JSON file is read too, and gains the new format tag on the way out.
+    assert!(csv.starts_with("# format: detente-declaration/1\n"), "{csv}");
+    assert!(csv.contains("\nuid,kind,type,facility,status,warheads,armament,range_km\nL1,icbm-launcher,Minuteman III,MINOT,deployed,0,,\n"), "{csv}");
+    let back = read_csv(csv.as_bytes(), &vocabulary()).unwrap();
+    same(&declaration, &back);
+    assert!(!back.header().links);
     let mut json = Vec::new();
     write_json(&declaration, &mut json).unwrap();
-    let old = String::from_utf8(json).unwrap().replace("detente-declaration/2", "detente-declaration/1");
-    let back = read_json(old.as_bytes(), &vocabulary()).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    assert!(json.contains(r#""format": "detente-declaration/1""#), "{json}");
+    let back = read_json(json.as_bytes(), &vocabulary()).unwrap();
     same(&declaration, &back);
+    assert!(!back.header().links);
+    // A /2 file links, even when no missile names a launcher, and stays /2.
+    let second = GOOD
+        .replace("detente-declaration/1", "detente-declaration/2")
+        .replace("range_km\n", "range_km,launcher\n")
+        .replace(",,\n", ",,,\n")
+        .replace("13000\n", "13000,\n")
+        .replace("nuclear,\n", "nuclear,,\n");
+    let linked = read_csv(second.as_bytes(), &vocabulary()).unwrap();
+    assert!(linked.header().links);
+    let mut csv = Vec::new();
+    write_csv(&linked, &mut csv).unwrap();
+    assert!(String::from_utf8(csv).unwrap().starts_with("# format: detente-declaration/2\n"));
     // A /1 file cannot carry the new column or field.
     let error = csv_error(&GOOD.replace("range_km\n", "range_km,launcher\n").replace(",,\n", ",,,\n"));
     assert_eq!((error.location, error.field.as_deref()), (Location::Line(8), Some("launcher")), "{error}");
     assert!(error.message.contains("new in detente-declaration/2"), "{error}");
-    let with_field = old.replace(r#""uid":"M1","#, r#""launcher":"L1","uid":"M1","#);
+    let with_field = json.replace(r#""uid":"M1","#, r#""launcher":"L1","uid":"M1","#);
     let error = read_json(with_field.as_bytes(), &vocabulary()).unwrap_err();
     assert_eq!((error.location, error.field.as_deref()), (Location::Record(1), Some("launcher")), "{error}");
+}
+
+#[test]
+fn a_declaration_without_links_refuses_a_missile_naming_a_launcher() {
+    let header = |links| Header {
+        party: "US".parse().unwrap(),
+        as_of: "2020-09-01".parse().unwrap(),
+        source: None,
+        notes: vec![],
+        facilities: vec![Facility { id: "MINOT".into(), kind: "icbm-base".into(), name: "Minot".into() }],
+        links,
+    };
+    let silo = ItemSpec {
+        uid: "L1",
+        kind: "icbm-launcher",
+        type_name: "Minuteman III",
+        facility: "MINOT",
+        status: Status::Deployed,
+        armament: None,
+        warheads: 0,
+        range_km: None,
+        launcher: None,
+    };
+    let missile = ItemSpec { uid: "M1", kind: "icbm", warheads: 1, launcher: Some("L1"), ..silo.clone() };
+    // Backward and forward references alike.
+    for specs in [[silo.clone(), missile.clone()], [missile.clone(), silo.clone()]] {
+        let error = Declaration::build(header(false), &vocabulary(), specs.clone()).unwrap_err();
+        assert_eq!((error.uid.as_deref(), error.field.as_deref()), (Some("M1"), Some("launcher")), "{error}");
+        assert!(error.message.contains("links no missile to a launcher"), "{error}");
+        assert!(Declaration::build(header(true), &vocabulary(), specs).is_ok());
+    }
 }
 
 #[test]
@@ -571,8 +622,10 @@ fn huge_json_values_are_cut_in_messages() {
         json.replacen(r#""party": "US""#, &format!(r#""party": "{huge}""#), 1),
         json.replacen(r#""as_of": "2020-09-01""#, &format!(r#""as_of": "{huge}""#), 1),
         json.replacen(r#""warheads":1"#, &format!(r#""warheads":1,"{huge}":1"#), 1),
-        json.replacen(r#""format": "detente-declaration/2""#, &format!(r#""format": "{huge}""#), 1),
+        // GOOD is a /1 file, and written back as one.
+        json.replacen(r#""format": "detente-declaration/1""#, &format!(r#""format": "{huge}""#), 1),
     ] {
+        assert_ne!(text, json, "every case changes the text");
         let error = read_json(text.as_bytes(), &vocabulary()).unwrap_err();
         assert_short(&error);
     }

@@ -1,6 +1,6 @@
 //! The treaties and interpretations a run knows, from the shipped files and the user's.
 
-use detente_core::{Party, Vocabulary};
+use detente_core::{Party, Vocabulary, quoted};
 
 use crate::{Interpretation, Treaty, TreatyError};
 
@@ -41,7 +41,7 @@ impl Catalogue {
             .ok_or_else(|| fail(TreatyError::field("treaty", "missing the id of the treaty it reads")))?;
         let treaty = self
             .treaty(&treaty_id)
-            .ok_or_else(|| fail(TreatyError::field("treaty", format!("unknown treaty {treaty_id:?}"))))?;
+            .ok_or_else(|| fail(TreatyError::field("treaty", format!("unknown treaty {}", quoted(&treaty_id)))))?;
         let interpretation = Interpretation::from_toml(text, treaty).map_err(fail)?;
         // One reading per party and treaty: a later file (the user's) replaces an earlier one.
         self.interpretations.retain(|(_, i)| {

@@ -25,6 +25,16 @@ pub enum Caution {
     },
     /// The declaring party is one member of a group the limits bind jointly.
     GroupMember { party: Party, group: Party, members: Vec<Party> },
+    /// The declarations of some of a group's members, counted as the group: a part of its total.
+    GroupIncomplete { group: Party, counted: Vec<Party>, missing: Vec<Party> },
+    /// The declaration says nothing of which launcher holds which missile (it was
+    /// read from `detente-declaration/1`), so the checks that ask whether a launcher
+    /// is loaded were not run, and rules that ask count every item as not loaded.
+    LinksNotDeclared {
+        checks: Vec<String>,
+        /// Limits whose counting rules select by `loaded`.
+        limits: Vec<String>,
+    },
     /// The treaty gives no counting rules for the limit and no reading that applies supplies them.
     NoCountingRules {
         limit: String,
@@ -53,13 +63,36 @@ impl std::fmt::Display for Caution {
                 kinds.join(", ")
             ),
             Caution::GroupMember { party, group, members } => {
-                let members: Vec<&str> = members.iter().map(Party::as_str).collect();
                 write!(
                     f,
                     "{party} is one member of {group} ({}), which the limits bind jointly: count the members' \
                      declarations together for the group's total",
-                    members.join(", ")
+                    names(members)
                 )
+            }
+            Caution::GroupIncomplete { group, counted, missing } => {
+                write!(
+                    f,
+                    "the count joins the declarations of {} only: {group}'s members {} are missing, so the totals are \
+                     a part of {group}'s and its limits, which bind it jointly, do not bind them",
+                    names(counted),
+                    names(missing)
+                )
+            }
+            Caution::LinksNotDeclared { checks, limits } => {
+                write!(f, "the declaration links no missile to a launcher (it is in detente-declaration/1)")?;
+                if !checks.is_empty() {
+                    write!(
+                        f,
+                        ", so the checks that ask which launchers are loaded were not run: {}",
+                        checks.join(", ")
+                    )?;
+                }
+                if !limits.is_empty() {
+                    let and = if checks.is_empty() { "," } else { ";" };
+                    write!(f, "{and} limits {} count every missile and launcher as not loaded", limits.join(", "))?;
+                }
+                Ok(())
             }
             Caution::NoCountingRules { limit, reason, readers } => {
                 write!(f, "limit {limit}: no count: {reason}")?;
@@ -70,4 +103,9 @@ impl std::fmt::Display for Caution {
             }
         }
     }
+}
+
+/// Parties as a list in a sentence: "KZ, BY".
+fn names(parties: &[Party]) -> String {
+    parties.iter().map(Party::as_str).collect::<Vec<_>>().join(", ")
 }

@@ -301,6 +301,7 @@ pub fn count(
     let in_force = treaty.in_force_on(declaration.as_of());
     let mut findings = Vec::new();
     let mut cautions = Vec::new();
+    let joint = Joint::of(treaty, declaration);
     let mut wanted: HashSet<usize> = if options.with_items { (0..buckets.len()).collect() } else { HashSet::new() };
 
     // Phase 1: weigh every limit as read and, with a reading, as declared.
@@ -310,7 +311,7 @@ pub fn count(
             cautions.push(Caution::NeverBinds { limit: limit.id.clone(), reason });
         }
         let max = treaty.max_for(limit, party);
-        let (binding, binding_note) = binding(treaty, limit, party, declaration.as_of());
+        let (binding, binding_note) = binding(treaty, limit, party, declaration.as_of(), &joint);
         let mut count = LimitCount {
             id: limit.id.clone(),
             name: limit.name.clone(),
@@ -383,25 +384,56 @@ pub fn count(
         }
         weighings.push(Weighing { count, read: Some(read), declared, changed });
     }
-    if let Some(group) = treaty.group_of(party) {
-        cautions.push(Caution::GroupMember {
+    match &joint {
+        Joint::Member(group) => cautions.push(Caution::GroupMember {
             party: party.clone(),
             group: group.id.clone(),
             members: group.members.clone(),
-        });
+        }),
+        Joint::Incomplete { group, missing } => cautions.push(Caution::GroupIncomplete {
+            group: group.id.clone(),
+            counted: declaration.members().to_vec(),
+            missing: missing.clone(),
+        }),
+        Joint::Whole => {}
     }
 
-    let hits = |select: &[Selector]| -> Vec<usize> {
+    // Checks see the items as declared: a contradiction is between the declaring
+    // party's own words and the treaty's definitions, and a reading must not
+    // invent one. Prohibitions see them as read: a reading may hold that items are banned.
+    let hits = |select: &[Selector], as_declared: bool| -> Vec<usize> {
         (0..buckets.len())
-            .filter(|&b| select.iter().any(|s| s.matches(&subject(&buckets[b], buckets[b].read))))
+            .filter(|&b| {
+                let bucket = &buckets[b];
+                let state = if as_declared { bucket.declared } else { bucket.read };
+                select.iter().any(|s| s.matches(&subject(bucket, state)))
+            })
             .collect()
     };
+    // A declaration that says nothing of links (detente-declaration/1) would fail
+    // every check that asks whether a launcher is loaded: those are not run, and the count says so.
+    let links = declaration.header().links;
+    let by_loaded = |select: &[Selector]| select.iter().any(|s| s.loaded.is_some());
+    if !links {
+        let checks: Vec<String> = treaty.checks.iter().filter(|c| by_loaded(&c.select)).map(|c| c.id.clone()).collect();
+        let limits: Vec<String> = treaty
+            .limits
+            .iter()
+            .zip(&rules)
+            .filter(|(_, r)| r.rules.iter().any(|rule| rule.select.loaded.is_some()))
+            .map(|(l, _)| l.id.clone())
+            .collect();
+        if !checks.is_empty() || !limits.is_empty() {
+            cautions.push(Caution::LinksNotDeclared { checks, limits });
+        }
+    }
     // The treaty's definitions hold whatever the date: a contradiction is one before entry into force too.
     let contradictions: Vec<(usize, Vec<usize>)> = treaty
         .checks
         .iter()
         .enumerate()
-        .map(|(c, check)| (c, hits(&check.select)))
+        .filter(|(_, check)| links || !by_loaded(&check.select))
+        .map(|(c, check)| (c, hits(&check.select, true)))
         .filter(|(_, h)| !h.is_empty())
         .collect();
     let mut prohibited: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -410,7 +442,7 @@ pub fn count(
         if !binds || prohibition.applies_from.is_some_and(|from| declaration.as_of() < from) {
             continue;
         }
-        let hits = hits(&prohibition.select);
+        let hits = hits(&prohibition.select, false);
         if !hits.is_empty() {
             prohibited.push((p, hits));
         }
@@ -613,15 +645,50 @@ fn bucket_order<'a>(bucket: &Bucket, classes: &[ClassFacts<'a>]) -> impl Ord + u
     )
 }
 
-fn binding(treaty: &Treaty, limit: &Limit, party: &Party, as_of: Date) -> (bool, Option<String>) {
+/// What a count is of, for a treaty whose limits bind a group of parties jointly.
+enum Joint<'a> {
+    /// Not a group's business: a party outside any group, or a whole group.
+    Whole,
+    /// One member of a group, counted alone.
+    Member(&'a crate::treaty::Group),
+    /// A group, from the declarations of only some of its members.
+    Incomplete { group: &'a crate::treaty::Group, missing: Vec<Party> },
+}
+
+impl<'a> Joint<'a> {
+    fn of(treaty: &'a Treaty, declaration: &Declaration) -> Joint<'a> {
+        let party = declaration.party();
+        if let Some(group) = treaty.group(party) {
+            // A declaration of the group itself, not joined from parts, is the whole group's.
+            let counted = declaration.members();
+            let missing: Vec<Party> = group.members.iter().filter(|m| !counted.contains(m)).cloned().collect();
+            if counted.is_empty() || missing.is_empty() { Joint::Whole } else { Joint::Incomplete { group, missing } }
+        } else {
+            treaty.group_of(party).map_or(Joint::Whole, Joint::Member)
+        }
+    }
+}
+
+fn binding(treaty: &Treaty, limit: &Limit, party: &Party, as_of: Date, joint: &Joint<'_>) -> (bool, Option<String>) {
     if !treaty.binds(party) {
         return (false, Some(format!("{party} is not a party to {}", treaty.short_name)));
     }
     if let Some(reason) = treaty.not_in_force(as_of) {
         return (false, Some(format!("{reason}; it is not in force on {as_of}")));
     }
-    match limit.applies_from {
-        Some(from) if as_of < from => (false, Some(format!("the limit binds from {from}"))),
+    if let Some(from) = limit.applies_from.filter(|&from| as_of < from) {
+        return (false, Some(format!("the limit binds from {from}")));
+    }
+    match joint {
+        // A ceiling of the member's own binds it alone; any other is the group's.
+        Joint::Member(group) if !limit.max_by_party.contains_key(party) => {
+            (false, Some(format!("binds {} jointly: count all its members together", group.id)))
+        }
+        Joint::Incomplete { group, missing } => {
+            let missing: Vec<&str> = missing.iter().map(Party::as_str).collect();
+            let verb = if missing.len() == 1 { "is" } else { "are" };
+            (false, Some(format!("binds {} jointly; {} {verb} missing", group.id, missing.join(", "))))
+        }
         _ => (true, None),
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use detente_core::quoted;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "finding", rename_all = "kebab-case")]
 pub enum Finding {
@@ -56,7 +58,8 @@ impl std::fmt::Display for Finding {
             Finding::Unattributed { limit, kind, type_name } => {
                 write!(
                     f,
-                    "limit {limit}: the treaty gives no attribution or capacity for {kind} {type_name:?}: counted as 0"
+                    "limit {limit}: the treaty gives no attribution or capacity for {kind} {}: counted as 0",
+                    quoted(type_name)
                 )
             }
         }

@@ -114,7 +114,10 @@ impl Interpretation {
             ));
         }
         if raw.treaty != treaty.id {
-            return Err(TreatyError::field("treaty", format!("reads {}, not {:?}", quoted(&raw.treaty), treaty.id)));
+            return Err(TreatyError::field(
+                "treaty",
+                format!("reads {}, not {}", quoted(&raw.treaty), quoted(&treaty.id)),
+            ));
         }
         if !treaty.binds(&raw.party) {
             return Err(TreatyError::field("party", format!("{} is not a party of {}", raw.party, treaty.short_name)));

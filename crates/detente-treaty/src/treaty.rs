@@ -508,7 +508,8 @@ fn unique<'a>(path: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Trea
     Ok(())
 }
 
-/// Refuses dates out of order: entry into force before signature, an end before entry into force.
+/// Refuses dates out of order: entry into force before signature, an end before
+/// entry into force, an actual end after the expiry.
 fn check_dates(dates: &Dates) -> Result<(), TreatyError> {
     if let (Some(signed), Some(eif)) = (dates.signed, dates.entered_into_force)
         && eif < signed
@@ -526,6 +527,17 @@ fn check_dates(dates: &Dates) -> Result<(), TreatyError> {
             let what = if dates.entered_into_force.is_some() { "entry into force" } else { "signature" };
             return Err(TreatyError::field(field, format!("{end} is not after the {what} on {start}")));
         }
+    }
+    if let (Some(ended), Some(expires)) = (dates.ended, dates.expires)
+        && ended > expires
+    {
+        return Err(TreatyError::field(
+            "dates.ended",
+            format!(
+                "{ended} is after the expiry on {expires}: a treaty ends by its expiry at the latest \
+                 (if it was extended, give the new date in expires)"
+            ),
+        ));
     }
     Ok(())
 }
@@ -568,6 +580,7 @@ impl Treaty {
             }
         };
         let mut group_ids = BTreeSet::new();
+        let mut member_of: BTreeMap<&Party, &Party> = BTreeMap::new();
         for (i, group) in raw.groups.iter().enumerate() {
             let path = format!("groups[{i}]");
             if parties.contains(&group.id) || !group_ids.insert(&group.id) {
@@ -580,11 +593,24 @@ impl Treaty {
                 return Err(TreatyError::field(format!("{path}.members"), "a group has at least one member"));
             }
             for (j, member) in group.members.iter().enumerate() {
+                let path = format!("{path}.members[{j}]");
                 if !parties.contains(member) {
-                    return Err(TreatyError::field(
-                        format!("{path}.members[{j}]"),
-                        format!("{member} is not a party of the treaty"),
-                    ));
+                    return Err(TreatyError::field(path, format!("{member} is not a party of the treaty")));
+                }
+                match member_of.insert(member, &group.id) {
+                    Some(other) if other == &group.id => {
+                        return Err(TreatyError::field(path, format!("{member} is listed twice")));
+                    }
+                    Some(other) => {
+                        return Err(TreatyError::field(
+                            path,
+                            format!(
+                                "{member} is already a member of group {other}: a party is in one group at most, \
+                                 or its count would bind two groups"
+                            ),
+                        ));
+                    }
+                    None => {}
                 }
             }
             cite(path, &group.source)?;
@@ -623,6 +649,12 @@ impl Treaty {
         let known = Known::of(&raw.categories, &raw.types);
         for (i, event) in raw.events.iter().enumerate() {
             let path = format!("events[{i}]");
+            if let Some(signed) = raw.dates.signed.filter(|&signed| event.date < signed) {
+                return Err(TreatyError::field(
+                    format!("{path}.date"),
+                    format!("{} is before the signature on {signed}", event.date),
+                ));
+            }
             if let Some(party) = event.party.as_ref().filter(|p| !party_known(p)) {
                 return Err(TreatyError::field(
                     format!("{path}.party"),

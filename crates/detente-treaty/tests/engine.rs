@@ -195,19 +195,25 @@ fn items_behind_every_number() {
 
 struct Spec(&'static str, &'static str, Status, Option<Armament>, u32, Option<u32>);
 
+/// The header of a test declaration: one facility, `BASE`.
+fn header(party: &str, as_of: &str, links: bool) -> Header {
+    Header {
+        party: party.parse().unwrap(),
+        as_of: as_of.parse().unwrap(),
+        source: None,
+        notes: vec![],
+        facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
+        links,
+    }
+}
+
 fn declare(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec]) -> Declaration {
     declare_prefixed(party, as_of, catalogue, items, "X")
 }
 
 /// A declaration whose uids start with `prefix`, so that parts of a group do not collide.
 fn declare_prefixed(party: &str, as_of: &str, catalogue: &Catalogue, items: &[Spec], prefix: &str) -> Declaration {
-    let header = Header {
-        party: party.parse().unwrap(),
-        as_of: as_of.parse().unwrap(),
-        source: None,
-        notes: vec![],
-        facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
-    };
+    let header = header(party, as_of, true);
     let uids: Vec<String> = (0..items.len()).map(|i| format!("{prefix}-{i:04}")).collect();
     // Every missile goes into the first free launcher of its kind and status, as a declaration would say.
     let mut free: Vec<bool> = items.iter().map(|s| s.0.ends_with("-launcher")).collect();
@@ -497,13 +503,7 @@ fn item() -> impl Strategy<Value = Gen> {
 
 fn build(party: &str, items: &[(String, Gen)]) -> Declaration {
     let catalogue = catalogue();
-    let header = Header {
-        party: party.parse().unwrap(),
-        as_of: "2020-09-01".parse().unwrap(),
-        source: None,
-        notes: vec![],
-        facilities: vec![Facility { id: "BASE".into(), kind: "base".into(), name: "A base".into() }],
-    };
+    let header = header(party, "2020-09-01", true);
     let specs = items.iter().map(|(uid, g)| ItemSpec {
         uid,
         kind: KINDS[g.kind],
@@ -765,13 +765,16 @@ source = "example"
     let items = [Spec("icbm", "Minuteman III", Status::NonDeployed, None, 1, None)];
     let us = declare("US", "2020-09-01", &catalogue, &items);
     let count = count(catalogue.treaty("new-start").unwrap(), &us, Some(&reading), Options::default());
+    let check = |id: &str| catalogue.treaty("new-start").unwrap().checks.iter().find(|c| c.id == id).unwrap();
     assert_eq!(
         count.findings,
         [
-            // Read as deployed, the named ICBM is a deployed missile in no launcher.
+            // Checks see the declaration: declared non-deployed with a warhead, the named ICBM
+            // contradicts the definitions as declared (read as deployed it would not, and the
+            // reading's "deployed missile in no launcher" is no contradiction of the declarer's).
             Finding::Contradiction {
-                check: "deployed-missile-outside-launcher".into(),
-                description: catalogue.treaty("new-start").unwrap().checks[1].description.clone(),
+                check: "warheads-on-a-non-deployed-missile".into(),
+                description: check("warheads-on-a-non-deployed-missile").description.clone(),
                 items: 1,
                 uids: vec!["X-0000".into()]
             },
@@ -815,20 +818,223 @@ fn contradictions(count: &Count) -> Vec<(&str, Vec<&str>)> {
 }
 
 #[test]
-fn new_start_counts_deployed_missiles_from_their_launchers() {
+fn new_start_counts_deployed_missiles_as_declared_and_flags_those_in_no_launcher() {
     let catalogue = catalogue();
     let treaty = catalogue.treaty("new-start").unwrap();
     let items = [
         Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
         Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
-        // A second deployed missile with no launcher left for it: not counted, a contradiction.
+        // A second deployed ICBM with no launcher left for it: counted as declared, and a contradiction.
         Spec("icbm", "Minuteman III", Status::Deployed, None, 3, None),
         Spec("slbm", "Trident II", Status::Deployed, None, 4, None),
         Spec("slbm-launcher", "Trident II", Status::Deployed, None, 0, None),
+        // And a deployed SLBM in no launcher, with 5 warheads.
+        Spec("slbm", "Trident II", Status::Deployed, None, 5, None),
     ];
     let count = count(treaty, &declare("US", "2020-09-01", &catalogue, &items), None, Options::default());
-    assert_eq!(totals(&count), [2, 5, 2], "the unlinked missile and its 3 warheads are left out");
-    assert_eq!(contradictions(&count), [("deployed-missile-outside-launcher", vec!["X-0002"])]);
+    // A contradiction never lowers a count: both unlinked missiles and their 3 + 5 warheads count.
+    assert_eq!(totals(&count), [4, 1 + 3 + 4 + 5, 2]);
+    assert_eq!(contradictions(&count), [("deployed-missile-outside-launcher", vec!["X-0002", "X-0005"])]);
+    // Without them the count is lower by exactly what they add.
+    let linked = count_of(treaty, &declare("US", "2020-09-01", &catalogue, &items[..5]));
+    assert_eq!(totals(&linked), [3, 1 + 3 + 4, 2]);
+}
+
+fn count_of(treaty: &detente_treaty::Treaty, declaration: &Declaration) -> Count {
+    count(treaty, declaration, None, Options::default())
+}
+
+#[test]
+fn a_loaded_launcher_declared_anything_but_deployed_test_or_training_is_a_contradiction() {
+    let catalogue = catalogue();
+    // A missile hidden in a "non-deployed" silo, and one in a tube "under conversion".
+    let hidden = [
+        Spec("icbm-launcher", "Minuteman III", Status::NonDeployed, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::NonDeployed, None, 0, None),
+        Spec("slbm-launcher", "Trident II", Status::UnderConversion, None, 0, None),
+        Spec("slbm", "Trident II", Status::UnderConversion, None, 0, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Converted, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::Converted, None, 0, None),
+    ];
+    let declaration = declare("US", "2020-09-01", &catalogue, &hidden);
+    let new_start = count_of(catalogue.treaty("new-start").unwrap(), &declaration);
+    assert_eq!(
+        contradictions(&new_start),
+        [
+            ("loaded-launcher-not-deployed", vec!["X-0000", "X-0002", "X-0004"]),
+            ("missile-in-a-launcher-not-deployed", vec!["X-0001", "X-0003", "X-0005"]),
+        ]
+    );
+    // START I says the same of launchers (its checks have no missile one: it counts launchers).
+    let start = count_of(catalogue.treaty("start-i").unwrap(), &declare("US", "2005-01-01", &catalogue, &hidden));
+    assert_eq!(contradictions(&start), [("loaded-launcher-not-deployed", vec!["X-0000", "X-0002", "X-0004"])]);
+    // Loaded deployed, test and training launchers, and empty non-deployed ones, contradict nothing.
+    let fine = [
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Test, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::Test, None, 0, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Training, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::Training, None, 0, None),
+        Spec("slbm-launcher", "Trident II", Status::NonDeployed, None, 0, None),
+        Spec("slbm", "Trident II", Status::Converted, None, 0, None),
+    ];
+    for (treaty, date) in [("new-start", "2020-09-01"), ("start-i", "2005-01-01")] {
+        let count = count_of(catalogue.treaty(treaty).unwrap(), &declare("US", date, &catalogue, &fine));
+        assert!(contradictions(&count).is_empty(), "{treaty}: {:?}", count.findings);
+    }
+}
+
+#[test]
+fn checks_see_the_declaration_not_the_reading() {
+    let mut catalogue = catalogue();
+    // A reading that calls test missiles (in no launcher) deployed, and loaded deployed
+    // launchers non-deployed: read so, both would contradict the definitions, but the
+    // declaring party said neither, so neither is a contradiction.
+    let reading = with_reading(
+        &mut catalogue,
+        r#"
+[[readings]]
+id = "test-missiles"
+description = "x"
+select = { kinds = ["icbm"], statuses = ["test"] }
+treat_as = { status = "deployed" }
+source = "example"
+
+[[readings]]
+id = "loaded-silos"
+description = "x"
+select = { kinds = ["icbm-launcher"], statuses = ["deployed"], loaded = true }
+treat_as = { status = "non-deployed" }
+source = "example"
+
+[[readings]]
+id = "empty-silos"
+description = "x"
+select = { kinds = ["icbm-launcher"], statuses = ["deployed"], loaded = false }
+treat_as = { status = "non-deployed" }
+source = "example"
+"#,
+    );
+    let treaty = catalogue.treaty("new-start").unwrap();
+    let items = [
+        Spec("icbm", "Minuteman III", Status::Test, None, 0, None),
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
+        Spec("icbm", "Minuteman III", Status::Deployed, None, 1, None),
+        // An empty deployed silo: a contradiction as declared, whatever a reading makes of it.
+        Spec("icbm-launcher", "Minuteman III", Status::Deployed, None, 0, None),
+    ];
+    let declaration = declare("US", "2020-09-01", &catalogue, &items);
+    let read = count(treaty, &declaration, Some(&reading), Options::default());
+    let declared = count_of(treaty, &declaration);
+    assert_eq!(contradictions(&read), [("empty-deployed-launcher", vec!["X-0003"])]);
+    assert_eq!(contradictions(&read), contradictions(&declared), "the reading changes no contradiction");
+    // The reading does change the counts, so it was applied.
+    assert_ne!(totals(&read), totals(&declared));
+}
+
+#[test]
+fn a_first_format_declaration_counts_as_before_without_the_link_checks() {
+    let catalogue = catalogue();
+    let treaty = catalogue.treaty("new-start").unwrap();
+    // The shipped U.S. 2020 file as a /1 file: no launcher column.
+    let mut first = String::new();
+    for line in US_2020.lines() {
+        let line = match line.strip_prefix("# format: ") {
+            Some(_) => "# format: detente-declaration/1",
+            None if line.starts_with('#') => line,
+            None => line.rsplit_once(',').expect("nine columns").0,
+        };
+        first.push_str(line);
+        first.push('\n');
+    }
+    let us = read_csv(first.as_bytes(), &catalogue.vocabulary()).unwrap();
+    assert!(!us.header().links);
+    let count = count_of(treaty, &us);
+    assert_eq!(totals(&count), [675, 1_457, 800], "the published figures, as before links");
+    assert!(count.findings.is_empty(), "no contradiction: {:?}", count.findings);
+    let loaded_checks = [
+        "empty-deployed-launcher",
+        "deployed-missile-outside-launcher",
+        "loaded-launcher-not-deployed",
+        "missile-in-a-launcher-not-deployed",
+    ];
+    let caution =
+        detente_treaty::Caution::LinksNotDeclared { checks: loaded_checks.map(String::from).to_vec(), limits: vec![] };
+    assert!(count.cautions.contains(&caution), "{:?}", count.cautions);
+    assert!(caution.to_string().contains("links no missile to a launcher"), "{caution}");
+    assert!(caution.to_string().contains("were not run: empty-deployed-launcher"), "{caution}");
+    // The checks that do not ask about links still run on a /1 file.
+    let bad = first.replacen(
+        ",icbm-launcher,Minuteman III,FE-WARREN,deployed,0,",
+        ",icbm-launcher,Minuteman III,FE-WARREN,deployed,2,",
+        1,
+    );
+    assert_ne!(bad, first);
+    let count = count_of(treaty, &read_csv(bad.as_bytes(), &catalogue.vocabulary()).unwrap());
+    assert_eq!(contradictions(&count).iter().map(|c| c.0).collect::<Vec<_>>(), ["warheads-on-a-launcher"]);
+    // The same file as /2 has links and no such caution.
+    let linked = count_of(treaty, &read_csv(US_2020.as_bytes(), &catalogue.vocabulary()).unwrap());
+    assert!(!linked.cautions.iter().any(|c| matches!(c, detente_treaty::Caution::LinksNotDeclared { .. })));
+}
+
+#[test]
+fn a_limit_counted_by_links_says_so_for_a_first_format_declaration() {
+    let catalogue = catalogue();
+    // A treaty of one's own whose rule counts only missiles in launchers.
+    let text = TREATIES[0].1.replacen(
+        "  [[limits.count]]\n  kinds = [\"icbm\", \"slbm\"]\n  statuses = [\"deployed\"]\n\n",
+        "  [[limits.count]]\n  kinds = [\"icbm\", \"slbm\"]\n  statuses = [\"deployed\"]\n  loaded = true\n\n",
+        1,
+    );
+    assert_ne!(text, TREATIES[0].1);
+    let treaty = detente_treaty::Treaty::from_toml(&text).unwrap();
+    let bomber = ItemSpec {
+        uid: "B1",
+        kind: "heavy-bomber",
+        type_name: "B-52H",
+        facility: "BASE",
+        status: Status::Deployed,
+        armament: Some(Armament::Nuclear),
+        warheads: 0,
+        range_km: None,
+        launcher: None,
+    };
+    let unlinked =
+        Declaration::build(header("US", "2020-09-01", false), &catalogue.vocabulary(), [bomber.clone()]).unwrap();
+    let caution = count_of(&treaty, &unlinked)
+        .cautions
+        .into_iter()
+        .find(|c| matches!(c, detente_treaty::Caution::LinksNotDeclared { .. }))
+        .expect("a caution");
+    assert_eq!(
+        caution,
+        detente_treaty::Caution::LinksNotDeclared {
+            checks: [
+                "empty-deployed-launcher",
+                "deployed-missile-outside-launcher",
+                "loaded-launcher-not-deployed",
+                "missile-in-a-launcher-not-deployed"
+            ]
+            .map(String::from)
+            .to_vec(),
+            limits: vec!["deployed-delivery-vehicles".into()],
+        }
+    );
+    assert!(
+        caution
+            .to_string()
+            .ends_with("limits deployed-delivery-vehicles count every missile and launcher as not loaded"),
+        "{caution}"
+    );
+    // A /2 declaration of the same item has no such caution.
+    let linked = Declaration::build(header("US", "2020-09-01", true), &catalogue.vocabulary(), [bomber]).unwrap();
+    assert!(
+        !count_of(&treaty, &linked)
+            .cautions
+            .iter()
+            .any(|c| matches!(c, detente_treaty::Caution::LinksNotDeclared { .. }))
+    );
 }
 
 #[test]
@@ -850,6 +1056,9 @@ fn contradictions_of_the_definitions_name_the_items() {
             contradictions(&count),
             [
                 ("empty-deployed-launcher", vec!["X-0000", "X-0001"]),
+                // The non-deployed SLBM goes into the non-deployed tube (see `declare`): a hidden missile.
+                ("loaded-launcher-not-deployed", vec!["X-0002"]),
+                ("missile-in-a-launcher-not-deployed", vec!["X-0005"]),
                 ("warheads-on-a-launcher", vec!["X-0002"]),
                 ("warheads-on-a-non-deployed-missile", vec!["X-0003", "X-0004"]),
             ],
@@ -890,6 +1099,56 @@ fn treaty_dates_out_of_order_are_refused() {
 }
 
 #[test]
+fn groups_that_contradict_themselves_are_refused() {
+    let start = TREATIES[1].1;
+    let members = r#"members = ["RU", "UA", "KZ", "BY"]"#;
+    // A member listed twice, at the start or the end of the list.
+    let error = field_error(&start.replacen(members, r#"members = ["RU", "RU", "KZ", "BY"]"#, 1));
+    assert_eq!(error, "groups[0].members[1]: RU is listed twice");
+    let error = field_error(&start.replacen(members, r#"members = ["RU", "UA", "KZ", "BY", "UA"]"#, 1));
+    assert_eq!(error, "groups[0].members[4]: UA is listed twice");
+    // A party in two groups, whichever it comes first in.
+    let second = |ids: &str| {
+        start.replacen(
+            "[[sources]]\nid = \"fas-central-limits\"",
+            &format!("[[groups]]\nid = \"XX\"\nname = \"x\"\nmembers = {ids}\nsource = \"lisbon-protocol-unverified\"\n\n[[sources]]\nid = \"fas-central-limits\""),
+            1,
+        )
+    };
+    let error = field_error(&second(r#"["US", "KZ"]"#));
+    assert!(error.starts_with("groups[1].members[1]: KZ is already a member of group SU"), "{error}");
+    let error = field_error(&second(r#"["BY"]"#));
+    assert!(error.starts_with("groups[1].members[0]: BY is already a member of group SU"), "{error}");
+    assert!(detente_treaty::Treaty::from_toml(&second(r#"["US"]"#)).is_ok(), "a group of a party in no other group");
+}
+
+#[test]
+fn an_end_after_the_expiry_or_an_event_before_the_signature_is_refused() {
+    let new_start = TREATIES[0].1;
+    for ended in ["2026-02-06", "2030-01-01"] {
+        let text = new_start.replacen(
+            "expires = \"2026-02-05\"\n",
+            &format!("expires = \"2026-02-05\"\nended = \"{ended}\"\n"),
+            1,
+        );
+        let error = field_error(&text);
+        assert!(error.starts_with(&format!("dates.ended: {ended} is after the expiry on 2026-02-05")), "{error}");
+    }
+    // Ending on or before the expiry is what `ended` is for.
+    let early =
+        new_start.replacen("expires = \"2026-02-05\"\n", "expires = \"2026-02-05\"\nended = \"2026-02-05\"\n", 1);
+    assert!(detente_treaty::Treaty::from_toml(&early).is_ok());
+    // Events: the first and a later one, moved before the signature on 2010-04-08.
+    let error = field_error(&new_start.replacen("date = \"2021-02-03\"", "date = \"2010-04-07\"", 1));
+    assert_eq!(error, "events[0].date: 2010-04-07 is before the signature on 2010-04-08");
+    let error = field_error(&new_start.replacen("date = \"2023-05-15\"", "date = \"1999-01-01\"", 1));
+    assert_eq!(error, "events[3].date: 1999-01-01 is before the signature on 2010-04-08");
+    let start = TREATIES[1].1;
+    let error = field_error(&start.replacen("date = \"2009-12-05\"", "date = \"1991-07-30\"", 1));
+    assert_eq!(error, "events[0].date: 1991-07-30 is before the signature on 1991-07-31");
+}
+
+#[test]
 fn parties_and_per_party_values_must_be_parties() {
     let new_start = TREATIES[0].1;
     let error = field_error(&new_start.replacen(r#"parties = ["US", "RU"]"#, r#"parties = ["US", "RU", "US"]"#, 1));
@@ -923,7 +1182,7 @@ fn parties_and_per_party_values_must_be_parties() {
 fn ids_used_twice_are_refused() {
     let new_start = TREATIES[0].1;
     let cases = [
-        (r#"id = "warheads-on-a-launcher""#, r#"id = "empty-deployed-launcher""#, "checks[2].id"),
+        (r#"id = "warheads-on-a-launcher""#, r#"id = "empty-deployed-launcher""#, "checks[4].id"),
         (r#"id = "type-two-inspections""#, r#"id = "type-one-inspections""#, "quotas[1].id"),
         (r#"id = "change-in-data""#, r#"id = "initial-database""#, "notifications[2].id"),
         (r#"id = "launchers""#, r#"id = "deployed-warheads""#, "limits[2].id"),
@@ -1006,6 +1265,30 @@ fn a_huge_value_in_a_treaty_file_gives_a_short_message() {
     ] {
         let error = detente_treaty::Treaty::from_toml(&text).unwrap_err().to_string();
         assert!(error.len() < 1_000, "{} bytes: {}", error.len(), &error[..300]);
+    }
+}
+
+#[test]
+fn values_in_catalogue_and_finding_messages_are_quoted_and_cut() {
+    let mut catalogue = catalogue();
+    let huge = "y".repeat(1 << 20);
+    let ru = include_str!("../../../data/interpretations/new-start-ru.toml");
+    for (treaty, shown) in [("nowhere", "unknown treaty \"nowhere\""), (huge.as_str(), "(1048576 bytes in all)")] {
+        let text = ru.replacen(r#"treaty = "new-start""#, &format!(r#"treaty = "{treaty}""#), 1);
+        let error = catalogue.add_interpretation("x.toml", &text).unwrap_err().to_string();
+        assert!(
+            error.contains(shown) && error.len() < 300,
+            "{} bytes: {}",
+            error.len(),
+            &error[..error.len().min(300)]
+        );
+    }
+    // A type the treaty attributes nothing to, named in a finding: quoted, and cut when long.
+    for type_name in ["SS-27", huge.as_str()] {
+        let finding = Finding::Unattributed { limit: "l".into(), kind: "icbm".into(), type_name: type_name.into() };
+        let text = finding.to_string();
+        assert!(text.contains(&format!("icbm \"{}", &type_name[..type_name.len().min(80)])), "{}", &text[..100]);
+        assert!(text.len() < 300, "{} bytes", text.len());
     }
 }
 
@@ -1169,21 +1452,13 @@ fn the_former_soviet_union_is_counted_jointly() {
             count.cautions
         );
     }
-    // Together they are 1,700 against the group's 1,600 (a finding once the limits bind).
-    let su = Declaration::combine([&ru, &ua], "SU".parse().unwrap()).unwrap();
-    let count = start_i_count(&su);
-    assert_eq!(limit(&count, "delivery-vehicles").total, Some(1_700));
-    assert!(!count.cautions.iter().any(|c| matches!(c, detente_treaty::Caution::GroupMember { .. })));
-    let later = Declaration::combine(
-        [
-            &declare_prefixed("RU", "2002-01-01", &catalogue, &ru_items, "RU"),
-            &declare_prefixed("UA", "2002-01-01", &catalogue, &ua_items, "UA"),
-        ],
-        "SU".parse().unwrap(),
-    )
-    .unwrap();
-    let count = detente_treaty::count(start, &later, None, Options::default());
+    // The whole group, once the limits bind: 1,700 against the group's 1,600, a finding.
+    let part = |party: &str, items: &[Spec]| declare_prefixed(party, "2002-01-01", &catalogue, items, party);
+    let (ru, ua, kz, by) = (part("RU", &ru_items), part("UA", &ua_items), part("KZ", &[]), part("BY", &[]));
+    let whole = Declaration::combine([&ru, &ua, &kz, &by], "SU".parse().unwrap()).unwrap();
+    let count = detente_treaty::count(start, &whole, None, Options::default());
     let delivery = limit(&count, "delivery-vehicles");
+    assert_eq!(delivery.total, Some(1_700));
     assert!(delivery.binding, "{:?}", delivery.binding_note);
     assert!(
         count
@@ -1191,6 +1466,86 @@ fn the_former_soviet_union_is_counted_jointly() {
             .iter()
             .any(|f| matches!(f, Finding::LimitExceeded { limit, excess: 100, .. } if limit == "delivery-vehicles"))
     );
+    assert!(!count.cautions.iter().any(|c| matches!(
+        c,
+        detente_treaty::Caution::GroupMember { .. } | detente_treaty::Caution::GroupIncomplete { .. }
+    )));
+    // A declaration of the group itself (not joined from parts) is the whole group's too.
+    let declared_by_su = declare_prefixed("SU", "2002-01-01", &catalogue, &ru_items, "SU");
+    assert!(
+        limit(&detente_treaty::count(start, &declared_by_su, None, Options::default()), "delivery-vehicles").binding
+    );
+}
+
+#[test]
+fn a_group_counted_from_some_of_its_members_is_a_part_that_does_not_bind() {
+    let catalogue = catalogue();
+    let start = catalogue.treaty("start-i").unwrap();
+    let part = |party: &str, n: usize| {
+        let items: Vec<Spec> = repeat(n, Spec("icbm-launcher", "SS-19", Status::Deployed, None, 0, None)).collect();
+        declare_prefixed(party, "2002-01-01", &catalogue, &items, party)
+    };
+    let su: detente_core::Party = "SU".parse().unwrap();
+    // RU and UA of RU, UA, KZ, BY: over the 1,600, but only a part of the group's total.
+    let (ru, ua, kz) = (part("RU", 900), part("UA", 800), part("KZ", 1));
+    for (parts, missing, note) in [
+        (vec![&ru, &ua], vec!["KZ", "BY"], "binds SU jointly; KZ, BY are missing"),
+        (vec![&ru, &ua, &kz], vec!["BY"], "binds SU jointly; BY is missing"),
+    ] {
+        let joint = Declaration::combine(parts.iter().copied(), su.clone()).unwrap();
+        let count = detente_treaty::count(start, &joint, None, Options::default());
+        for limit in &count.limits {
+            assert!(!limit.binding, "{}", limit.id);
+            assert_eq!(limit.binding_note.as_deref(), Some(note), "{}", limit.id);
+        }
+        assert!(!count.findings.iter().any(|f| matches!(f, Finding::LimitExceeded { .. })), "{:?}", count.findings);
+        let missing: Vec<detente_core::Party> = missing.iter().map(|p| p.parse().unwrap()).collect();
+        let counted: Vec<detente_core::Party> = parts.iter().map(|d| d.party().clone()).collect();
+        let caution = detente_treaty::Caution::GroupIncomplete { group: su.clone(), counted, missing };
+        assert!(count.cautions.contains(&caution), "{:?}", count.cautions);
+        assert!(caution.to_string().contains("SU's members"), "{caution}");
+        // The excess is still shown, as a caution.
+        assert!(count.cautions.iter().any(|c| matches!(
+            c,
+            detente_treaty::Caution::ExceededWhereNotBinding { limit, reason, .. }
+                if limit == "delivery-vehicles" && reason == note
+        )));
+    }
+}
+
+#[test]
+fn one_member_counted_alone_is_not_bound_by_the_groups_ceiling_or_discount() {
+    let catalogue = catalogue();
+    let note = "binds SU jointly: count all its members together";
+    // 1,700 Russian launchers alone: over the group's ceiling, which does not bind RU alone.
+    let silos: Vec<Spec> = repeat(1_700, Spec("icbm-launcher", "SS-19", Status::Deployed, None, 0, None)).collect();
+    let count = start_i_count(&declare("RU", "2002-01-01", &catalogue, &silos));
+    let delivery = limit(&count, "delivery-vehicles");
+    assert_eq!((delivery.total, delivery.excess, delivery.binding), (Some(1_700), 100, false));
+    assert_eq!(delivery.binding_note.as_deref(), Some(note));
+    assert!(count.findings.is_empty(), "{:?}", count.findings);
+    assert!(count.cautions.iter().any(|c| matches!(
+        c,
+        detente_treaty::Caution::ExceededWhereNotBinding { limit, excess: 100, reason, .. }
+            if limit == "delivery-vehicles" && reason == note
+    )));
+    // 190 Ukrainian Tu-160 alone get the whole group's 180-bomber discount, in a count that does not bind.
+    let bombers: Vec<Spec> =
+        repeat(190, Spec("heavy-bomber", "Tu-160", Status::Deployed, Some(Armament::Nuclear), 0, None)).collect();
+    let count = start_i_count(&declare("UA", "2002-01-01", &catalogue, &bombers));
+    let warheads = limit(&count, "accountable-warheads");
+    assert_eq!(warheads.total, Some(180 * 8 + 10 * 12));
+    assert!(!warheads.binding && warheads.binding_note.as_deref() == Some(note));
+    // A ceiling of the member's own binds it alone.
+    let own = TREATIES[1].1.replacen("max = 1600\n", "max = 1600\nmax_by_party = { RU = 1500 }\n", 1);
+    assert_ne!(own, TREATIES[1].1);
+    let own = detente_treaty::Treaty::from_toml(&own).unwrap();
+    let count = detente_treaty::count(&own, &declare("RU", "2002-01-01", &catalogue, &silos), None, Options::default());
+    let delivery = limit(&count, "delivery-vehicles");
+    assert_eq!((delivery.max, delivery.excess, delivery.binding), (Some(1_500), 200, true));
+    // A party outside any group is bound as before.
+    let us = start_i_count(&declare("US", "2002-01-01", &catalogue, &silos));
+    assert!(limit(&us, "delivery-vehicles").binding);
 }
 
 #[test]

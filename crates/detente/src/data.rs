@@ -7,9 +7,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use detente_core::Declaration;
 use detente_core::codec;
 use detente_core::history::{self, AggregateRow};
+use detente_core::{Declaration, quoted};
 use detente_treaty::{Catalogue, Treaty};
 
 use crate::bad_input;
@@ -142,7 +142,7 @@ pub fn treaty<'c>(catalogue: &'c mut Catalogue, name: &str) -> anyhow::Result<&'
     }
     if catalogue.treaty(name).is_none() {
         let known: Vec<_> = catalogue.treaties().map(|(_, t)| t.id.as_str()).collect();
-        return Err(bad_input!("unknown treaty {name:?}: known treaties are {}", known.join(", ")));
+        return Err(bad_input!("unknown treaty {}: known treaties are {}", quoted(name), known.join(", ")));
     }
     Ok(catalogue.treaty(name).expect("checked"))
 }

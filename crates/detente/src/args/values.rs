@@ -75,7 +75,7 @@ pub fn change(text: &str) -> Result<Change, String> {
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("{value:?} is not a number"))?;
+        .ok_or_else(|| format!("{} is not a number", detente_core::quoted(value)))?;
     Ok(Change { parameter, apply, value })
 }
 

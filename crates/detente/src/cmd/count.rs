@@ -71,6 +71,14 @@ pub fn compliance(args: ComplianceArgs, context: &Context) -> anyhow::Result<Out
             "reading": count.reading,
             "in_force": count.in_force,
             "regime": count.regime,
+            "limits": count.limits.iter().map(|l| serde_json::json!({
+                "id": l.id,
+                "total": l.total,
+                "max": l.max,
+                "excess": l.excess,
+                "binding": l.binding,
+                "binding_note": l.binding_note,
+            })).collect::<Vec<_>>(),
             "findings": count.findings,
             "cautions": count.cautions,
         }))?;

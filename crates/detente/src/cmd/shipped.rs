@@ -27,7 +27,8 @@ pub fn run(command: DataCommand, context: &Context) -> anyhow::Result<Outcome> {
         DataCommand::Show { name } => {
             let text = data::shipped(&name).ok_or_else(|| {
                 bad_input!(
-                    "no shipped file {name:?}; `detente data list` lists them, such as declarations/us-2020-09-01.csv"
+                    "no shipped file {}; `detente data list` lists them, such as declarations/us-2020-09-01.csv",
+                    detente_core::quoted(&name)
                 )
             })?;
             #[derive(Serialize)]

@@ -47,23 +47,24 @@ fn total_text(limit: &detente_treaty::count::LimitCount) -> String {
     limit.total.map_or("-".to_owned(), thousands)
 }
 
+/// Where a total stands against its ceiling. A limit that does not bind says so
+/// and why, never "within": room under a ceiling that binds no one is no compliance.
 fn status_word(limit: &detente_treaty::count::LimitCount) -> String {
     let Some(total) = limit.total else { return "no count: no counting rules apply (see cautions)".to_owned() };
+    let not_binding = || format!("not binding: {}", limit.binding_note.as_deref().unwrap_or("no reason given"));
     match limit.max {
         None => "no ceiling for this party".to_owned(),
         Some(_) if limit.excess > 0 => {
             let over = format!("OVER by {}", thousands(limit.excess));
-            if limit.binding {
-                over
-            } else {
-                format!("{over} ({})", limit.binding_note.as_deref().unwrap_or("not binding"))
-            }
+            if limit.binding { over } else { format!("{over} ({})", not_binding()) }
         }
+        Some(_) if !limit.binding => not_binding(),
         Some(max) => format!("within, {} to spare", thousands(u64::from(max) - total)),
     }
 }
 
-pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+/// The heading, and the line that says the treaty is not in force when it is not.
+fn opening(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
     let mut out = heading(treaty, declaration, count);
     if !count.in_force {
         let _ = writeln!(
@@ -72,6 +73,11 @@ pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> Strin
             treaty.short_name, count.as_of
         );
     }
+    out
+}
+
+pub fn count(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
+    let mut out = opening(treaty, declaration, count);
     for limit in &count.limits {
         out.push('\n');
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
@@ -140,7 +146,7 @@ fn describe_difference(count: &Count, difference: &Difference) -> String {
 }
 
 pub fn compliance(treaty: &Treaty, declaration: &Declaration, count: &Count) -> String {
-    let mut out = heading(treaty, declaration, count);
+    let mut out = opening(treaty, declaration, count);
     for limit in &count.limits {
         let max = limit.max.map_or("-".to_owned(), |m| thousands(u64::from(m)));
         let _ = writeln!(out, "  {:<30} {:>7} / {:<7} {}", limit.id, total_text(limit), max, status_word(limit));
@@ -172,12 +178,9 @@ pub fn regime_and_cautions(count: &Count) -> String {
             let party = event.party.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
             let effect = serde_json::to_value(event.effect).ok().and_then(|v| v.as_str().map(str::to_owned));
             let _ = writeln!(out, "  {}  [{}] {party}{}", event.date, effect.unwrap_or_default(), event.what);
-            for view in &event.views {
-                let words: Vec<String> = format!("{} view ({}): {}", view.party, view.date, view.view)
-                    .split(' ')
-                    .map(str::to_owned)
-                    .collect();
-                out.push_str(&wrap("      ", &words, 100));
+            let views = event.views.iter().map(|view| format!("{} view ({}): {}", view.party, view.date, view.view));
+            for text in event.note.iter().cloned().chain(views) {
+                out.push_str(&words(&text, "      "));
             }
         }
         if let Some(reason) = &count.regime.no_limit_binds {
@@ -187,11 +190,16 @@ pub fn regime_and_cautions(count: &Count) -> String {
     if !count.cautions.is_empty() {
         let _ = writeln!(out, "\nCautions ({}; not findings):", count.cautions.len());
         for caution in &count.cautions {
-            let words: Vec<String> = caution.to_string().split(' ').map(str::to_owned).collect();
-            out.push_str(&wrap("  - ", &words, 100).replacen("\n  - ", "\n    ", usize::MAX));
+            out.push_str(&words(&caution.to_string(), "  - ").replacen("\n  - ", "\n    ", usize::MAX));
         }
     }
     out
+}
+
+/// A sentence wrapped at 100 columns, each line starting with `indent`.
+fn words(text: &str, indent: &str) -> String {
+    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    wrap(indent, &words, 100)
 }
 
 /// The breakdown rows as a table: one column per limit with a count.

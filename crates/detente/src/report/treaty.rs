@@ -88,6 +88,12 @@ pub fn treaty(treaty: &Treaty) -> String {
             }
         }
     }
+    if !treaty.checks.is_empty() {
+        let _ = writeln!(out, "\nChecks (the definitions, on a declaration as declared):");
+        for c in &treaty.checks {
+            let _ = writeln!(out, "  {}: {} [{}]", c.id, c.description, c.source);
+        }
+    }
     if !treaty.prohibitions.is_empty() {
         let _ = writeln!(out, "\nProhibitions:");
         for p in &treaty.prohibitions {

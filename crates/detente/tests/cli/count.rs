@@ -187,14 +187,21 @@ fn start_i_part(party: &str, silos: usize) -> String {
     text
 }
 
+/// The four members of START I's group SU: 900 Russian and 800 Ukrainian silos, none in KZ and BY.
+fn start_i_members(dir: &tempfile::TempDir) -> [String; 4] {
+    [("RU", 900), ("UA", 800), ("KZ", 0), ("BY", 0)]
+        .map(|(party, silos)| file_in(dir, &format!("{party}.csv"), &start_i_part(party, silos)))
+}
+
 #[test]
 fn several_declarations_are_counted_jointly_as_their_group() {
     let dir = tempfile::tempdir().unwrap();
-    let ru = file_in(&dir, "ru.csv", &start_i_part("RU", 900));
-    let ua = file_in(&dir, "ua.csv", &start_i_part("UA", 800));
-    let joint = json(&["count", &ru, &ua, "--treaty", "start-i", "--json"]);
+    let [ru, ua, kz, by] = start_i_members(&dir);
+    // All four members: the group's count, bound by its ceiling.
+    let joint = json(&["count", &ru, &ua, &kz, &by, "--treaty", "start-i", "--json"]);
     assert_eq!(joint["party"], "SU");
     assert_eq!(joint["limits"][0]["total"], 1700);
+    assert_eq!(joint["limits"][0]["binding"], true);
     assert_eq!(joint["findings"][0]["excess"], 100);
     let alone = ok(&["count", &ru, "--treaty", "start-i"]);
     assert!(alone.contains("RU is one member of SU (RU, UA, KZ, BY), which the limits bind jointly"), "{alone}");
@@ -231,4 +238,182 @@ fn cautions_and_the_regime_are_printed_and_never_fail_compliance() {
     let expired = file_in(&dir, "us-2026.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2026-03-01"));
     let compliance = json(&["compliance", &expired, "--treaty", "new-start", "--json"]);
     assert_eq!(compliance["regime"]["no_limit_binds"], "New START expired on 2026-02-05: no limit binds");
+}
+
+#[test]
+fn a_group_counted_from_some_members_is_a_part_and_binds_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let [ru, ua, kz, _] = start_i_members(&dir);
+    for (files, note) in [
+        (vec![&ru, &ua], "binds SU jointly; KZ, BY are missing"),
+        (vec![&ru, &ua, &kz], "binds SU jointly; BY is missing"),
+    ] {
+        let mut args: Vec<&str> = vec!["count"];
+        args.extend(files.iter().map(|f| f.as_str()));
+        args.extend(["--treaty", "start-i"]);
+        let text = ok(&args);
+        assert!(text.contains(&format!("1,700 / 1,600   OVER by 100 (not binding: {note})")), "{text}");
+        assert!(flat(&text).contains("are missing, so the totals are a part of SU's"), "{text}");
+        args.push("--json");
+        let count = json(&args);
+        assert_eq!(count["party"], "SU");
+        assert_eq!(
+            (count["limits"][0]["binding"].as_bool(), count["limits"][0]["binding_note"].as_str()),
+            (Some(false), Some(note))
+        );
+        assert_eq!(count["findings"], Value::Array(vec![]), "a part is no breach");
+        let cautions = count["cautions"].as_array().unwrap();
+        assert!(cautions.iter().any(|c| c["caution"] == "group-incomplete"), "{cautions:?}");
+        assert!(
+            cautions.iter().any(|c| c["caution"] == "exceeded-where-not-binding" && c["reason"] == note),
+            "{cautions:?}"
+        );
+    }
+}
+
+#[test]
+fn one_member_alone_is_not_bound_by_the_groups_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let note = "binds SU jointly: count all its members together";
+    for (party, silos) in [("RU", 1_700), ("UA", 1_650)] {
+        let file = file_in(&dir, &format!("{party}.csv"), &start_i_part(party, silos));
+        let count = json(&["count", &file, "--treaty", "start-i", "--json"]);
+        let limit = &count["limits"][0];
+        assert_eq!((limit["binding"].as_bool(), limit["binding_note"].as_str()), (Some(false), Some(note)), "{party}");
+        assert_eq!(limit["excess"].as_u64(), Some((silos - 1_600) as u64), "{party}");
+        assert_eq!(count["findings"], Value::Array(vec![]), "{party}");
+        let cautions = count["cautions"].as_array().unwrap();
+        assert!(
+            cautions.iter().any(|c| c["caution"] == "exceeded-where-not-binding" && c["reason"] == note),
+            "{party}: {cautions:?}"
+        );
+        let output = detente(&["compliance", &file, "--treaty", "start-i", "--fail-on-findings"]);
+        assert_eq!(output.status.code(), Some(0), "{party}: not a finding");
+        assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("(not binding: {note})")), "{party}");
+    }
+}
+
+#[test]
+fn a_limit_that_does_not_bind_says_why_instead_of_within() {
+    // Before the central limits bind: room under the ceiling is not compliance.
+    let text = ok(&["compliance", US_2017, "--treaty", "new-start"]);
+    assert!(text.contains("not binding: the limit binds from 2018-02-05"), "{text}");
+    assert!(!text.contains("to spare"), "{text}");
+    // After expiry: the not-in-force line, as `count` prints it, and every limit says why.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let expired = file_in(&dir, "us-2026.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2026-03-01"));
+    for command in ["count", "compliance"] {
+        let text = ok(&[command, &expired, "--treaty", "new-start"]);
+        assert!(
+            text.contains("note: New START is not in force on 2026-03-01; the limits are shown for comparison."),
+            "{command}: {text}"
+        );
+        assert_eq!(text.matches("not binding: New START expired on 2026-02-05").count(), 3, "{command}: {text}");
+        assert!(!text.contains("to spare"), "{command}: {text}");
+    }
+    // While a limit binds, the room under it is given.
+    assert!(ok(&["compliance", US, "--treaty", "new-start"]).contains("within, 25 to spare"));
+}
+
+#[test]
+fn compliance_json_carries_the_limit_totals() {
+    let compliance = json(&["compliance", US, "--treaty", "new-start", "--as", "RU", "--json"]);
+    let limits = compliance["limits"].as_array().unwrap();
+    let launchers = serde_json::json!({"id": "launchers", "total": 901, "max": 800, "excess": 101, "binding": true, "binding_note": null});
+    assert_eq!(limits[2], launchers);
+    assert_eq!(limits.iter().map(|l| l["total"].as_u64().unwrap()).collect::<Vec<_>>(), [675, 1457, 901]);
+    let early = json(&["compliance", US_2017, "--treaty", "new-start", "--json"]);
+    assert_eq!(early["limits"][2]["total"], 820);
+    assert_eq!(early["limits"][2]["binding"], false);
+    assert_eq!(early["limits"][2]["binding_note"], "the limit binds from 2018-02-05");
+    assert!(early["limits"][0].get("lines").is_none(), "totals, not the items behind them");
+}
+
+#[test]
+fn the_regime_prints_each_events_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let later = file_in(&dir, "us-2024.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2024-03-01"));
+    for command in ["count", "compliance"] {
+        let text = ok(&[command, &later, "--treaty", "new-start"]);
+        assert!(text.contains("\n      Announced in the President's address"), "{command}: {text}");
+        let text = flat(&text);
+        assert!(text.contains("Announced in the President's address to the Federal Assembly."), "{command}: {text}");
+        assert!(text.contains("One source only [1]: a Russian news report"), "{command}: {text}");
+        assert!(
+            text.contains("The State Department dates the 'purported suspension' from this day"),
+            "{command}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_first_format_file_counts_as_before_links_with_a_caution() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let first: String = original
+        .lines()
+        .map(|line| match line {
+            "# format: detente-declaration/2" => "# format: detente-declaration/1".to_owned(),
+            l if l.starts_with('#') => l.to_owned(),
+            l => l.rsplit_once(',').unwrap().0.to_owned(),
+        })
+        .map(|l| l + "\n")
+        .collect();
+    let file = file_in(&dir, "us-1.csv", &first);
+    let count = json(&["count", &file, "--treaty", "new-start", "--json"]);
+    assert_eq!(totals(&count), [675, 1457, 800]);
+    assert_eq!(count["findings"], Value::Array(vec![]));
+    let caution = count["cautions"].as_array().unwrap().iter().find(|c| c["caution"] == "links-not-declared").cloned();
+    assert_eq!(caution.unwrap()["checks"][0], "empty-deployed-launcher");
+    let text = flat(&ok(&["count", &file, "--treaty", "new-start"]));
+    assert!(text.contains("the declaration links no missile to a launcher"), "{text}");
+    // Exported, it stays a /1 file.
+    let exported = ok(&["export", &file, "--format", "csv"]);
+    assert!(exported.starts_with("# format: detente-declaration/1\n"), "{}", &exported[..100]);
+}
+
+#[test]
+fn the_shipped_us_declarations_keep_every_launcher_where_it_is() {
+    let diff = json(&["diff", US_2017, US, "--json"]);
+    let moved = diff["moved"].as_array().unwrap();
+    assert!(!moved.iter().any(|c| c["item"]["kind"].as_str().unwrap().ends_with("-launcher")), "{moved:?}");
+    // What moves is missiles out of silos emptied since 2017, into storage.
+    assert_eq!(moved.len(), 8, "{moved:?}");
+    assert!(moved.iter().all(|c| c["item"]["kind"] == "icbm" && c["item"]["facility"] == "HILL"), "{moved:?}");
+    // No launcher is created or eliminated at a base either: the wings and boats are the same.
+    for list in ["created", "eliminated"] {
+        let launchers: Vec<&Value> = diff[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i.get("item").unwrap_or(i)["kind"].as_str().unwrap().ends_with("-launcher"))
+            .collect();
+        assert!(
+            launchers.iter().all(|i| i.get("item").unwrap_or(i)["facility"] == "VANDENBERG"),
+            "{list}: {launchers:?}"
+        );
+    }
+}
+
+#[test]
+fn diff_of_two_declarations_of_one_date_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join(US)).unwrap();
+    let same_day =
+        file_in(&dir, "us-b.csv", &original.replace("US-B-B2A-T1,heavy-bomber,B-2A,EDWARDS,test,0,nuclear,,\n", ""));
+    let text = ok(&["diff", US, &same_day]);
+    assert!(text.contains("note: OLD and NEW are both as of 2020-09-01"), "{text}");
+    assert!(!text.contains("backwards"), "{text}");
+    let earlier = file_in(&dir, "us-c.csv", &original.replace("# as-of: 2020-09-01", "# as-of: 2019-09-01"));
+    assert!(
+        ok(&["diff", US, &earlier])
+            .contains("is earlier than OLD (as of 2020-09-01): the changes run backwards in time")
+    );
+}
+
+/// A report with its line breaks and indents as single spaces, for sentences that wrap.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
