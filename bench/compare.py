@@ -18,7 +18,10 @@ What it does, in one run:
 6. times the whole `detente import FILE.csv --out FILE.json` process with stderr
    on a pipe (no progress bar) and on a pseudo-terminal (progress bar drawn), and
    `detente import FILE.csv` without --out on a terminal (reading only);
-7. prints a table with medians and speed-up ratios, and writes bench/out/compare.json.
+7. times loading the CSV, alternately: DuckDB's `read_csv` into a table (`SET threads=1`,
+   the module imported beforehand) and detente's decode (`codec::read_csv`, as
+   `detente-bench count-timing` reports it), median of --load-runs each;
+8. prints a table with medians and speed-up ratios, and writes bench/out/compare.json.
 
 Exit status: 0 when the totals agree (targets are reported, not enforced,
 unless --check is given), 1 when they disagree or a target is missed with --check.
@@ -52,6 +55,9 @@ LIMITS = ("deployed-delivery-vehicles", "deployed-warheads", "launchers")
 TARGET_ENGINE_MS = 20.0
 TARGET_VS_SQLITE = 10.0
 TARGET_VS_DUCKDB = 5.0
+# From the issue "ground for the running system": decoding the CSV (parse and
+# validate, one thread) takes no longer than DuckDB loading it with `threads = 1`.
+TARGET_DECODE_VS_DUCKDB_LOAD = 1.0
 
 # The three New START totals (Article II.1(a), (b), (c)) as one query, the way
 # the treaty file states them:
@@ -160,6 +166,21 @@ def duckdb_load(path: Path):
     return con, duckdb.__version__
 
 
+def time_loads(csv_path: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds of each DuckDB load and each detente decode of the same file, run
+    alternately so that both see the same machine."""
+    duck_s, decode_s = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        con, _ = duckdb_load(csv_path)
+        duck_s.append(time.perf_counter() - started)
+        con.close()
+        out = subprocess.run(pinned([str(RELEASE / "detente-bench"), "count-timing", str(csv_path), "1"]),
+                             check=True, cwd=ROOT, capture_output=True, text=True)
+        decode_s.append(json.loads(out.stdout)["decode_ms"] / 1e3)
+    return duck_s, decode_s
+
+
 def time_process(cmd: list[str], tty: bool) -> tuple[float, int, bytes, str]:
     """Wall-clock seconds, peak RSS (KiB), what the process drew on stderr, and its stdout.
 
@@ -227,6 +248,7 @@ def main() -> int:
     parser.add_argument("--engine-runs", type=int, default=51, help="timed engine runs (default 51)")
     parser.add_argument("--sqlite-runs", type=int, default=9, help="timed SQLite runs (default 9)")
     parser.add_argument("--duckdb-runs", type=int, default=21, help="timed DuckDB runs (default 21)")
+    parser.add_argument("--load-runs", type=int, default=7, help="timed loads, DuckDB and detente alternately (default 7 each)")
     parser.add_argument("--import-runs", type=int, default=3, help="timed import runs, each with and without a terminal (default 3)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
@@ -275,6 +297,9 @@ def main() -> int:
             log(f"  {name:7} {dict(zip(LIMITS, values))}")
         raise SystemExit("FAIL: the three systems disagree on the totals (see above)")
 
+    log(f"timing loads: DuckDB read_csv and detente's decode, alternately ({args.load_runs} runs each)…")
+    duck_load_s, decode_s = time_loads(csv_path, args.load_runs)
+
     imports = {}
     configurations = (
         ("stderr on a pipe", False, True),
@@ -307,7 +332,11 @@ def main() -> int:
     duckdb_med = statistics.median(duckdb_ms)
     vs_sqlite = sqlite_med / engine_ms
     vs_duckdb = duckdb_med / engine_ms
+    duck_load_med = statistics.median(duck_load_s)
+    decode_med = statistics.median(decode_s)
+    decode_ratio = duck_load_med / decode_med
     met = {
+        "decode_vs_duckdb_load": decode_ratio >= TARGET_DECODE_VS_DUCKDB_LOAD,
         "engine_ms": engine_ms <= TARGET_ENGINE_MS,
         "vs_sqlite": vs_sqlite >= TARGET_VS_SQLITE,
         "vs_duckdb": vs_duckdb >= TARGET_VS_DUCKDB,
@@ -337,6 +366,12 @@ def main() -> int:
           f"(SQLite {sqlite_load_s:.1f} s, DuckDB {duckdb_load_s:.1f} s, engine CSV decode {engine['decode_ms'] / 1e3:.2f} s)")
     print("totals (identical in all three): " + ", ".join(f"{limit} {value:,}" for limit, value in zip(LIMITS, engine_totals)))
     print()
+    print(f"| Loading the {csv_path.stat().st_size / 1e6:.0f} MB CSV, one core | median | runs (s) | target |")
+    print("|---|---:|---|---|")
+    for name, values in (("DuckDB `read_csv` into a table, threads = 1", duck_load_s), ("detente `codec::read_csv`, with validation", decode_s)):
+        print(f"| {name} | {statistics.median(values):.3f} s | {', '.join(f'{v:.3f}' for v in values)} | |")
+    print(f"| detente faster by | {decode_ratio:.2f}× | | ≥ {TARGET_DECODE_VS_DUCKDB_LOAD:.0f}× (no slower): {verdict(met['decode_vs_duckdb_load'])} |")
+    print()
     print(f"| `detente import`, {args.items:,} CSV rows → JSON | median wall | runs (s)           | peak RSS | progress bar |")
     print("|------------------------------------------------|------------:|--------------------|---------:|--------------|")
     for label, result in imports.items():
@@ -359,6 +394,9 @@ def main() -> int:
         "medians_ms": {"engine": engine_ms, "sqlite": round(sqlite_med, 3), "duckdb": round(duckdb_med, 3)},
         "ratios": {"sqlite": round(vs_sqlite, 2), "duckdb": round(vs_duckdb, 2)},
         "load_s": {"sqlite": round(sqlite_load_s, 2), "duckdb": round(duckdb_load_s, 2)},
+        "duckdb_load_s": [round(t, 3) for t in duck_load_s],
+        "decode_s": [round(t, 3) for t in decode_s],
+        "decode_vs_duckdb_load": round(decode_ratio, 2),
         "targets_met": met,
         "import": imports,
     }

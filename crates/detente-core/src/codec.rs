@@ -13,6 +13,7 @@ use crate::date::Date;
 use crate::declaration::{Builder, Declaration, FieldError, Header, ItemSpec};
 use crate::error::{bare, quoted, shortened};
 use crate::model::{Armament, Facility, Party, Status, Vocabulary};
+use crate::records::{Record, Records};
 
 /// The format tag detente writes; [`FORMAT_1`] files (before links) are read too.
 pub const FORMAT: &str = "detente-declaration/2";
@@ -81,25 +82,25 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
     let header_line = preamble_lines + 1;
     let mut builder = Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
 
-    let lines = LineIndex::default();
-    let body = lines.track(io::Cursor::new(header_row).chain(input));
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body);
-    let line_of = |byte: u64| preamble_lines + 1 + lines.newlines_before(byte);
-    let columns = column_order(
-        reader.headers().map_err(|e| csv_error(e, &line_of))?,
-        &COLUMNS[..columns_in_format],
-        header_line,
-    )?;
-
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(e, &line_of)),
+    let mut records = Records::new(header_row, input, header_line);
+    let names: Vec<&str> = match records.next_record().map_err(read_error)? {
+        Some(record) => {
+            let text = text_of(&record)?;
+            record.fields.iter().map(|field| &text[field.clone()]).collect()
         }
-        let line = line_of(record.position().map_or(0, |p| p.byte()));
-        let field = |column: usize| columns.get(column).map_or("", |&position| &record[position]);
+        None => Vec::new(),
+    };
+    let columns = column_order(&names, &COLUMNS[..columns_in_format], header_line)?;
+    let width = columns.len();
+
+    while let Some(record) = records.next_record().map_err(read_error)? {
+        let line = record.line;
+        if record.fields.len() != width {
+            let message = format!("{} fields where the header has {width}", record.fields.len());
+            return Err(DecodeError::new(Location::Line(line), None, message));
+        }
+        let text = text_of(&record)?;
+        let field = |column: usize| columns.get(column).map_or("", |&position| &text[record.fields[position].clone()]);
         let uid = field(0);
         let located = |e: FieldError| DecodeError::from_field(Location::Line(line), Some(uid), e);
         let launcher = field(8);
@@ -122,9 +123,9 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
 }
 
 /// Maps each column of the format to its position in the file's header row.
-fn column_order(headers: &csv::StringRecord, expected: &[&str], line: u64) -> Result<Vec<usize>, DecodeError> {
+fn column_order(headers: &[&str], expected: &[&str], line: u64) -> Result<Vec<usize>, DecodeError> {
     let mut order = vec![usize::MAX; expected.len()];
-    for (position, name) in headers.iter().enumerate() {
+    for (position, &name) in headers.iter().enumerate() {
         let Some(column) = expected.iter().position(|c| *c == name) else {
             let message = if COLUMNS.contains(&name) {
                 format!("column {} is new in {FORMAT}: say so in the format line", quoted(name))
@@ -149,16 +150,14 @@ fn column_order(headers: &csv::StringRecord, expected: &[&str], line: u64) -> Re
     Ok(order)
 }
 
-fn csv_error(error: csv::Error, line_of: &dyn Fn(u64) -> u64) -> DecodeError {
-    let line = error.position().map(|p| line_of(p.byte()));
-    let message = match error.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("{len} fields where the header has {expected_len}")
-        }
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
-        _ => shortened(&error.to_string()),
-    };
-    DecodeError::new(line.map_or(Location::File, Location::Line), None, message)
+/// A record's text, refused unless it is UTF-8.
+fn text_of<'a>(record: &Record<'a>) -> Result<&'a str, DecodeError> {
+    std::str::from_utf8(record.bytes)
+        .map_err(|_| DecodeError::new(Location::Line(record.line), None, "not valid UTF-8"))
+}
+
+fn read_error(error: io::Error) -> DecodeError {
+    DecodeError::new(Location::File, None, shortened(&error.to_string()))
 }
 
 /// Skips a UTF-8 byte order mark, which some spreadsheets write at the start of a file.
@@ -169,57 +168,6 @@ fn skip_byte_order_mark<R: BufRead>(input: &mut R) -> Result<(), DecodeError> {
         input.consume(BOM.len());
     }
     Ok(())
-}
-
-/// Turns the byte offsets the CSV reader reports into line numbers. (The reader's
-/// own line count skips blank lines.) It notes where each newline falls as bytes
-/// pass through, and forgets them once records have moved past them, so it keeps
-/// only what the reader has buffered ahead.
-#[derive(Default, Clone)]
-struct LineIndex {
-    /// Newline offsets not yet passed, and the count of those already passed.
-    state: std::rc::Rc<std::cell::RefCell<(std::collections::VecDeque<u64>, u64)>>,
-}
-
-struct Tracked<R> {
-    inner: R,
-    offset: u64,
-    index: LineIndex,
-}
-
-impl LineIndex {
-    fn track<R: Read>(&self, inner: R) -> Tracked<R> {
-        Tracked { inner, offset: 0, index: self.clone() }
-    }
-
-    /// The number of newlines before a record starting at `byte`; `byte` must not go
-    /// backwards between calls. After `\r\n` the reader may report a record as starting
-    /// at the `\n`, which still ends the line before, so a newline at `byte` counts too.
-    fn newlines_before(&self, byte: u64) -> u64 {
-        let mut state = self.state.borrow_mut();
-        let (pending, passed) = &mut *state;
-        while pending.front().is_some_and(|&newline| newline <= byte) {
-            pending.pop_front();
-            *passed += 1;
-        }
-        *passed
-    }
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut state = self.index.state.borrow_mut();
-        state.0.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| self.offset + i as u64));
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-impl std::fmt::Debug for LineIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LineIndex").finish_non_exhaustive()
-    }
 }
 
 /// Reads the `# key: value` lines before the header row. Returns the header, the

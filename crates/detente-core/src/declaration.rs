@@ -240,22 +240,45 @@ struct PendingLink {
 pub struct Builder<'v> {
     vocabulary: &'v Vocabulary,
     header: Header,
-    facility_index: HashMap<String, u32>,
+    facility_index: hashbrown::HashMap<String, u32>,
     hasher: DefaultHashBuilder,
     /// Class numbers, hashed by (kind, type).
     class_index: HashTable<u16>,
     classes: Vec<ItemClass>,
-    /// Item numbers, hashed by uid.
-    uid_index: HashTable<u32>,
+    /// Item numbers, hashed by uid, each beside a tag of its hash: growing the
+    /// table then moves entries without reading a uid again, and a probe reads
+    /// an item's uid only when the tags agree.
+    uid_index: HashTable<UidSlot>,
     items: Vec<Item>,
     pending: Vec<PendingLink>,
     pending_names: String,
+}
+
+/// An entry of the uid index: an item's number and 32 bits of its uid's hash.
+#[derive(Debug, Clone, Copy)]
+struct UidSlot {
+    item: u32,
+    tag: u32,
+}
+
+impl UidSlot {
+    fn tag_of(hash: u64) -> u32 {
+        (hash >> 32) as u32
+    }
+
+    /// The hash the table files a slot under, rebuilt from its tag alone. Both
+    /// halves carry the tag, since the table takes its bucket from the low bits
+    /// and its control byte from the high ones.
+    fn table_hash(tag: u32) -> u64 {
+        (u64::from(tag) << 32) | u64::from(tag)
+    }
 }
 
 /// What the link checks need to know of a missile.
 #[derive(Clone, Copy)]
 struct MissileFacts<'a> {
     kind: &'a str,
+    role: Role,
     facility: u32,
     status: Status,
 }
@@ -269,7 +292,7 @@ impl<'v> Builder<'v> {
         for note in &header.notes {
             one_line_text("note", note)?;
         }
-        let mut facility_index = HashMap::new();
+        let mut facility_index = hashbrown::HashMap::new();
         for (index, facility) in header.facilities.iter().enumerate() {
             check_facility(facility)?;
             if facility_index.insert(facility.id.clone(), index as u32).is_some() {
@@ -292,8 +315,7 @@ impl<'v> Builder<'v> {
 
     pub fn reserve(&mut self, additional: usize) {
         self.items.reserve(additional);
-        let (hasher, items) = (&self.hasher, &self.items);
-        self.uid_index.reserve(additional, |&i| hasher.hash_one(&*items[i as usize].uid));
+        self.uid_index.reserve(additional, |slot| UidSlot::table_hash(slot.tag));
     }
 
     /// Adds one item; on error nothing is added. A link to a launcher not yet
@@ -314,25 +336,11 @@ impl<'v> Builder<'v> {
                 ),
             ));
         }
-        if !self.vocabulary.contains(spec.kind) {
-            let known: Vec<_> = self.vocabulary.kinds().collect();
-            return Err(FieldError::new(
-                "kind",
-                format!(
-                    "unknown kind {}: no known treaty defines it (known kinds: {})",
-                    quoted(spec.kind),
-                    known.join(", ")
-                ),
-            ));
-        }
-        if spec.type_name.trim().is_empty() || spec.type_name.trim() != spec.type_name {
-            return Err(FieldError::new(
-                "type",
-                format!(
-                    "invalid type {}: give the system's name, such as Minuteman III, without leading or trailing spaces",
-                    quoted(spec.type_name)
-                ),
-            ));
+        // A known class implies a known kind and a well-formed type: classes are
+        // made only after both checks pass.
+        let known_class = self.class_of(spec.kind, spec.type_name);
+        if known_class.is_none() {
+            self.check_new_class(spec.kind, spec.type_name)?;
         }
         let facility = *self.facility_index.get(spec.facility).ok_or_else(|| {
             FieldError::new(
@@ -346,22 +354,27 @@ impl<'v> Builder<'v> {
                 format!("{} warheads on an item equipped for non-nuclear armaments", spec.warheads),
             ));
         }
-        let uid_hash = self.hasher.hash_one(spec.uid);
-        if self.uid_index.find(uid_hash, |&i| &*self.items[i as usize].uid == spec.uid).is_some() {
+        let tag = UidSlot::tag_of(self.hasher.hash_one(spec.uid));
+        if self.find_tagged(tag, spec.uid).is_some() {
             return Err(FieldError::new("uid", format!("duplicate unique identifier {}", quoted(spec.uid))));
         }
         let index = u32::try_from(self.items.len())
             .ok()
             .filter(|&i| i != NO_LINK)
             .ok_or_else(|| FieldError::new("uid", "more than 4,294,967,294 items in one declaration"))?;
-        let facts = MissileFacts { kind: spec.kind, facility, status: spec.status };
+        let role = known_class.map_or_else(|| self.vocabulary.role(spec.kind), |c| self.classes[usize::from(c)].role);
+        let facts = MissileFacts { kind: spec.kind, role, facility, status: spec.status };
         let launcher = match spec.launcher {
             None => None,
             Some(launcher) => self.launcher_now(spec.uid, facts, launcher)?,
         };
-        let class = self.intern(spec.kind, spec.type_name)?;
-        let (hasher, items) = (&self.hasher, &self.items);
-        self.uid_index.insert_unique(uid_hash, index, |&i| hasher.hash_one(&*items[i as usize].uid));
+        let class = match known_class {
+            Some(class) => class,
+            None => self.add_class(spec.kind, spec.type_name, role)?,
+        };
+        self.uid_index.insert_unique(UidSlot::table_hash(tag), UidSlot { item: index, tag }, |slot| {
+            UidSlot::table_hash(slot.tag)
+        });
         self.items.push(Item {
             uid: spec.uid.into(),
             class,
@@ -388,7 +401,7 @@ impl<'v> Builder<'v> {
     /// that it is a missile, and, if its launcher is already declared, the link
     /// itself. Returns the launcher's index when it is.
     fn launcher_now(&self, uid: &str, missile: MissileFacts<'_>, launcher: &str) -> Result<Option<u32>, FieldError> {
-        if self.vocabulary.role(missile.kind) != Role::Missile {
+        if missile.role != Role::Missile {
             let message = format!(
                 "a {} names a launcher, but no launcher kind holds a {}: only a missile names the launcher it sits in",
                 missile.kind, missile.kind
@@ -416,7 +429,12 @@ impl<'v> Builder<'v> {
     }
 
     fn find(&self, uid: &str) -> Option<u32> {
-        self.uid_index.find(self.hasher.hash_one(uid), |&i| &*self.items[i as usize].uid == uid).copied()
+        self.find_tagged(UidSlot::tag_of(self.hasher.hash_one(uid)), uid)
+    }
+
+    fn find_tagged(&self, tag: u32, uid: &str) -> Option<u32> {
+        let same = |slot: &UidSlot| slot.tag == tag && &*self.items[slot.item as usize].uid == uid;
+        self.uid_index.find(UidSlot::table_hash(tag), same).map(|slot| slot.item)
     }
 
     /// The checks on a missile in a launcher that hold whatever the treaty.
@@ -450,16 +468,45 @@ impl<'v> Builder<'v> {
         self.items[launcher as usize].link = missile;
     }
 
-    fn intern(&mut self, kind: &str, type_name: &str) -> Result<u16, FieldError> {
-        let hash = self.hasher.hash_one((kind, type_name));
+    fn class_hash(&self, kind: &str, type_name: &str) -> u64 {
+        self.hasher.hash_one((kind, type_name))
+    }
+
+    fn class_of(&self, kind: &str, type_name: &str) -> Option<u16> {
         let classes = &self.classes;
-        let same = |&c: &u16| classes[usize::from(c)].kind == kind && classes[usize::from(c)].type_name == type_name;
-        if let Some(&id) = self.class_index.find(hash, same) {
-            return Ok(id);
+        let same = |&c: &u16| classes[usize::from(c)].type_name == type_name && classes[usize::from(c)].kind == kind;
+        self.class_index.find(self.class_hash(kind, type_name), same).copied()
+    }
+
+    /// The checks a (kind, type) pair passes before it becomes a class.
+    fn check_new_class(&self, kind: &str, type_name: &str) -> Result<(), FieldError> {
+        if !self.vocabulary.contains(kind) {
+            let known: Vec<_> = self.vocabulary.kinds().collect();
+            return Err(FieldError::new(
+                "kind",
+                format!(
+                    "unknown kind {}: no known treaty defines it (known kinds: {})",
+                    quoted(kind),
+                    known.join(", ")
+                ),
+            ));
         }
+        if type_name.trim().is_empty() || type_name.trim() != type_name {
+            return Err(FieldError::new(
+                "type",
+                format!(
+                    "invalid type {}: give the system's name, such as Minuteman III, without leading or trailing spaces",
+                    quoted(type_name)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn add_class(&mut self, kind: &str, type_name: &str, role: Role) -> Result<u16, FieldError> {
         let id = u16::try_from(self.classes.len())
             .map_err(|_| FieldError::new("type", "more than 65,535 distinct (kind, type) pairs in one declaration"))?;
-        let role = self.vocabulary.role(kind);
+        let hash = self.class_hash(kind, type_name);
         self.classes.push(ItemClass { kind: kind.to_owned(), type_name: type_name.to_owned(), role });
         let (hasher, classes) = (&self.hasher, &self.classes);
         self.class_index.insert_unique(hash, id, |&c| {
@@ -487,11 +534,9 @@ impl<'v> Builder<'v> {
                     quoted(name)
                 )));
             };
-            let facts = MissileFacts {
-                kind: &self.classes[usize::from(item.class)].kind,
-                facility: item.facility,
-                status: item.status,
-            };
+            let class = &self.classes[usize::from(item.class)];
+            let facts =
+                MissileFacts { kind: &class.kind, role: class.role, facility: item.facility, status: item.status };
             self.check_link(facts, launcher).map_err(fail)?;
             self.link(pending.missile, launcher);
         }

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod error;
 pub mod history;
 pub mod model;
+mod records;
 
 pub use date::Date;
 pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec};

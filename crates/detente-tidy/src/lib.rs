@@ -31,7 +31,7 @@ pub struct PureCrate {
 pub const PURE_CRATES: &[PureCrate] = &[
     PureCrate {
         name: "detente-core",
-        allowed: &["csv", "hashbrown", "memchr", "serde", "serde_json", "serde_path_to_error", "thiserror"],
+        allowed: &["csv", "csv-core", "hashbrown", "memchr", "serde", "serde_json", "serde_path_to_error", "thiserror"],
     },
     PureCrate { name: "detente-treaty", allowed: &["detente-core", "serde", "thiserror", "toml"] },
     PureCrate {
