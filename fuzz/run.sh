@@ -31,7 +31,7 @@ dict_of() {
         csv | json | roundtrip_csv | roundtrip_json | count) echo fuzz/dicts/declaration.dict ;;
         treaty | interpretation | count_treaty) echo fuzz/dicts/toml.dict ;;
         aggregates) echo fuzz/dicts/aggregates.dict ;;
-        note | checkpoint | keys | proof_bundle | witness_request | policy) echo fuzz/dicts/log.dict ;;
+        note | checkpoint | keys | proof_bundle | witness_request | witness_http | policy) echo fuzz/dicts/log.dict ;;
         entry) echo fuzz/dicts/entry.dict ;;
     esac
 }
