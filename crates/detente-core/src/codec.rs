@@ -150,10 +150,22 @@ fn column_order(headers: &[&str], expected: &[&str], line: u64) -> Result<Vec<us
     Ok(order)
 }
 
-/// A record's text, refused unless it is UTF-8.
+/// A record's text, refused unless each of its fields is UTF-8.
+///
+/// The record's bytes being UTF-8 as a whole is not enough: a quoted record's
+/// fields lie side by side without the commas between them, so a character
+/// can begin at the end of one field and end at the start of the next
+/// (`"\xC3",\xA9` is `é` once unquoted). Such a record is refused, as the `csv`
+/// crate refuses it; the fields of a plain record end at commas, which are
+/// always character boundaries.
 fn text_of<'a>(record: &Record<'a>) -> Result<&'a str, DecodeError> {
-    std::str::from_utf8(record.bytes)
-        .map_err(|_| DecodeError::new(Location::Line(record.line), None, "not valid UTF-8"))
+    let not_utf8 = || DecodeError::new(Location::Line(record.line), None, "not valid UTF-8");
+    let text = std::str::from_utf8(record.bytes).map_err(|_| not_utf8())?;
+    if record.fields.iter().all(|field| text.is_char_boundary(field.start) && text.is_char_boundary(field.end)) {
+        Ok(text)
+    } else {
+        Err(not_utf8())
+    }
 }
 
 fn read_error(error: io::Error) -> DecodeError {
@@ -484,4 +496,65 @@ pub fn write_json<W: Write>(declaration: &Declaration, output: W) -> io::Result<
     }
     output.write_all(if declaration.is_empty() { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
     output.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PREAMBLE: &[u8] =
+        b"# format: detente-declaration/2\n# party: US\n# as-of: 2020-09-01\n# facility: MINOT | icbm-base | Minot AFB\n";
+    const HEADER: &[u8] = b"uid,kind,type,facility,status,warheads,armament,range_km,launcher\n";
+
+    fn read(parts: &[&[u8]]) -> Result<Declaration, DecodeError> {
+        read_csv(parts.concat().as_slice(), &Vocabulary::new(["icbm"]))
+    }
+
+    #[test]
+    fn a_character_split_between_two_quoted_fields_is_not_utf8() {
+        // `\xC3\xA9` is `é`: whole inside one quoted field it is read.
+        let whole = read(&[PREAMBLE, HEADER, b"M1,icbm,\"Minuteman \xC3\xA9\",MINOT,deployed,1,,,\n"]).unwrap();
+        assert_eq!(whole.specs().next().unwrap().type_name, "Minuteman é");
+
+        // Split between the type and the facility of an item: refused at its line.
+        let split = read(&[PREAMBLE, HEADER, b"M1,icbm,\"Minuteman \xC3\",\xA9MINOT,deployed,1,,,\n"]);
+        let error = split.expect_err("a split character is not UTF-8");
+        assert_eq!((error.location, error.message.as_str()), (Location::Line(6), "not valid UTF-8"));
+
+        // Split between two names of the header row.
+        let header = b"uid,kind,\"type\xC3\",\xA9facility,status,warheads,armament,range_km,launcher\n";
+        let error = read(&[PREAMBLE, header]).expect_err("a split character is not UTF-8");
+        assert_eq!((error.location, error.message.as_str()), (Location::Line(5), "not valid UTF-8"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// `text_of` accepts a record exactly when the `csv` crate reads it as
+        /// text, and then gives the same fields.
+        #[test]
+        fn records_are_text_exactly_when_the_csv_crate_reads_them_as_text(
+            body in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(0xC3), Just(0xA9), Just(0xE2)],
+                0..48,
+            )
+        ) {
+            let input = [b"h\n".as_slice(), &body].concat();
+            let mut records = Records::new(Vec::new(), input.as_slice(), 1);
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input.as_slice());
+            let mut byte_record = csv::ByteRecord::new();
+            while let Some(record) = records.next_record().unwrap() {
+                prop_assert!(reader.read_byte_record(&mut byte_record).unwrap());
+                let ours = text_of(&record).ok().map(|text| {
+                    record.fields.iter().map(|field| text[field.clone()].to_owned()).collect::<Vec<_>>()
+                });
+                let theirs = csv::StringRecord::from_byte_record(byte_record.clone())
+                    .ok()
+                    .map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>());
+                prop_assert_eq!(ours, theirs);
+            }
+            prop_assert!(!reader.read_byte_record(&mut byte_record).unwrap());
+        }
+    }
 }
