@@ -161,11 +161,8 @@ fn column_order(headers: &[&str], expected: &[&str], line: u64) -> Result<Vec<us
 fn text_of<'a>(record: &Record<'a>) -> Result<&'a str, DecodeError> {
     let not_utf8 = || DecodeError::new(Location::Line(record.line), None, "not valid UTF-8");
     let text = std::str::from_utf8(record.bytes).map_err(|_| not_utf8())?;
-    if record.fields.iter().all(|field| text.is_char_boundary(field.start) && text.is_char_boundary(field.end)) {
-        Ok(text)
-    } else {
-        Err(not_utf8())
-    }
+    let whole = |field: &std::ops::Range<usize>| text.is_char_boundary(field.start) && text.is_char_boundary(field.end);
+    if !record.quoted || record.fields.iter().all(whole) { Ok(text) } else { Err(not_utf8()) }
 }
 
 fn read_error(error: io::Error) -> DecodeError {
