@@ -10,10 +10,11 @@ What it does, in one run:
 1. builds `detente-bench` and `detente` in release;
 2. generates a synthetic U.S. declaration of N items (default 1,000,000, seed 2010)
    into bench/out/decl-1m.csv with `detente-bench generate`;
-3. pins itself (and so its children) to CPU 0, then loads the same rows into an
-   in-memory SQLite table and a DuckDB table (`SET threads=1`);
-4. times the three New START totals as ONE query per system (median of several
-   runs, load time excluded), and the engine with `detente-bench count-timing`;
+3. pins itself (and so its children) to CPU 0 and times the engine with
+   `detente-bench count-timing`, before loading anything here;
+4. loads the same rows into an in-memory SQLite table and a DuckDB table
+   (`SET threads=1`) and times the three New START totals as ONE query per system
+   (median of several runs, load time excluded);
 5. fails loudly unless all three systems give identical totals;
 6. times the whole `detente import FILE.csv --out FILE.json` process with stderr
    on a pipe (no progress bar) and on a pseudo-terminal (progress bar drawn), and
@@ -265,6 +266,15 @@ def main() -> int:
         os.sched_setaffinity(0, {0})
         log("pinned to CPU 0")
 
+    # The engine first, before this process holds the SQLite and DuckDB tables: with a
+    # DuckDB database open here, the engine's median rose from 5.2 ms to 6.5 ms
+    # (2026-12-02), other work on CPU 0 taking its time.
+    log(f"timing the engine ({args.engine_runs} runs)…")
+    out = run(pinned([str(RELEASE / "detente-bench"), "count-timing", str(csv_path), str(args.engine_runs)]),
+              capture_output=True, text=True)
+    engine = json.loads(out.stdout)
+    engine_totals = tuple(engine["totals"][limit] for limit in LIMITS)
+
     log("loading SQLite (in memory)…")
     started = time.perf_counter()
     sqlite = sqlite_load(csv_path)
@@ -285,11 +295,6 @@ def main() -> int:
     sqlite.close()
     duck.close()
 
-    log(f"timing the engine ({args.engine_runs} runs)…")
-    out = run(pinned([str(RELEASE / "detente-bench"), "count-timing", str(csv_path), str(args.engine_runs)]),
-              capture_output=True, text=True)
-    engine = json.loads(out.stdout)
-    engine_totals = tuple(engine["totals"][limit] for limit in LIMITS)
 
     totals = {"engine": engine_totals, "SQLite": sqlite_totals, "DuckDB": duckdb_totals}
     if len(set(totals.values())) != 1:
