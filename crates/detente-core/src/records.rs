@@ -71,14 +71,16 @@ impl<R: Read> Records<R> {
         if !self.skip_blank_lines()? {
             return Ok(None);
         }
+        // One pass over the line finds its end and its commas; a quote sends the
+        // record to the state machine. A line that runs past the buffer is scanned
+        // on from where the scan stopped, so a long line is read once, not once per read.
+        self.fields.clear();
+        let mut field_start = 0;
+        let mut scanned = 0;
         loop {
-            // One pass over the line finds its end and its commas; a quote sends
-            // the record to the state machine.
             let bytes = &self.buffer[self.start..self.end];
-            self.fields.clear();
-            let mut field_start = 0;
             let mut line_end = None;
-            for i in Delimiters::in_bytes(bytes) {
+            for i in Delimiters::in_bytes(&bytes[scanned..]).map(|i| scanned + i) {
                 match bytes[i] {
                     b',' => {
                         self.fields.push(field_start..i);
@@ -102,6 +104,8 @@ impl<R: Read> Records<R> {
                 Some(end) => end,
                 None if self.at_eof => (bytes.len(), bytes.len()),
                 None => {
+                    // A carriage return last is looked at again, with what follows it.
+                    scanned = bytes.len() - usize::from(bytes.last() == Some(&b'\r'));
                     self.refill()?;
                     continue;
                 }
@@ -137,9 +141,11 @@ impl<R: Read> Records<R> {
 
     /// Moves the unread bytes to the front and reads more after them.
     fn refill(&mut self) -> io::Result<()> {
-        self.buffer.copy_within(self.start..self.end, 0);
-        self.end -= self.start;
-        self.start = 0;
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
         if self.buffer.len() < self.end + CHUNK {
             self.buffer.resize(self.end + CHUNK, 0);
         }
@@ -154,8 +160,8 @@ impl<R: Read> Records<R> {
         Ok(())
     }
 
-    /// A record with quotes or carriage returns in it, through the state machine,
-    /// which may read past the line into the next ones.
+    /// A record with a quote in it, through the state machine, which may read
+    /// past the line into the next ones.
     fn through_machine(&mut self) -> io::Result<Record<'_>> {
         use csv_core::ReadRecordResult as Result;
         let line = self.line;
@@ -318,6 +324,29 @@ mod tests {
         assert_eq!(records[2].1, [format!("{long}\n{long}").as_bytes(), b"b"]);
         assert_eq!((records[2].0, records[3].0), (3, 5));
         assert_eq!(records, split_by_csv(input.as_bytes()));
+    }
+
+    #[test]
+    fn a_carriage_return_at_the_end_of_a_read_waits_for_what_follows() {
+        // The reader hands out one byte at a time, so every line runs past a read.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let Some((&first, rest)) = self.0.split_first() else { return Ok(0) };
+                buf[0] = first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let input = b"a,b\r\nc\rd,\"e\"\r\nf";
+        let mut records = Records::new(Vec::new(), Trickle(input), 1);
+        let mut trickled = Vec::new();
+        while let Some(record) = records.next_record().unwrap() {
+            let fields = record.fields.iter().map(|f| record.bytes[f.clone()].to_vec()).collect::<Vec<_>>();
+            trickled.push((record.line, fields));
+        }
+        assert_eq!(trickled, split(input));
+        assert_eq!(trickled, split_by_csv(input));
     }
 
     #[test]
