@@ -91,12 +91,20 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
         None => Vec::new(),
     };
     let columns = column_order(&names, &COLUMNS[..columns_in_format], header_line)?;
-    let width = columns.len();
+    let read = push_rows(&mut records, &columns, &mut builder);
+    builder.finish_after(read)
+}
 
+/// Reads the item rows into `builder`, stopping at the first that is malformed.
+fn push_rows<R: Read>(
+    records: &mut Records<R>,
+    columns: &[usize],
+    builder: &mut Builder<'_>,
+) -> Result<(), DecodeError> {
     while let Some(record) = records.next_record().map_err(read_error)? {
         let line = record.line;
-        if record.fields.len() != width {
-            let message = format!("{} fields where the header has {width}", record.fields.len());
+        if record.fields.len() != columns.len() {
+            let message = format!("{} fields where the header has {}", record.fields.len(), columns.len());
             return Err(DecodeError::new(Location::Line(line), None, message));
         }
         let text = text_of(&record)?;
@@ -119,7 +127,7 @@ pub fn read_csv<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declaratio
         };
         builder.push_at(&spec, Location::Line(line)).map_err(located)?;
     }
-    builder.finish()
+    Ok(())
 }
 
 /// Maps each column of the format to its position in the file's header row.
@@ -422,6 +430,12 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
     };
     let mut builder = Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
     builder.reserve(items.len());
+    let read = push_items(&items, linked, &mut builder);
+    builder.finish_after(read)
+}
+
+/// Adds the JSON items to `builder`, stopping at the first that is malformed.
+fn push_items(items: &[JsonItem<String>], linked: bool, builder: &mut Builder<'_>) -> Result<(), DecodeError> {
     for (index, item) in items.iter().enumerate() {
         let located = |e: FieldError| DecodeError::from_field(Location::Record(index), Some(&item.uid), e);
         if item.launcher.is_some() && !linked {
@@ -454,7 +468,7 @@ pub fn read_json<R: Read>(input: R, vocabulary: &Vocabulary) -> Result<Declarati
         };
         builder.push_at(&spec, Location::Record(index)).map_err(located)?;
     }
-    builder.finish()
+    Ok(())
 }
 
 /// Writes a declaration as JSON: the header fields, then one item per line.

@@ -229,10 +229,10 @@ impl Declaration {
     ) -> Result<Declaration, DecodeError> {
         let mut builder =
             Builder::new(header, vocabulary).map_err(|e| DecodeError::from_field(Location::File, None, e))?;
-        for (index, spec) in specs.into_iter().enumerate() {
-            builder.push(&spec).map_err(|e| DecodeError::from_field(Location::Record(index), Some(spec.uid), e))?;
-        }
-        builder.finish()
+        let read = specs.into_iter().enumerate().try_for_each(|(index, spec)| {
+            builder.push(&spec).map_err(|e| DecodeError::from_field(Location::Record(index), Some(spec.uid), e))
+        });
+        builder.finish_after(read)
     }
 
     /// Several declarations of one date as one, declared by `party`: the
@@ -370,7 +370,7 @@ mod tests {
         let vocabulary = Vocabulary::new(["icbm", "heavy-bomber"]);
         let mut builder = Builder::new(header(), &vocabulary).unwrap();
         builder.push(&spec("A1", "icbm")).unwrap();
-        assert_eq!(builder.push(&spec("A1", "icbm")).unwrap_err().field, "uid");
+        assert_eq!(builder.push(&spec("A 1", "icbm")).unwrap_err().field, "uid");
         assert_eq!(builder.push(&spec("A2", "icbn")).unwrap_err().field, "kind");
         assert_eq!(
             builder.push(&ItemSpec { facility: "NOWHERE", ..spec("A3", "icbm") }).unwrap_err().field,
@@ -382,6 +382,35 @@ mod tests {
         let declaration = builder.finish().unwrap();
         assert_eq!(declaration.len(), 1, "refused items leave nothing behind");
         assert_eq!(declaration.classes().len(), 1);
+    }
+
+    #[test]
+    fn a_repeated_uid_is_found_at_the_end_and_named_by_its_second_item() {
+        let vocabulary = Vocabulary::new(["icbm"]);
+        let mut builder = Builder::new(header(), &vocabulary).unwrap();
+        for uid in ["A1", "A2", "A3", "A2", "A1"] {
+            builder.push(&spec(uid, "icbm")).unwrap();
+        }
+        let error = builder.finish().unwrap_err();
+        assert_eq!((error.location, error.uid.as_deref()), (Location::Record(3), Some("A2")), "{error}");
+        assert_eq!(error.field.as_deref(), Some("uid"));
+        assert!(error.message.contains("duplicate unique identifier \"A2\""), "{error}");
+    }
+
+    #[test]
+    fn when_reading_stops_an_earlier_item_that_fails_across_items_comes_first() {
+        let vocabulary = Vocabulary::new(["icbm"]);
+        let stopped = DecodeError::new(Location::Record(3), Some("kind"), "unknown kind");
+        let mut builder = Builder::new(header(), &vocabulary).unwrap();
+        for uid in ["A1", "A2", "A1"] {
+            builder.push(&spec(uid, "icbm")).unwrap();
+        }
+        let error = builder.finish_after(Err(stopped.clone())).unwrap_err();
+        assert_eq!((error.location, error.field.as_deref()), (Location::Record(2), Some("uid")), "{error}");
+        // Without an earlier fault, the error reading stopped at is the one.
+        let mut builder = Builder::new(header(), &vocabulary).unwrap();
+        builder.push(&spec("A1", "icbm")).unwrap();
+        assert_eq!(builder.finish_after(Err(stopped.clone())).unwrap_err(), stopped);
     }
 
     #[test]
@@ -503,7 +532,8 @@ mod tests {
         let mut builder = Builder::new(header(), &vocabulary).unwrap();
         builder.push(&silo("L1")).unwrap();
         builder.push(&missile("M1", "L1")).unwrap();
-        let error = builder.push(&ItemSpec { type_name: "Peacekeeper", ..missile("M2", "L1") }).unwrap_err();
+        let bomber = ItemSpec { type_name: "B-52H", warheads: 0, ..missile("B1", "L1") };
+        let error = builder.push(&ItemSpec { kind: "heavy-bomber", ..bomber }).unwrap_err();
         assert_eq!(error.field, "launcher");
         let declaration = builder.finish().unwrap();
         assert_eq!(declaration.len(), 2);

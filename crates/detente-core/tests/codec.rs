@@ -540,6 +540,67 @@ fn link_errors_name_the_missiles_line_and_the_launcher_field() {
     }
 }
 
+/// Uids and links are checked across the whole file at its end; an error is
+/// still the first in the file, as if every row had been checked against those
+/// before it as it was read.
+#[test]
+fn the_first_bad_row_is_the_one_reported() {
+    let repeated = LINKED.replacen(",L2,icbm-launcher", ",L1,icbm-launcher", 1);
+    let not_utf8 = repeated.replacen("Trident II,BANGOR,deployed,0", "Trident \u{1}II,BANGOR,deployed,0", 1);
+    let cases = [
+        // A repeated uid (line 9) before a row malformed on its own (line 10)...
+        (repeated.replacen("BANGOR,deployed,4", "BANGOR,deploy,4", 1).into_bytes(), 9, "uid"),
+        // ...or before a row with too few fields, or a byte that is not UTF-8.
+        (
+            repeated.replacen(",T1,slbm-launcher,Trident II,BANGOR,deployed,0,,", ",T1,slbm-launcher", 1).into_bytes(),
+            9,
+            "uid",
+        ),
+        (not_utf8.into_bytes().into_iter().map(|b| if b == 1 { 0xff } else { b }).collect(), 9, "uid"),
+        // A bad row before the repeat is reported, not the repeat.
+        (repeated.replacen("MINOT,deployed,1,,13000", "MINOT,deployed,one,,13000", 1).into_bytes(), 7, "warheads"),
+        // A link to a launcher declared earlier (line 9 names L1 of line 8,
+        // which is deployed) comes before a later malformed row...
+        (
+            LINKED
+                .replacen(
+                    ",L2,icbm-launcher,Minuteman III,MINOT,non-deployed,0,,",
+                    "L1,L3,icbm,Minuteman III,MINOT,non-deployed,1,,",
+                    1,
+                )
+                .replacen("BANGOR,deployed,4", "BANGOR,deployed,-4", 1)
+                .into_bytes(),
+            9,
+            "launcher",
+        ),
+        // ...but a link to a launcher further on is only judged when the file is
+        // read to its end, so the malformed row is the first error found.
+        (
+            LINKED.replacen("L1,M1,", "L9,M1,", 1).replacen("BANGOR,deployed,4", "BANGOR,deployed,-4", 1).into_bytes(),
+            10,
+            "warheads",
+        ),
+        // Within a row, what is wrong with it alone comes before what is wrong
+        // against the rows before it: L1 repeats and names itself.
+        (
+            LINKED
+                .replacen(
+                    ",L2,icbm-launcher,Minuteman III,MINOT,non-deployed",
+                    "L1,L1,icbm,Minuteman III,MINOT,deployed",
+                    1,
+                )
+                .into_bytes(),
+            9,
+            "launcher",
+        ),
+    ];
+    for (text, line, field) in cases {
+        let error = read_csv(&text[..], &vocabulary()).expect_err("should be refused");
+        let expected = (Location::Line(line), Some(field));
+        assert_eq!((error.location, error.field.as_deref()), expected, "{error}");
+    }
+}
+
 #[test]
 fn json_link_errors_name_the_record() {
     let declaration = read_csv(LINKED.as_bytes(), &vocabulary()).unwrap();
@@ -553,6 +614,11 @@ fn json_link_errors_name_the_record() {
     let error = read_json(json.replacen(r#""launcher":"L1""#, r#""launcher":"NONE""#, 1).as_bytes(), &vocabulary())
         .unwrap_err();
     assert_eq!((error.location, error.uid.as_deref()), (Location::Record(0), Some("M1")), "{error}");
+    // A uid repeated at record 2 comes before a number out of range at record 3.
+    let repeated =
+        json.replacen(r#""uid":"L2""#, r#""uid":"L1""#, 1).replacen(r#""warheads":4"#, r#""warheads":-4"#, 1);
+    let error = read_json(repeated.as_bytes(), &vocabulary()).unwrap_err();
+    assert_eq!((error.location, error.field.as_deref()), (Location::Record(2), Some("uid")), "{error}");
 }
 
 #[test]

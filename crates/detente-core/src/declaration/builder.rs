@@ -1,5 +1,8 @@
-//! The builder: how a declaration is made, item by item, each checked as it
-//! comes, with links to launchers declared later resolved at the end.
+//! The builder: how a declaration is made, item by item. Each item is checked
+//! on its own as it comes; the checks across items (no uid twice, every link to
+//! a launcher sound) run at the end over all of them at once, by sorting.
+
+mod sorted_tags;
 
 use std::hash::BuildHasher;
 
@@ -8,24 +11,28 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use super::{Declaration, Header, Item, ItemClass, ItemSpec, NO_LINK, check_facility, one_line_text};
 use crate::error::{DecodeError, FieldError, Location, quoted};
 use crate::model::{Armament, Role, Status, Vocabulary, is_token};
+use sorted_tags::SortedTags;
 
-/// A missile whose launcher had not been declared when the missile was:
-/// resolved at [`Builder::finish`].
+/// A missile's link to the launcher it names, checked at the end.
 #[derive(Debug)]
-struct PendingLink {
+struct LinkRequest {
     missile: u32,
-    /// The launcher's uid, as a range of [`Builder::pending_names`].
+    /// The launcher's uid, as a range of [`Builder::launcher_names`].
     name: std::ops::Range<usize>,
-    at: Location,
 }
 
 /// Builds a [`Declaration`] item by item, refusing anything malformed.
 ///
-/// The indexes hold item and class *numbers*, hashed by the names those point
-/// to, so no identifier is stored twice. (Keeping a second copy of every uid
-/// cost a million small allocations per million items, and freeing them all at
-/// `finish` slowed the allocator for whatever ran next.) For the same reason the
-/// launcher names of forward references share one buffer.
+/// [`Builder::push`] refuses an item that is wrong on its own. Whether its uid
+/// is new and its launcher sound depends on the other items, and is checked by
+/// [`Builder::finish`] over all of them, or by [`Builder::finish_after`] over
+/// those before the one where reading stopped. Either reports the first item in
+/// order that fails, as a check at each push would have, but without a hash
+/// table of a million uids probed at random (see `sorted_tags`).
+///
+/// Launcher names share one buffer, and a class is stored once however many
+/// items have it: a million small allocations, freed together at the end, slowed
+/// the allocator for whatever ran next.
 #[derive(Debug)]
 pub struct Builder<'v> {
     vocabulary: &'v Vocabulary,
@@ -35,40 +42,20 @@ pub struct Builder<'v> {
     /// Class numbers, hashed by (kind, type).
     class_index: HashTable<u16>,
     classes: Vec<ItemClass>,
-    /// Item numbers, hashed by uid, each beside a tag of its hash: growing the
-    /// table then moves entries without reading a uid again, and a probe reads
-    /// an item's uid only when the tags agree.
-    uid_index: HashTable<UidSlot>,
     items: Vec<Item>,
-    pending: Vec<PendingLink>,
-    pending_names: String,
-}
-
-/// An entry of the uid index: an item's number and 32 bits of its uid's hash.
-#[derive(Debug, Clone, Copy)]
-struct UidSlot {
-    item: u32,
-    tag: u32,
-}
-
-impl UidSlot {
-    fn tag_of(hash: u64) -> u32 {
-        (hash >> 32) as u32
-    }
-
-    /// The hash the table files a slot under, rebuilt from its tag alone. Both
-    /// halves carry the tag, since the table takes its bucket from the low bits
-    /// and its control byte from the high ones.
-    fn table_hash(tag: u32) -> u64 {
-        (u64::from(tag) << 32) | u64::from(tag)
-    }
+    /// Item `i`'s uid hashed to 32 bits, hashed while the uid is at hand.
+    uid_tags: Vec<u32>,
+    /// Where item `i` was read, for the errors found at the end.
+    locations: Vec<Location>,
+    links: Vec<LinkRequest>,
+    link_tags: Vec<u32>,
+    launcher_names: String,
 }
 
 /// What the link checks need to know of a missile.
 #[derive(Clone, Copy)]
 struct MissileFacts<'a> {
     kind: &'a str,
-    role: Role,
     facility: u32,
     status: Status,
 }
@@ -96,26 +83,29 @@ impl<'v> Builder<'v> {
             hasher: DefaultHashBuilder::default(),
             class_index: HashTable::new(),
             classes: Vec::new(),
-            uid_index: HashTable::new(),
             items: Vec::new(),
-            pending: Vec::new(),
-            pending_names: String::new(),
+            uid_tags: Vec::new(),
+            locations: Vec::new(),
+            links: Vec::new(),
+            link_tags: Vec::new(),
+            launcher_names: String::new(),
         })
     }
 
     pub fn reserve(&mut self, additional: usize) {
         self.items.reserve(additional);
-        self.uid_index.reserve(additional, |slot| UidSlot::table_hash(slot.tag));
+        self.uid_tags.reserve(additional);
+        self.locations.reserve(additional);
     }
 
-    /// Adds one item; on error nothing is added. A link to a launcher not yet
-    /// declared is checked at [`Builder::finish`], whose error then names the item by its number.
+    /// Adds one item, numbered as a [`Location::Record`] in the errors found at
+    /// the end; on error nothing is added.
     pub fn push(&mut self, spec: &ItemSpec<'_>) -> Result<(), FieldError> {
         self.push_at(spec, Location::Record(self.items.len()))
     }
 
-    /// Adds one item read at `at` (a CSV line, a JSON record), which a link
-    /// error found at [`Builder::finish`] will name.
+    /// Adds one item read at `at` (a CSV line, a JSON record), which an error
+    /// found at the end will name; on error nothing is added.
     pub fn push_at(&mut self, spec: &ItemSpec<'_>, at: Location) -> Result<(), FieldError> {
         if !is_token(spec.uid) {
             return Err(FieldError::new(
@@ -144,27 +134,20 @@ impl<'v> Builder<'v> {
                 format!("{} warheads on an item equipped for non-nuclear armaments", spec.warheads),
             ));
         }
-        let tag = UidSlot::tag_of(self.hasher.hash_one(spec.uid));
-        if self.find_tagged(tag, spec.uid).is_some() {
-            return Err(FieldError::new("uid", format!("duplicate unique identifier {}", quoted(spec.uid))));
+        let role = known_class.map_or_else(|| self.vocabulary.role(spec.kind), |c| self.classes[usize::from(c)].role);
+        if let Some(launcher) = spec.launcher {
+            self.check_launcher_name(spec, role, launcher)?;
         }
         let index = u32::try_from(self.items.len())
             .ok()
             .filter(|&i| i != NO_LINK)
             .ok_or_else(|| FieldError::new("uid", "more than 4,294,967,294 items in one declaration"))?;
-        let role = known_class.map_or_else(|| self.vocabulary.role(spec.kind), |c| self.classes[usize::from(c)].role);
-        let facts = MissileFacts { kind: spec.kind, role, facility, status: spec.status };
-        let launcher = match spec.launcher {
-            None => None,
-            Some(launcher) => self.launcher_now(spec.uid, facts, launcher)?,
-        };
         let class = match known_class {
             Some(class) => class,
             None => self.add_class(spec.kind, spec.type_name, role)?,
         };
-        self.uid_index.insert_unique(UidSlot::table_hash(tag), UidSlot { item: index, tag }, |slot| {
-            UidSlot::table_hash(slot.tag)
-        });
+        self.uid_tags.push(self.tag_of(spec.uid));
+        self.locations.push(at);
         self.items.push(Item {
             uid: spec.uid.into(),
             class,
@@ -175,30 +158,29 @@ impl<'v> Builder<'v> {
             range_km: spec.range_km,
             link: NO_LINK,
         });
-        match (launcher, spec.launcher) {
-            (Some(launcher), _) => self.link(index, launcher),
-            (None, Some(name)) => {
-                let start = self.pending_names.len();
-                self.pending_names.push_str(name);
-                self.pending.push(PendingLink { missile: index, name: start..self.pending_names.len(), at });
-            }
-            (None, None) => {}
+        if let Some(name) = spec.launcher {
+            let start = self.launcher_names.len();
+            self.launcher_names.push_str(name);
+            self.links.push(LinkRequest { missile: index, name: start..self.launcher_names.len() });
+            self.link_tags.push(self.tag_of(name));
         }
         Ok(())
     }
 
-    /// Checks what can be checked of a missile's link before the missile is added:
-    /// that it is a missile, and, if its launcher is already declared, the link
-    /// itself. Returns the launcher's index when it is.
-    fn launcher_now(&self, uid: &str, missile: MissileFacts<'_>, launcher: &str) -> Result<Option<u32>, FieldError> {
-        if missile.role != Role::Missile {
+    fn tag_of(&self, uid: &str) -> u32 {
+        (self.hasher.hash_one(uid) >> 32) as u32
+    }
+
+    /// What can be checked of a launcher's name without the other items.
+    fn check_launcher_name(&self, spec: &ItemSpec<'_>, role: Role, launcher: &str) -> Result<(), FieldError> {
+        if role != Role::Missile {
             let message = format!(
                 "a {} names a launcher, but no launcher kind holds a {}: only a missile names the launcher it sits in",
-                missile.kind, missile.kind
+                spec.kind, spec.kind
             );
             return Err(FieldError::new("launcher", message));
         }
-        if launcher == uid {
+        if launcher == spec.uid {
             return Err(FieldError::new("launcher", "the item names itself as its launcher"));
         }
         if !is_token(launcher) {
@@ -210,21 +192,7 @@ impl<'v> Builder<'v> {
                 "the declaration says it links no missile to a launcher (detente-declaration/1), so no missile may name one",
             ));
         }
-        match self.find(launcher) {
-            None => Ok(None),
-            Some(index) => {
-                self.check_link(missile, index).map(|()| Some(index)).map_err(|m| FieldError::new("launcher", m))
-            }
-        }
-    }
-
-    fn find(&self, uid: &str) -> Option<u32> {
-        self.find_tagged(UidSlot::tag_of(self.hasher.hash_one(uid)), uid)
-    }
-
-    fn find_tagged(&self, tag: u32, uid: &str) -> Option<u32> {
-        let same = |slot: &UidSlot| slot.tag == tag && &*self.items[slot.item as usize].uid == uid;
-        self.uid_index.find(UidSlot::table_hash(tag), same).map(|slot| slot.item)
+        Ok(())
     }
 
     /// The checks on a missile in a launcher that hold whatever the treaty.
@@ -251,11 +219,6 @@ impl<'v> Builder<'v> {
             ));
         }
         Ok(())
-    }
-
-    fn link(&mut self, missile: u32, launcher: u32) {
-        self.items[missile as usize].link = launcher;
-        self.items[launcher as usize].link = missile;
     }
 
     fn class_hash(&self, kind: &str, type_name: &str) -> u64 {
@@ -306,30 +269,102 @@ impl<'v> Builder<'v> {
         Ok(id)
     }
 
-    /// Resolves the links to launchers declared after their missiles, and returns
-    /// the declaration. A link that fails is reported at the missile's line or record.
+    /// Checks the items across one another and returns the declaration. An
+    /// error names the first item in order that fails.
     pub fn finish(mut self) -> Result<Declaration, DecodeError> {
-        for pending in std::mem::take(&mut self.pending) {
-            let name = &self.pending_names[pending.name.clone()];
-            let item = &self.items[pending.missile as usize];
-            let fail = |message: String| DecodeError {
-                location: pending.at,
-                uid: Some(item.uid.to_string()),
-                field: Some("launcher".to_owned()),
-                message,
-            };
-            let Some(launcher) = self.find(name) else {
-                return Err(fail(format!(
-                    "no item has the unique identifier {}: declare the launcher too",
-                    quoted(name)
-                )));
-            };
-            let class = &self.classes[usize::from(item.class)];
-            let facts =
-                MissileFacts { kind: &class.kind, role: class.role, facility: item.facility, status: item.status };
-            self.check_link(facts, launcher).map_err(fail)?;
-            self.link(pending.missile, launcher);
-        }
+        self.check_across(Links::All)?;
         Ok(Declaration { header: self.header, classes: self.classes, items: self.items, members: Vec::new() })
     }
+
+    /// Finishes reading that ended with `read`: the declaration if the items
+    /// were all read, and otherwise the error reading stopped at, unless an
+    /// earlier item fails a check across items, whose error comes first.
+    ///
+    /// A link to a launcher declared further on counts as unchecked then, as it
+    /// would have been when reading stopped.
+    pub fn finish_after(mut self, read: Result<(), DecodeError>) -> Result<Declaration, DecodeError> {
+        match read {
+            Ok(()) => self.finish(),
+            Err(stopped) => Err(self.check_across(Links::Backward).err().unwrap_or(stopped)),
+        }
+    }
+
+    /// Checks, in item order, that no uid repeats an earlier one and that each
+    /// link to an earlier launcher holds; then, for [`Links::All`], the links to
+    /// later launchers, in item order again. Links what passes, so that a
+    /// launcher named twice is found holding the first missile.
+    fn check_across(&mut self, links: Links) -> Result<(), DecodeError> {
+        let requests = std::mem::take(&mut self.links);
+        let names = std::mem::take(&mut self.launcher_names);
+        let name = |request: &LinkRequest| &names[request.name.clone()];
+        let (repeat, launchers) = self.resolve(&requests, name);
+
+        let before_repeat = |request: &&LinkRequest| repeat.is_none_or(|r| request.missile < r);
+        for (request, launcher) in requests.iter().take_while(before_repeat).zip(&launchers) {
+            if let Some(launcher) = launcher.filter(|&l| l < request.missile) {
+                self.link_checked(request.missile, launcher)?;
+            }
+        }
+        if let Some(repeat) = repeat {
+            let uid = &self.items[repeat as usize].uid;
+            let message = format!("duplicate unique identifier {}", quoted(uid));
+            return Err(self.error_at(repeat, "uid", message));
+        }
+        if links == Links::All {
+            for (request, launcher) in requests.iter().zip(&launchers) {
+                match launcher {
+                    Some(launcher) if *launcher < request.missile => {}
+                    Some(launcher) => self.link_checked(request.missile, *launcher)?,
+                    None => {
+                        let message = format!(
+                            "no item has the unique identifier {}: declare the launcher too",
+                            quoted(name(request))
+                        );
+                        return Err(self.error_at(request.missile, "launcher", message));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first item whose uid repeats an earlier one, and the launcher each
+    /// request names, if an item has that uid (the first such item).
+    fn resolve<'a>(
+        &self,
+        requests: &[LinkRequest],
+        name: impl Fn(&LinkRequest) -> &'a str,
+    ) -> (Option<u32>, Vec<Option<u32>>) {
+        let uids = SortedTags::new(&self.uid_tags);
+        let uid = |item: u32| &*self.items[item as usize].uid;
+        let repeat = uids.first_repeat(uid);
+        let mut launchers = uids.candidates(&self.link_tags, |j| name(&requests[j as usize]), uid);
+        for (request, launcher) in requests.iter().zip(&mut launchers) {
+            *launcher = launcher.filter(|&l| uid(l) == name(request));
+        }
+        (repeat, launchers)
+    }
+
+    fn link_checked(&mut self, missile: u32, launcher: u32) -> Result<(), DecodeError> {
+        let item = &self.items[missile as usize];
+        let class = &self.classes[usize::from(item.class)];
+        let facts = MissileFacts { kind: &class.kind, facility: item.facility, status: item.status };
+        self.check_link(facts, launcher).map_err(|message| self.error_at(missile, "launcher", message))?;
+        self.items[missile as usize].link = launcher;
+        self.items[launcher as usize].link = missile;
+        Ok(())
+    }
+
+    fn error_at(&self, item: u32, field: &'static str, message: String) -> DecodeError {
+        let uid = &self.items[item as usize].uid;
+        DecodeError::from_field(self.locations[item as usize], Some(uid), FieldError::new(field, message))
+    }
+}
+
+/// Which links [`Builder::check_across`] checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Links {
+    /// Those to launchers declared before their missiles.
+    Backward,
+    All,
 }
