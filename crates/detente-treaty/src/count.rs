@@ -876,8 +876,21 @@ impl Tally {
         }
         // Bucket numbers follow `buckets()`: unnamed cells in cell order, then named cells.
         let unnamed = self.unnamed();
-        let bucket_of: HashMap<Cell, usize> =
-            unnamed.iter().enumerate().filter(|(b, _)| wanted.contains(b)).map(|(b, &(cell, _))| (cell, b)).collect();
+        let wanted_cells =
+            || unnamed.iter().enumerate().filter(|(b, _)| wanted.contains(b)).map(|(b, &(cell, _))| (cell, b));
+        // Without a split by facility a cell's key indexes a table, as in the first
+        // pass: a hash lookup per item took longer than the rest of the count.
+        let (dense, sparse): (Vec<usize>, HashMap<Cell, usize>) = if self.split.is_none() {
+            let mut table = vec![usize::MAX; self.cells.len()];
+            wanted_cells().for_each(|((key, _), b)| table[key] = b);
+            (table, HashMap::new())
+        } else {
+            (Vec::new(), wanted_cells().collect())
+        };
+        let bucket_of = |cell: &Cell| match dense.get(cell.0) {
+            Some(&b) => (b != usize::MAX).then_some(b),
+            None => sparse.get(cell).copied(),
+        };
         let named_bucket: HashMap<(Cell, usize), usize> = self
             .named
             .keys()
@@ -889,10 +902,10 @@ impl Tally {
             let cell = self.cell(item, bands);
             let named = if self.named_uids.is_empty() { None } else { self.named_uids.get(&*item.uid) };
             let b = match named {
-                Some(&r) => named_bucket.get(&(cell, r)),
-                None => bucket_of.get(&cell),
+                Some(&r) => named_bucket.get(&(cell, r)).copied(),
+                None => bucket_of(&cell),
             };
-            if let Some(&b) = b {
+            if let Some(b) = b {
                 out[b].push(String::from(&*item.uid));
             }
         }

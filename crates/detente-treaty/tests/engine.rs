@@ -161,6 +161,13 @@ fn us_2020_as_russia_reads_it_is_101_over_with_the_items_listed() {
     expected.sort();
     assert_eq!(listed.len(), 101);
     assert_eq!(listed, expected);
+    // Split by facility, the items are found by another path, and are the same.
+    let breakdown = detente_treaty::Breakdown { by_facility: true, by_type: false };
+    let by_base = new_start_count(&us, "RU", Options { breakdown, ..Options::default() });
+    let mut listed_by_base: Vec<&str> =
+        by_base.differences[0].lines.iter().flat_map(|l| l.uids.iter().map(String::as_str)).collect();
+    listed_by_base.sort();
+    assert_eq!(listed_by_base, expected);
 }
 
 #[test]
