@@ -22,6 +22,15 @@ impl AnyStore {
             Address::Postgres(url) => AnyStore::Postgres(PgStore::open(url).await?),
         })
     }
+
+    /// Opens the store at `address` for reading only: nothing is created or
+    /// migrated, and the backend refuses every write.
+    pub async fn open_read_only(address: &Address) -> Result<AnyStore, StoreError> {
+        Ok(match address {
+            Address::Sqlite(path) => AnyStore::Sqlite(SqliteStore::open_read_only(path).await?),
+            Address::Postgres(url) => AnyStore::Postgres(PgStore::open_read_only(url).await?),
+        })
+    }
 }
 
 /// Calls the same method on whichever backend this is.

@@ -94,7 +94,29 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("store address {0:?} is neither sqlite:PATH, a path, nor postgres://…")]
     Address(String),
+    #[error("no store at {0}: opening a store only to read it creates nothing")]
+    NotFound(std::path::PathBuf),
+    #[error(
+        "the store's schema is not this version's ({0}): a command that writes to the store, such as `detente log append`, brings it up to date"
+    )]
+    Schema(String),
 }
+
+/// Checks, for a store opened read-only (which cannot migrate), that the
+/// migrations applied are exactly those this version would apply.
+fn check_schema(applied: Result<Vec<i64>, sqlx::Error>, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
+    let applied = applied.map_err(|_| StoreError::Schema("it has no migration table: not a detente store".into()))?;
+    let expected: Vec<i64> =
+        migrator.iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+    if applied == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Schema(format!("migrations {applied:?} applied, {expected:?} expected")))
+    }
+}
+
+/// The applied migrations' versions, as both backends list them.
+const APPLIED_MIGRATIONS: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
 
 /// A party's log: its entries, the stored hashes of its tree and its
 /// latest checkpoint, durable once a call returns `Ok`.

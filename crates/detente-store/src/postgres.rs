@@ -3,11 +3,13 @@
 
 use detente_log::Hash;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::{
     Evidence, LogMeta, LogStore, StoreError, WitnessStore, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64,
 };
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -17,16 +19,33 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to a `postgres://` address and brings the schema up to date.
     pub async fn open(address: &str) -> Result<PgStore, StoreError> {
+        let pool = PgStore::pool_of(address, false).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Connects for reading only: every transaction of the session is read-only,
+    /// so the server refuses any write, and the schema is checked, not migrated.
+    pub async fn open_read_only(address: &str) -> Result<PgStore, StoreError> {
+        let pool = PgStore::pool_of(address, true).await?;
+        let applied = sqlx::query_scalar(crate::APPLIED_MIGRATIONS).fetch_all(&pool).await;
+        crate::check_schema(applied, &MIGRATOR)?;
+        Ok(PgStore { pool })
+    }
+
+    async fn pool_of(address: &str, read_only: bool) -> Result<PgPool, StoreError> {
         if !(address.starts_with("postgres://") || address.starts_with("postgresql://")) {
             return Err(StoreError::Address(address.into()));
+        }
+        let mut options: PgConnectOptions = address.parse()?;
+        if read_only {
+            options = options.options([("default_transaction_read_only", "on")]);
         }
         // No ping before each use: it would double every query's round trip.
         // A connection the server dropped fails its next query instead; the
         // error reaches the caller (nothing is half-written) and the pool
         // replaces the connection.
-        let pool = PgPoolOptions::new().max_connections(4).test_before_acquire(false).connect(address).await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgPoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?)
     }
 
     /// The pool, for tests that must reach behind the trait (to tamper with rows).

@@ -13,6 +13,8 @@ use crate::{
     Evidence, LogMeta, LogStore, StoreError, WitnessStore, WitnessedCheckpoint, pages, to_hash, to_i64, to_u64,
 };
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
 const ROWS_PER_STATEMENT: usize = 8_000;
 
@@ -33,11 +35,28 @@ impl SqliteStore {
         SqliteStore::connect(options).await
     }
 
-    async fn connect(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
-        // An embedded database's connections cannot drop: no ping before each use.
-        let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    /// Opens the store at `path` for reading only: a missing file is an error,
+    /// not a new store, and every write is refused by SQLite itself.
+    pub async fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound(path.to_owned()));
+        }
+        let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(60));
+        let pool = SqliteStore::pool_of(options).await?;
+        let applied = sqlx::query_scalar(crate::APPLIED_MIGRATIONS).fetch_all(&pool).await;
+        crate::check_schema(applied, &MIGRATOR)?;
         Ok(SqliteStore { pool })
+    }
+
+    async fn connect(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+        let pool = SqliteStore::pool_of(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn pool_of(options: SqliteConnectOptions) -> Result<SqlitePool, StoreError> {
+        // An embedded database's connections cannot drop: no ping before each use.
+        Ok(SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?)
     }
 
     /// The pool, for tests that must reach behind the trait (to tamper with rows).

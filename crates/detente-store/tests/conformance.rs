@@ -17,7 +17,7 @@ use detente_store::postgres::PgStore;
 use detente_store::record::{Record, RecordError, Tampered};
 use detente_store::sqlite::SqliteStore;
 use detente_store::witness::{WitnessError, add_checkpoint};
-use detente_store::{Evidence, LogStore, WitnessStore};
+use detente_store::{Evidence, LogStore, StoreError, WitnessStore};
 use detente_treaty::Catalogue;
 
 /// The protocol status of a witness's refusal; anything else fails the test.
@@ -436,6 +436,11 @@ async fn sqlite_store() -> SqliteStore {
 }
 
 async fn postgres_store() -> PgStore {
+    PgStore::open(&postgres_database().await).await.unwrap()
+}
+
+/// The address of a new, empty database on the test server.
+async fn postgres_database() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let server = std::env::var("DETENTE_TEST_POSTGRES").expect(
@@ -446,7 +451,46 @@ async fn postgres_store() -> PgStore {
     let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
     admin.close().await;
-    PgStore::open(&format!("{server}/{name}")).await.unwrap()
+    format!("{server}/{name}")
+}
+
+/// A store opened read-only, over a record of 10 entries with a checkpoint:
+/// everything reads, and the backend itself refuses every write.
+async fn read_only_holds<S: LogStore + WitnessStore>(record: Record<S>) {
+    assert_eq!(record.store().size().await.unwrap(), 10);
+    record.audit(true).await.unwrap();
+    record.prove(3).await.unwrap();
+    let appended = record.append(&[entry(10)]).await;
+    assert!(matches!(appended, Err(RecordError::Store(StoreError::Database(_)))), "{appended:?}");
+    assert_eq!(record.store().size().await.unwrap(), 10);
+}
+
+async fn checkpointed(record: Record<impl LogStore + WitnessStore>) {
+    record.checkpoint(&log_key()).await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_read_only_creates_nothing_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("record.db");
+    assert!(matches!(SqliteStore::open_read_only(&path).await, Err(StoreError::NotFound(p)) if p == path));
+    assert!(!path.exists(), "opening to read created the file");
+    checkpointed(record_with(SqliteStore::open(&path).await.unwrap(), 10).await).await;
+    read_only_holds(Record::open(SqliteStore::open_read_only(&path).await.unwrap()).await.unwrap()).await;
+    // A file that is not a store is named as such, not migrated into one.
+    let other = dir.path().join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let opened = SqliteStore::open_read_only(&other).await;
+    assert!(matches!(&opened, Err(StoreError::Schema(why)) if why.contains("not a detente store")), "{opened:?}");
+}
+
+#[tokio::test]
+async fn postgres_read_only_writes_nothing() {
+    let address = postgres_database().await;
+    let opened = PgStore::open_read_only(&address).await;
+    assert!(matches!(&opened, Err(StoreError::Schema(why)) if why.contains("not a detente store")), "{opened:?}");
+    checkpointed(record_with(PgStore::open(&address).await.unwrap(), 10).await).await;
+    read_only_holds(Record::open(PgStore::open_read_only(&address).await.unwrap()).await.unwrap()).await;
 }
 
 tamper_story!(sqlite_tampering, sqlite_store().await, pool);

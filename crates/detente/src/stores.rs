@@ -1,21 +1,35 @@
 //! Opening stores, and which record errors are the user's to fix.
 
 use detente_store::record::{Record, RecordError};
-use detente_store::{Address, AnyStore};
+use detente_store::{Address, AnyStore, StoreError};
 
 use crate::bad_input;
 
 pub async fn open_store(address: &Address) -> anyhow::Result<AnyStore> {
-    let name = match address {
-        Address::Sqlite(path) => path.display().to_string(),
-        Address::Postgres(_) => "the PostgreSQL store".to_owned(),
-    };
-    AnyStore::open(address).await.map_err(|e| anyhow::Error::new(e).context(format!("opening {name}")))
+    AnyStore::open(address).await.map_err(|e| opening(address, e))
 }
 
 /// The record a store holds.
 pub async fn open_record(address: &Address) -> anyhow::Result<Record<AnyStore>> {
     Record::open(open_store(address).await?).await.map_err(record_error)
+}
+
+/// The record a store holds, opened for reading only: the commands that only
+/// read (show, prove, verify) create nothing and change nothing they read.
+pub async fn open_record_read_only(address: &Address) -> anyhow::Result<Record<AnyStore>> {
+    let store = AnyStore::open_read_only(address).await.map_err(|e| opening(address, e))?;
+    Record::open(store).await.map_err(record_error)
+}
+
+fn opening(address: &Address, error: StoreError) -> anyhow::Error {
+    let name = match address {
+        Address::Sqlite(path) => path.display().to_string(),
+        Address::Postgres(_) => "the PostgreSQL store".to_owned(),
+    };
+    match error {
+        StoreError::NotFound(_) | StoreError::Schema(_) => bad_input!("opening {name}: {error}"),
+        other => anyhow::Error::new(other).context(format!("opening {name}")),
+    }
 }
 
 /// Record errors the user can fix by giving something else are bad input.

@@ -20,7 +20,7 @@ use crate::data::{self, Extension};
 use crate::error::Outcome;
 use crate::inputs::{self, read_input, read_input_text};
 use crate::report::record::{self as render, WitnessStatus};
-use crate::stores::{open_record, open_store, record_error, runtime};
+use crate::stores::{open_record, open_record_read_only, open_store, record_error, runtime};
 
 pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
@@ -47,9 +47,9 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
                 context.out.result(&render::CheckpointView::of(&signed), |view| view.note.clone())?;
                 Ok(Outcome::Done)
             }
-            LogCommand::Show(args) => show(open_record(&args.store.store).await?, args, context).await,
+            LogCommand::Show(args) => show(open_record_read_only(&args.store.store).await?, args, context).await,
             LogCommand::Prove { store, index, out } => {
-                let bundle = open_record(&store.store).await?.prove(index).await.map_err(record_error)?;
+                let bundle = open_record_read_only(&store.store).await?.prove(index).await.map_err(record_error)?;
                 let text = bundle.to_string();
                 if let Some(path) = &out {
                     context.out.file(path, text.as_bytes())?;
@@ -98,7 +98,7 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
             LogCommand::Verify { store, no_signatures, key, policy } => {
                 let policy = policy.as_deref().map(inputs::policy).transpose()?;
                 let trusted = key.as_deref().map(inputs::verifier_key).transpose()?;
-                verify(open_record(&store.store).await?, !no_signatures, trusted, policy, context).await
+                verify(open_record_read_only(&store.store).await?, !no_signatures, trusted, policy, context).await
             }
         }
     })

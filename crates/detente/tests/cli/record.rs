@@ -282,6 +282,42 @@ fn log_verify_names_the_tampered_entry() {
     assert!(message.contains("entry 17"), "{message}");
 }
 
+/// `log show`, `log prove` and `log verify` open the store read-only: a path
+/// with no store is refused by name, and nothing is created or written.
+#[test]
+fn commands_that_only_read_create_and_change_nothing() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let vkey = us.path("us.vkey");
+    let reading = |store: &str| -> [Vec<String>; 3] {
+        let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect();
+        [
+            owned(&["log", "show", "--store", store]),
+            owned(&["log", "prove", "--store", store, "0"]),
+            owned(&["log", "verify", "--store", store, "--key", &vkey]),
+        ]
+    };
+    let missing = us.path("missing.db");
+    for command in reading(&missing) {
+        let output = us.run(&command.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(exit(&output), Some(2), "{command:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(&format!("opening {missing}: no store at {missing}")), "{command:?}: {message}");
+        assert!(!std::path::Path::new(&missing).exists(), "{command:?} created the store");
+    }
+    let (store, key) = (us.path("us.db"), us.path("us.key"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    let lines = us.write("lines.txt", "notice 0\nnotice 1\n");
+    let append = ["log", "append", "--store", &store, "--key", &key, "--kind", "notification"];
+    us.ok(&[&append[..], &["--notice", "change-in-data", "--lines", &lines]].concat());
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    let before = std::fs::read(&store).unwrap();
+    for command in reading(&store) {
+        us.ok(&command.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    assert_eq!(std::fs::read(&store).unwrap(), before, "a reading command changed the store");
+}
+
 #[test]
 fn bad_keys_policies_requests_and_bundles_are_refused_by_name() {
     let us = Party::new();
