@@ -400,6 +400,12 @@ impl<S: LogStore> Record<S> {
             }
             signatures.push(signature);
         }
+        if signatures.is_empty() {
+            // Otherwise the cosignatures already on the note would be reported as this answer's.
+            return Err(RecordError::Cosignature(
+                "the answer holds no cosignature: a witness answers with one signature line per key".into(),
+            ));
+        }
         // Another process may add its witness's cosignature at the same time:
         // the swap is on the whole note, so on a race, merge again.
         loop {

@@ -424,6 +424,13 @@ async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) 
         add_checkpoint(witness_store, &request, &[log_key().verifier().clone()], &witness, 1).await.unwrap();
     record.add_cosignatures(&cosignature, std::slice::from_ref(witness.verifier())).await.unwrap();
     assert_eq!(record.witness_request_for(witness.verifier()).await.unwrap().old_size, 5);
+    // An empty answer is refused, not taken for the cosignatures already there.
+    let note = record.store().checkpoint().await.unwrap();
+    for empty in ["", "\n\n"] {
+        let added = record.add_cosignatures(empty, std::slice::from_ref(witness.verifier())).await;
+        assert!(matches!(&added, Err(RecordError::Cosignature(why)) if why.contains("no cosignature")), "{added:?}");
+    }
+    assert_eq!(record.store().checkpoint().await.unwrap(), note);
     let key = witness.verifier().to_string();
     record.store().record_cosigned(&key, 2).await.unwrap();
     assert_eq!(record.store().cosigned_size(&key).await.unwrap(), Some(5), "a late answer never moves it back");

@@ -119,6 +119,11 @@ fn a_notification_is_recorded_witnessed_and_proven_offline() {
     };
     let answer = String::from_utf8(add_checkpoint(&request).stdout).unwrap();
     let answer = us.write("answer.txt", &answer);
+    // An empty answer (a witness that wrote nothing) is bad input, not a success.
+    let empty = us.write("empty.txt", "");
+    let refused = us.run(&["log", "cosign", "--store", &store, "--witness-key", &witness_vkey, &empty]);
+    assert_eq!(exit(&refused), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no cosignature"));
     us.ok(&["log", "cosign", "--store", &store, "--witness-key", &us.path("ru-witness.vkey"), &answer]);
     us.ok(&["log", "prove", "--store", &store, "0", "--out", &bundle]);
     let proven = us.ok(&["verify-proof", &bundle, "--policy", &policy, "--json"]);
