@@ -96,22 +96,27 @@ pub enum StoreError {
     Address(String),
     #[error("no store at {0}: opening a store only to read it creates nothing")]
     NotFound(std::path::PathBuf),
-    #[error(
-        "the store's schema is not this version's ({0}): a command that writes to the store, such as `detente log append`, brings it up to date"
-    )]
+    #[error("not a detente store: it has no table of applied migrations")]
+    NotAStore,
+    #[error("the store's schema is not this version's: {0}")]
     Schema(String),
 }
 
 /// Checks, for a store opened read-only (which cannot migrate), that the
 /// migrations applied are exactly those this version would apply.
 fn check_schema(applied: Result<Vec<i64>, sqlx::Error>, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
-    let applied = applied.map_err(|_| StoreError::Schema("it has no migration table: not a detente store".into()))?;
+    let applied = applied.map_err(|_| StoreError::NotAStore)?;
     let expected: Vec<i64> =
         migrator.iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+    let found = format!("migrations {applied:?} applied, {expected:?} expected");
     if applied == expected {
         Ok(())
+    } else if expected.starts_with(&applied) {
+        Err(StoreError::Schema(format!(
+            "{found}; it is older, and a command that writes to it, such as `detente log append`, brings it up to date"
+        )))
     } else {
-        Err(StoreError::Schema(format!("migrations {applied:?} applied, {expected:?} expected")))
+        Err(StoreError::Schema(format!("{found}; another version of detente wrote it")))
     }
 }
 

@@ -27,7 +27,9 @@ fn opening(address: &Address, error: StoreError) -> anyhow::Error {
         Address::Postgres(_) => "the PostgreSQL store".to_owned(),
     };
     match error {
-        StoreError::NotFound(_) | StoreError::Schema(_) => bad_input!("opening {name}: {error}"),
+        StoreError::NotFound(_) | StoreError::NotAStore | StoreError::Schema(_) => {
+            bad_input!("opening {name}: {error}")
+        }
         other => anyhow::Error::new(other).context(format!("opening {name}")),
     }
 }
