@@ -12,7 +12,8 @@ use std::sync::{Arc, OnceLock};
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
 use detente_log::witness::AddCheckpoint;
-use detente_node::witness::{Config, MAX_REQUEST_BYTES, router};
+use detente_node::http::Limits;
+use detente_node::witness::{Config, router};
 use detente_store::sqlite::SqliteStore;
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
@@ -34,6 +35,7 @@ fn server() -> &'static Server {
             key: detente_fuzz::witness_key().clone(),
             logs: vec![detente_fuzz::log_key().verifier().clone()],
             clock: Arc::new(|| 1_800_000_000),
+            limits: Limits::default(),
         };
         Server { router: router(config), runtime }
     })
@@ -61,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let allowed = [200, 400, 403, 404, 409, 413, 422];
     assert!(allowed.contains(&status.as_u16()), "status {status}: {}", String::from_utf8_lossy(&answer));
-    if body.len() > MAX_REQUEST_BYTES {
+    if body.len() > Limits::default().max_body_bytes {
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         return;
     }

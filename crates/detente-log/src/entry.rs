@@ -39,6 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::hash::Hash;
 use crate::keys::{Algorithm, SigningKey, VerifierKey};
+use crate::signatures::{KeyTables, Signed};
 
 pub const VERSION: u8 = 1;
 pub const SIGNING_CONTEXT: &[u8] = b"detente/entry/v1\n";
@@ -263,6 +264,33 @@ pub fn verify_bytes(bytes: &[u8], key_id: u32, key: &VerifierKey) -> Result<(), 
     let Some(split) = bytes.len().checked_sub(SIGNATURE_BYTES) else { return Err(EntryError::BadSignature) };
     let (unsigned, signature) = bytes.split_at(split);
     key.verify(&signed_message(unsigned), signature).then_some(()).ok_or(EntryError::BadSignature)
+}
+
+/// Checks the signatures of many entries' bytes (each already decoded, with
+/// its key ID) made with `key`, whose tables are `tables`: what
+/// [`verify_bytes`] says of each, found faster. On failure, the position of
+/// the first entry whose signature fails, and why.
+pub fn verify_all(entries: &[(&[u8], u32)], key: &VerifierKey, tables: &KeyTables) -> Result<(), (usize, EntryError)> {
+    let mut signed = Vec::with_capacity(entries.len());
+    for (position, &(bytes, key_id)) in entries.iter().enumerate() {
+        let split = bytes.len().checked_sub(SIGNATURE_BYTES).filter(|_| key.id() == key_id);
+        let Some(split) = split.filter(|_| key.algorithm() == Algorithm::Ed25519) else {
+            return Err((position, verify_bytes(bytes, key_id, key).err().unwrap_or(EntryError::BadSignature)));
+        };
+        let (unsigned, signature) = bytes.split_at(split);
+        signed
+            .push(Signed { message: [SIGNING_CONTEXT, unsigned], signature: signature.try_into().expect("64 bytes") });
+    }
+    // The tables refuse exactly what `verify_strict` refuses; the entry they
+    // stop at is checked again strictly, one at a time, for the reason.
+    let mut start = 0;
+    while let Err(offset) = tables.check(&signed[start..]) {
+        let position = start + offset;
+        let (bytes, key_id) = entries[position];
+        verify_bytes(bytes, key_id, key).map_err(|error| (position, error))?;
+        start = position + 1;
+    }
+    Ok(())
 }
 
 struct Writer(Vec<u8>);

@@ -19,6 +19,7 @@ mod hash;
 pub mod keys;
 pub mod note;
 pub mod policy;
+pub mod signatures;
 pub mod tree;
 pub mod witness;
 

@@ -448,6 +448,29 @@ pub fn verify_consistency(
         // Every tree extends the empty one; a tree extends itself only with the same root.
         return if first == 0 || first_root == second_root { Ok(()) } else { Err(VerifyError::RootMismatch) };
     }
+    let (fr, sr) = consistency_roots(first, second, first_root, proof)?;
+    if fr != *first_root || sr != *second_root {
+        return Err(VerifyError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// The two roots a consistency proof from `first` to `second` leaves
+/// (`0 < first < second`) commits to, whatever roots were claimed. When
+/// `first` is a power of two the proof leaves out the first tree's root,
+/// which is then `first_root`, taken as given. A witness uses this to tell
+/// a fork (the proof gives the log's signed new root, but another old root
+/// than the one it cosigned) from a proof that is merely wrong.
+pub fn consistency_roots(
+    first: u64,
+    second: u64,
+    first_root: &Hash,
+    proof: &[Hash],
+) -> Result<(Hash, Hash), VerifyError> {
+    SizeError::check_prefix(first, second)?;
+    if first == 0 || first == second {
+        return Err(VerifyError::TooShort);
+    }
     // When the first tree is a complete subtree, its root is the proof's implicit first element.
     let (seed, rest) = if first.is_power_of_two() {
         (*first_root, proof)
@@ -466,10 +489,7 @@ pub fn verify_consistency(
             sr = Hash::node(&sr, c);
         }
     })?;
-    if fr != *first_root || sr != *second_root {
-        return Err(VerifyError::RootMismatch);
-    }
-    Ok(())
+    Ok((fr, sr))
 }
 
 #[cfg(test)]

@@ -42,14 +42,23 @@ pub enum Refusal {
     /// request is evidence.
     #[error("409 Conflict: the log signed two different trees of size {latest}: it has forked")]
     Forked { latest: u64 },
+    /// The proof gives the log's signed new root, but another old root
+    /// than the one this witness cosigned: the log signed a tree that does
+    /// not extend its own earlier one. Answered 422 like a wrong proof; the
+    /// request is evidence.
+    #[error("422 Unprocessable Entity: {0}")]
+    Diverged(String),
+    /// A proof that proves nothing: the client's mistake, not the log's.
     #[error("422 Unprocessable Entity: {0}")]
     Inconsistent(String),
 }
 
 impl Refusal {
-    /// Whether the request shows the log misbehaving and should be kept.
+    /// Whether the request shows the log misbehaving and should be kept: a
+    /// fork ([`Refusal::Forked`], [`Refusal::Diverged`]). Any other refusal is
+    /// the client's fault, which anyone can provoke, so nothing of it is kept.
     pub fn is_evidence(&self) -> bool {
-        matches!(self, Refusal::Inconsistent(_) | Refusal::Forked { .. })
+        matches!(self, Refusal::Diverged(_) | Refusal::Forked { .. })
     }
 
     /// The size a 409 answer carries (`text/x.tlog.size`).
@@ -66,7 +75,7 @@ impl Refusal {
             Refusal::Forbidden(_) => 403,
             Refusal::UnknownLog(_) => 404,
             Refusal::Conflict { .. } | Refusal::Forked { .. } => 409,
-            Refusal::Inconsistent(_) => 422,
+            Refusal::Diverged(_) | Refusal::Inconsistent(_) => 422,
         }
     }
 }
@@ -147,14 +156,14 @@ pub fn check(request: &AddCheckpoint, logs: &[VerifierKey], latest: Option<Lates
             request.old_size, checkpoint.size
         )));
     }
+    if let Some(fork) = latest.and_then(|latest| fork_shown(latest, &checkpoint, request)) {
+        return Err(fork);
+    }
     let known_size = latest.map_or(0, |l| l.size);
     if request.old_size != known_size {
         return Err(Refusal::Conflict { latest: known_size });
     }
     match latest {
-        Some(latest) if latest.size == checkpoint.size && latest.root != checkpoint.root => {
-            return Err(Refusal::Forked { latest: latest.size });
-        }
         Some(latest) if latest.size > 0 => {
             tree::verify_consistency(latest.size, checkpoint.size, &latest.root, &checkpoint.root, &request.proof)
                 .map_err(|e| {
@@ -173,6 +182,88 @@ pub fn check(request: &AddCheckpoint, logs: &[VerifierKey], latest: Option<Lates
         _ => {}
     }
     Ok(Accepted { checkpoint, note })
+}
+
+/// Whether a checkpoint the log signed, with its request, proves the log
+/// inconsistent with `latest` (what the witness cosigned), whatever the
+/// request's `old` says: the same size with another root, or a proof from
+/// `latest`'s size that gives the signed new root from another old root.
+/// (When `latest`'s size is a power of two the proof leaves its root out,
+/// so only the first kind can show then.)
+fn fork_shown(latest: Latest, checkpoint: &Checkpoint, request: &AddCheckpoint) -> Option<Refusal> {
+    if checkpoint.size == latest.size {
+        return (checkpoint.root != latest.root).then_some(Refusal::Forked { latest: latest.size });
+    }
+    if request.old_size != latest.size || latest.size == 0 || checkpoint.size < latest.size {
+        return None;
+    }
+    let (old_root, new_root) =
+        tree::consistency_roots(latest.size, checkpoint.size, &latest.root, &request.proof).ok()?;
+    (new_root == checkpoint.root && old_root != latest.root).then(|| {
+        Refusal::Diverged(format!(
+            "the proof shows the log's tree of size {} grows from another tree of size {} than the one this witness cosigned: the log has forked",
+            checkpoint.size, latest.size
+        ))
+    })
+}
+
+/// What a witness keeps of a fork, enough for anyone holding the log's key
+/// to check it alone ([`ForkEvidence::check`]): the checkpoint the witness
+/// had cosigned, and the request that contradicts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkEvidence {
+    /// The cosigned checkpoint note (the log's signature and the witness's).
+    pub cosigned: String,
+    /// The `add-checkpoint` request body, verbatim.
+    pub request: String,
+}
+
+/// The kinds of fork a [`ForkEvidence`] can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fork {
+    /// Two signed trees of one size with different roots.
+    SameSize { size: u64 },
+    /// A signed tree whose consistency proof grows it from another tree of
+    /// the cosigned size.
+    Diverged { cosigned: u64, size: u64 },
+}
+
+const EVIDENCE_HEADER: &str = "detente fork evidence v1\n";
+const COSIGNED_MARK: &str = "-- cosigned checkpoint\n";
+const REQUEST_MARK: &str = "-- contradicting add-checkpoint request\n";
+
+impl ForkEvidence {
+    /// The evidence as one text: a header, then the cosigned note and the
+    /// request, each after a marker line (no note or request line starts
+    /// with `--`).
+    pub fn to_text(&self) -> String {
+        format!("{EVIDENCE_HEADER}{COSIGNED_MARK}{}{REQUEST_MARK}{}", self.cosigned, self.request)
+    }
+
+    pub fn parse(text: &str) -> Result<ForkEvidence, String> {
+        let rest = text.strip_prefix(EVIDENCE_HEADER).ok_or("line 1: expected `detente fork evidence v1`")?;
+        let rest = rest.strip_prefix(COSIGNED_MARK).ok_or("line 2: expected the cosigned checkpoint's marker")?;
+        let (cosigned, request) = rest.split_once(REQUEST_MARK).ok_or("no marker before the request")?;
+        Ok(ForkEvidence { cosigned: cosigned.into(), request: request.into() })
+    }
+
+    /// Checks the evidence against the log's key: both checkpoints signed by
+    /// it, for one origin, and contradicting each other.
+    pub fn check(&self, log: &VerifierKey) -> Result<Fork, String> {
+        let cosigned = crate::checkpoint::SignedCheckpoint::open(&self.cosigned, log, &[])
+            .map_err(|e| format!("the cosigned checkpoint: {e}"))?
+            .checkpoint;
+        let request = AddCheckpoint::parse(&self.request).map_err(|e| format!("the request: {e}"))?;
+        let signed = crate::checkpoint::SignedCheckpoint::open(&request.checkpoint, log, &[])
+            .map_err(|e| format!("the request's checkpoint: {e}"))?
+            .checkpoint;
+        let latest = Latest { size: cosigned.size, root: cosigned.root };
+        match fork_shown(latest, &signed, &request) {
+            Some(Refusal::Forked { .. }) => Ok(Fork::SameSize { size: signed.size }),
+            Some(_) => Ok(Fork::Diverged { cosigned: cosigned.size, size: signed.size }),
+            None => Err("the two checkpoints do not contradict each other".into()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -194,11 +285,53 @@ mod tests {
     }
 
     #[test]
-    fn the_same_size_with_another_root_is_a_fork() {
+    fn the_same_size_with_another_root_is_a_fork_whatever_old_says() {
         let key = SigningKey::from_seed("log.example/l", Algorithm::Ed25519, [1; 32]).unwrap();
         let latest = Latest { size: 5, root: Hash::leaf(b"a") };
-        let fork = AddCheckpoint { old_size: 5, ..request(5, Hash::leaf(b"b"), &key) };
-        let refused = check(&fork, std::slice::from_ref(key.verifier()), Some(latest)).unwrap_err();
-        assert_eq!((refused.status(), refused.is_evidence(), refused.conflicting_size()), (409, true, Some(5)));
+        for old_size in [0, 3, 5] {
+            let fork = AddCheckpoint { old_size, ..request(5, Hash::leaf(b"b"), &key) };
+            let refused = check(&fork, std::slice::from_ref(key.verifier()), Some(latest)).unwrap_err();
+            assert_eq!((refused.status(), refused.is_evidence(), refused.conflicting_size()), (409, true, Some(5)));
+        }
+    }
+
+    /// A log of `n` leaves, each `tag` and its index.
+    fn log(tag: &[u8], n: u64) -> crate::MemoryLog {
+        let mut log = crate::MemoryLog::new();
+        for i in 0..n {
+            log.push(&[tag, &i.to_be_bytes()].concat());
+        }
+        log
+    }
+
+    #[test]
+    fn a_proof_from_another_tree_is_a_fork_and_a_wrong_proof_is_not() {
+        let key = SigningKey::from_seed("log.example/l", Algorithm::Ed25519, [1; 32]).unwrap();
+        let logs = std::slice::from_ref(key.verifier());
+        let (honest, other) = (log(b"a", 9), log(b"b", 9));
+        let latest = Latest { size: 5, root: honest.root(5) };
+        // The log signs `other`'s tree of 9 and proves it from `other`'s 5: a fork.
+        let proof = tree::prove_consistency(5, 9, other.stored()).unwrap();
+        let fork = AddCheckpoint { old_size: 5, proof: proof.clone(), ..request(9, other.root(9), &key) };
+        let refused = check(&fork, logs, Some(latest)).unwrap_err();
+        assert!(matches!(refused, Refusal::Diverged(_)) && refused.is_evidence(), "{refused}");
+        // A proof that gives neither signed root is the client's mistake: 422, not evidence.
+        let mut wrong = proof;
+        wrong[1] = Hash::leaf(b"noise");
+        let refused = check(&AddCheckpoint { proof: wrong, ..fork.clone() }, logs, Some(latest)).unwrap_err();
+        assert!(matches!(refused, Refusal::Inconsistent(_)) && !refused.is_evidence(), "{refused}");
+        // The evidence checks alone, from its text, with the log's key only.
+        let mut cosigned = Note::new(Checkpoint::new(key.name(), 5, honest.root(5)).text()).unwrap();
+        cosigned.sign(&key, 0);
+        let evidence = ForkEvidence { cosigned: cosigned.to_string(), request: fork.to_text() };
+        let read = ForkEvidence::parse(&evidence.to_text()).unwrap();
+        assert_eq!(read.check(key.verifier()), Ok(Fork::Diverged { cosigned: 5, size: 9 }));
+        let honest_growth = AddCheckpoint {
+            old_size: 5,
+            proof: tree::prove_consistency(5, 9, honest.stored()).unwrap(),
+            ..request(9, honest.root(9), &key)
+        };
+        let not_a_fork = ForkEvidence { request: honest_growth.to_text(), ..evidence };
+        assert!(not_a_fork.check(key.verifier()).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! A party's node on the network. Today it serves the C2SP tlog-witness
-//! protocol ([`witness`]); the notification exchange (outbox and inbox)
-//! comes next. Every server here is a library function,
+//! protocol ([`witness`]), under the limits every server here shares
+//! ([`http`]); the notification exchange (outbox and inbox) comes next. Every server here is a library function,
 //! `run(config, listener, shutdown)`, so the binary only binds a socket and
 //! says when to stop, and tests run servers in-process on loopback.
 //!
@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+pub mod http;
 pub mod witness;
 
 /// Seconds since the Unix epoch, as the caller reads them.

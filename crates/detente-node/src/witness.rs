@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -20,20 +19,7 @@ use tokio::net::TcpListener;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
 use crate::Clock;
-
-/// An add-checkpoint body is a checkpoint note and at most 63 proof hashes:
-/// a few KiB. Anything much larger is not a request, so it is refused (413)
-/// before it is buffered.
-pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
-
-/// Requests handled at once. Each holds a store connection while it checks
-/// and swaps; past this, requests queue instead of exhausting the pool.
-pub const MAX_IN_FLIGHT: usize = 32;
-
-/// How long a client may take to send its body. A slow sender would
-/// otherwise hold one of the [`MAX_IN_FLIGHT`] places indefinitely. (Slow
-/// headers are hyper's concern; axum's `serve` keeps its defaults.)
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::http::Limits;
 
 /// What a witness needs to answer.
 pub struct Config<S> {
@@ -44,6 +30,10 @@ pub struct Config<S> {
     pub logs: Vec<VerifierKey>,
     /// The time each cosignature carries.
     pub clock: Clock,
+    /// What the server holds and waits for at most. An add-checkpoint body
+    /// is a checkpoint note and at most 63 proof hashes, a few KiB, so the
+    /// default body cap (64 KiB) refuses anything that is not a request.
+    pub limits: Limits,
 }
 
 impl<S> std::fmt::Debug for Config<S> {
@@ -52,27 +42,29 @@ impl<S> std::fmt::Debug for Config<S> {
     }
 }
 
-/// Serves `config` on `listener` until `shutdown` completes, then stops
-/// accepting and lets requests in flight finish (each is one short store
-/// transaction, so the wait is brief).
+/// Serves `config` on `listener`, under its limits, until `shutdown`
+/// completes, then stops accepting and lets requests in flight finish (each
+/// is one short store transaction, so the wait is brief).
 pub async fn run<S: WitnessStore + 'static>(
     config: Config<S>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+    let limits = config.limits;
+    crate::http::serve(listener, router(config), limits, shutdown).await
 }
 
 /// The witness's routes, for [`run`] and for tests that drive it without a socket.
 pub fn router<S: WitnessStore + 'static>(config: Config<S>) -> Router {
+    let in_flight = config.limits.max_in_flight;
     Router::new()
         .route("/add-checkpoint", axum::routing::post(handle::<S>))
-        .layer(GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
+        .layer(GlobalConcurrencyLimitLayer::new(in_flight))
         .with_state(Arc::new(config))
 }
 
 async fn handle<S: WitnessStore>(State(witness): State<Arc<Config<S>>>, request: Request) -> Response {
-    let body = match read_body(request.into_body()).await {
+    let body = match read_body(request.into_body(), &witness.limits).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -81,11 +73,11 @@ async fn handle<S: WitnessStore>(State(witness): State<Arc<Config<S>>>, request:
 }
 
 /// The body as text, within the size and time limits.
-async fn read_body(body: Body) -> Result<String, Response> {
-    let bytes = match tokio::time::timeout(BODY_TIMEOUT, to_bytes(body, MAX_REQUEST_BYTES)).await {
+async fn read_body(body: Body, limits: &Limits) -> Result<String, Response> {
+    let bytes = match tokio::time::timeout(limits.body_timeout, to_bytes(body, limits.max_body_bytes)).await {
         Err(_) => return Err((StatusCode::REQUEST_TIMEOUT, "the request body was not sent in time\n").into_response()),
         Ok(Err(_)) => {
-            let message = format!("a request body is at most {MAX_REQUEST_BYTES} bytes\n");
+            let message = format!("a request body is at most {} bytes\n", limits.max_body_bytes);
             return Err((StatusCode::PAYLOAD_TOO_LARGE, message).into_response());
         }
         Ok(Ok(bytes)) => bytes,

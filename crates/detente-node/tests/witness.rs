@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use detente_log::entry::{Body, Content, Entry};
 use detente_log::keys::{Algorithm, SigningKey};
-use detente_node::witness::{Config, MAX_REQUEST_BYTES, run};
+use detente_node::http::Limits;
+use detente_node::witness::{Config, run};
 use detente_store::record::Record;
+use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -50,7 +52,7 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
         content: Content::of("text/plain", b"a concern".to_vec()),
     };
     record.append(&[entry.sign(&log_key()).unwrap()]).await.unwrap();
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&Signer::new(log_key(), dir.path().join("log.signed"))).await.unwrap();
     let request = record.witness_request(0).await.unwrap().to_text();
 
     let config = Config {
@@ -58,6 +60,7 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
         key: SigningKey::from_seed("neutral.example/witness", Algorithm::Cosignature, [2; 32]).unwrap(),
         logs: vec![log_key().verifier().clone()],
         clock: Arc::new(|| 1_800_000_000),
+        limits: Limits::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -75,7 +78,7 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
     assert_eq!((status, body.as_str()), (409, "1\n"));
     let (status, _) = post(address, b"old 0\n\nnot a checkpoint\n").await;
     assert_eq!(status, 400);
-    let (status, _) = post(address, &vec![b'x'; MAX_REQUEST_BYTES + 1]).await;
+    let (status, _) = post(address, &vec![b'x'; Limits::default().max_body_bytes + 1]).await;
     assert_eq!(status, 413);
     let (status, _) = post(address, b"\xff\xfe").await;
     assert_eq!(status, 400);
@@ -83,4 +86,59 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
     assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the listener is closed after shutdown");
+}
+
+/// A bounded slowloris on loopback: 500 clients open connections and
+/// trickle their headers, twice as many as the server may hold. Each is
+/// closed at the header deadline, so the places come back, and a
+/// legitimate request, queued behind them, is served to completion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slowloris_of_500_connections_does_not_shut_out_a_legitimate_request() {
+    const SLOW: usize = 500;
+    let dir = tempfile::tempdir().unwrap();
+    let limits =
+        Limits { header_timeout: std::time::Duration::from_secs(2), max_connections: 250, ..Limits::default() };
+    let config = Config {
+        store: SqliteStore::open(&dir.path().join("witness.db")).await.unwrap(),
+        key: SigningKey::from_seed("neutral.example/witness", Algorithm::Cosignature, [2; 32]).unwrap(),
+        logs: vec![log_key().verifier().clone()],
+        clock: Arc::new(|| 1_800_000_000),
+        limits,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let mut slow = Vec::with_capacity(SLOW);
+    for _ in 0..SLOW {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        slow.push(tokio::spawn(async move {
+            // At most 40 header lines, one every 250 ms: a bounded trickle
+            // that, unchecked, would hold the connection for 10 s.
+            let _ = stream.write_all(b"POST /add-checkpoint HTTP/1.1\r\nHost: slow\r\n").await;
+            let mut byte = [0u8; 1];
+            for _ in 0..40 {
+                tokio::select! {
+                    read = stream.read(&mut byte) => return read.map_or(true, |n| n == 0),
+                    () = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+                }
+                if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                    return true;
+                }
+            }
+            false
+        }));
+    }
+    let started = std::time::Instant::now();
+    let (status, body) = post(address, b"old 0\n\nnot a checkpoint\n").await;
+    // Served, not dropped: the witness read it and refused it as the spec says.
+    assert_eq!(status, 400, "{body}");
+    eprintln!("a legitimate request behind {SLOW} slow connections: answered in {:?}", started.elapsed());
+    for client in slow {
+        assert!(client.await.unwrap(), "the server closed every slow connection before its trickle ended");
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }

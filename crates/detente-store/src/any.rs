@@ -59,6 +59,9 @@ impl LogStore for AnyStore {
     async fn read_hash_range(&self, start: u64, end: u64) -> Result<Vec<Hash>, StoreError> {
         on_backend!(self, s => s.read_hash_range(start, end).await)
     }
+    async fn extent(&self) -> Result<crate::Extent, StoreError> {
+        on_backend!(self, s => s.extent().await)
+    }
     async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         on_backend!(self, s => s.read_entries(start, end).await)
     }
@@ -97,8 +100,8 @@ impl WitnessStore for AnyStore {
     ) -> Result<bool, StoreError> {
         on_backend!(self, s => s.swap_witnessed(origin, old, new).await)
     }
-    async fn keep_evidence(&self, evidence: &Evidence) -> Result<(), StoreError> {
-        on_backend!(self, s => s.keep_evidence(evidence).await)
+    async fn keep_evidence(&self, evidence: &Evidence, fingerprint: &str) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.keep_evidence(evidence, fingerprint).await)
     }
     async fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
         on_backend!(self, s => s.evidence().await)

@@ -24,6 +24,7 @@ mod pages;
 pub mod postgres;
 mod queries;
 pub mod record;
+pub mod signer;
 pub mod sqlite;
 pub mod witness;
 
@@ -59,6 +60,16 @@ pub struct LogMeta {
     pub verifier_key: String,
 }
 
+/// How far a log's rows reach, whatever its size says: the entries its
+/// bundles hold and the hashes its pages hold, read with the size in one
+/// snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    pub size: u64,
+    pub entries: u64,
+    pub hashes: u64,
+}
+
 /// The latest checkpoint a witness cosigned for one log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WitnessedCheckpoint {
@@ -68,8 +79,8 @@ pub struct WitnessedCheckpoint {
     pub note: String,
 }
 
-/// A checkpoint a witness was shown and refused as inconsistent, kept as
-/// evidence of the log's misbehaviour.
+/// A fork a witness was shown, kept as evidence of the log's misbehaviour:
+/// the request that contradicts what it cosigned, and that cosigned note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub origin: String,
@@ -78,7 +89,14 @@ pub struct Evidence {
     pub reason: String,
     /// The `add-checkpoint` request body, verbatim.
     pub request: String,
+    /// The checkpoint note the witness had cosigned, which the request contradicts.
+    pub cosigned: String,
 }
+
+/// Forks kept per log at most. The first is kept for good; the same fork
+/// shown again is not kept twice; past this, more are not kept at all, so a
+/// flood of requests costs the witness nothing durable.
+pub const MAX_EVIDENCE_PER_LOG: u64 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -136,6 +154,8 @@ pub trait LogStore: Send + Sync {
     fn read_hashes(&self, indexes: &[u64]) -> impl Future<Output = Result<Vec<Hash>, StoreError>> + Send;
     /// Stored hashes `[start, end)`, for audits.
     fn read_hash_range(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<Hash>, StoreError>> + Send;
+    /// How far the rows reach, read from the last bundle and the last page.
+    fn extent(&self) -> impl Future<Output = Result<Extent, StoreError>> + Send;
     /// Entries `[start, end)`.
     fn read_entries(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<Vec<u8>>, StoreError>> + Send;
     /// Appends entries at `size` with the stored hashes they add, in one
@@ -182,7 +202,13 @@ pub trait WitnessStore: Send + Sync {
         old: Option<u64>,
         new: &WitnessedCheckpoint,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    fn keep_evidence(&self, evidence: &Evidence) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Keeps a fork unless the same one (by `fingerprint`) is kept, or the
+    /// log has [`MAX_EVIDENCE_PER_LOG`] already. Returns whether it was kept.
+    fn keep_evidence(
+        &self,
+        evidence: &Evidence,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     fn evidence(&self) -> impl Future<Output = Result<Vec<Evidence>, StoreError>> + Send;
 }
 

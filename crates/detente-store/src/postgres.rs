@@ -11,6 +11,10 @@ use crate::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long opening a store, or taking a connection from its pool, may wait
+/// for the server.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -45,7 +49,15 @@ impl PgStore {
         // A connection the server dropped fails its next query instead; the
         // error reaches the caller (nothing is half-written) and the pool
         // replaces the connection.
-        Ok(PgPoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?)
+        //
+        // A server that refuses or never answers is an error within
+        // CONNECT_TIMEOUT, not a wait: sqlx would otherwise retry for 30 s.
+        Ok(PgPoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options)
+            .await?)
     }
 
     /// The pool, for tests that must reach behind the trait (to tamper with rows).

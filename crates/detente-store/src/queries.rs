@@ -52,6 +52,36 @@ macro_rules! log_queries {
             $crate::pages::items(start, end, $crate::pages::PAGE, first, rows, $crate::pages::decode_hashes, "stored hash")
         }
 
+        async fn extent(&self) -> Result<$crate::Extent, StoreError> {
+            // One statement, so one snapshot: the size and the last rows
+            // agree even while another writer appends.
+            let (size, bundle, bundle_data, page, page_data): (i64, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<Vec<u8>>) =
+                sqlx::query_as(
+                    "SELECT (SELECT size FROM tree_size WHERE id = 1), \
+                     (SELECT bundle FROM entry_bundles ORDER BY bundle DESC LIMIT 1), \
+                     (SELECT data FROM entry_bundles ORDER BY bundle DESC LIMIT 1), \
+                     (SELECT page FROM hash_pages ORDER BY page DESC LIMIT 1), \
+                     (SELECT data FROM hash_pages ORDER BY page DESC LIMIT 1)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+            let entries = match (bundle, bundle_data) {
+                (Some(bundle), Some(data)) => {
+                    let bundle = to_u64(bundle, "bundle number")?;
+                    bundle * $crate::pages::BUNDLE + $crate::pages::decode_entries(bundle, &data)?.len() as u64
+                }
+                _ => 0,
+            };
+            let hashes = match (page, page_data) {
+                (Some(page), Some(data)) => {
+                    let page = to_u64(page, "page number")?;
+                    page * $crate::pages::PAGE + $crate::pages::decode_hashes(page, &data)?.len() as u64
+                }
+                _ => 0,
+            };
+            Ok($crate::Extent { size: to_u64(size, "tree size")?, entries, hashes })
+        }
+
         async fn read_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
             if start >= end {
                 return Ok(Vec::new());
@@ -250,25 +280,32 @@ macro_rules! witness_queries {
             Ok(done.rows_affected() == 1)
         }
 
-        async fn keep_evidence(&self, evidence: &Evidence) -> Result<(), StoreError> {
-            sqlx::query("INSERT INTO evidence (origin, received, reason, request) VALUES ($1, $2, $3, $4)")
-                .bind(&evidence.origin)
-                .bind(to_i64(evidence.received))
-                .bind(&evidence.reason)
-                .bind(&evidence.request)
-                .execute(&self.pool)
-                .await?;
-            Ok(())
+        async fn keep_evidence(&self, evidence: &Evidence, fingerprint: &str) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "INSERT INTO evidence (origin, received, reason, request, cosigned, fingerprint) \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM evidence WHERE origin = $1) < $7 \
+                 ON CONFLICT (origin, fingerprint) DO NOTHING",
+            )
+            .bind(&evidence.origin)
+            .bind(to_i64(evidence.received))
+            .bind(&evidence.reason)
+            .bind(&evidence.request)
+            .bind(&evidence.cosigned)
+            .bind(fingerprint)
+            .bind(to_i64($crate::MAX_EVIDENCE_PER_LOG))
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
         }
 
         async fn evidence(&self) -> Result<Vec<Evidence>, StoreError> {
-            let rows: Vec<(String, i64, String, String)> =
-                sqlx::query_as("SELECT origin, received, reason, request FROM evidence ORDER BY id")
+            let rows: Vec<(String, i64, String, String, String)> =
+                sqlx::query_as("SELECT origin, received, reason, request, cosigned FROM evidence ORDER BY id")
                     .fetch_all(&self.pool)
                     .await?;
             rows.into_iter()
-                .map(|(origin, received, reason, request)| {
-                    Ok(Evidence { origin, received: to_u64(received, "evidence time")?, reason, request })
+                .map(|(origin, received, reason, request, cosigned)| {
+                    Ok(Evidence { origin, received: to_u64(received, "evidence time")?, reason, request, cosigned })
                 })
                 .collect()
         }

@@ -1,6 +1,13 @@
 //! A party's record over a [`LogStore`]: append signed entries, sign
 //! checkpoints that can never fork, prove entries, gather cosignatures and
-//! audit everything.
+//! audit everything ([`audit`]).
+//!
+//! The store is not trusted: whoever runs it can edit or restore its rows.
+//! So nothing is signed on the store's word. Appending and checkpointing
+//! start from the newest checkpoint the key is known to have signed (the
+//! store's, or the [`Signer`]'s own memory of it, whichever is newer, the
+//! two proven consistent), check that the stored hashes at that size give
+//! its root, and audit every entry after it before building on it.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -8,16 +15,20 @@ use std::ops::Range;
 use detente_core::Party;
 use detente_log::bundle::ProofBundle;
 use detente_log::checkpoint::{Checkpoint, SignedCheckpoint};
-use detente_log::entry::{self, Content, Entry, Reference, SignedEntry};
+use detente_log::entry::{Content, Entry, Reference, SignedEntry};
 use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::note::{Note, NoteSignature, Verified};
+use detente_log::signatures::KeyTables;
 use detente_log::tree::{self, Frontier};
 use detente_log::witness::AddCheckpoint;
 use detente_log::{Hash, ProveError};
 use detente_treaty::Catalogue;
 
 use crate::admission::{Draft, Refusal, admit, reference};
+use crate::signer::{Signer, SignerError};
 use crate::{LogMeta, LogStore, StoreError};
+
+mod audit;
 
 /// Entries read per query during an audit. Small reads keep the buffers in
 /// the CPU's caches: 16,384 gave 0.89M entries/s, 1,024 gives 1.13M/s.
@@ -51,6 +62,8 @@ pub enum RecordError {
     Cosignature(String),
     #[error("tampering found: {0}")]
     Tampered(#[from] Tampered),
+    #[error(transparent)]
+    Signer(#[from] SignerError),
 }
 
 /// What an audit found wrong, naming the entry, node or checkpoint.
@@ -66,6 +79,14 @@ pub enum Tampered {
     StoredHash { index: u64, problem: String },
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    #[error("the stored hashes at size {size} do not give the root signed for that size")]
+    Frontier { size: u64 },
+    #[error(
+        "rows past the last entry: the store holds {entries} entries and {hashes} stored hashes, where its size, {size}, gives {size} and {expected_hashes}"
+    )]
+    PastEnd { size: u64, entries: u64, hashes: u64, expected_hashes: u64 },
+    #[error("the store's description of the record: {0}")]
+    Meta(String),
 }
 
 /// The result of an audit that found nothing wrong.
@@ -91,6 +112,25 @@ pub struct Record<S> {
     /// upper levels of the tree, which every proof shares, in memory. Audits
     /// never read through it: they check the rows themselves.
     cache: std::sync::Mutex<HashMap<u64, Hash>>,
+    /// The key's tables, for checking all its entries' signatures.
+    tables: KeyTables,
+    /// How far this process has audited the log, and from which signed
+    /// checkpoint, so that each entry is audited once per process.
+    audited: std::sync::Mutex<Option<Audited>>,
+}
+
+#[derive(Debug, Clone)]
+struct Audited {
+    /// The signed (size, root) the audit started from.
+    anchor: (u64, Hash),
+    frontier: Frontier,
+}
+
+/// The newest checkpoint the key is known to have signed, as a note.
+#[derive(Debug, Clone)]
+struct Anchor {
+    checkpoint: Checkpoint,
+    note: String,
 }
 
 /// Stored hashes kept in a record's cache at most (about 16 MB); when full
@@ -114,7 +154,12 @@ impl<S: LogStore> Record<S> {
         let meta = store.meta().await?.ok_or(RecordError::NotInitialised)?;
         let key = VerifierKey::parse(&meta.verifier_key).map_err(|_| StoreError::Corrupt("log key"))?;
         let party = meta.party.parse().map_err(|_| StoreError::Corrupt("party"))?;
-        Ok(Record { store, meta, key, party, cache: Default::default() })
+        if key.name() != meta.origin {
+            let problem = format!("its origin {:?} is not the name of its key, {}", meta.origin, key.name());
+            return Err(Tampered::Meta(problem).into());
+        }
+        let tables = KeyTables::new(key.public_key()).ok_or(StoreError::Corrupt("log key"))?;
+        Ok(Record { store, meta, key, party, cache: Default::default(), tables, audited: Default::default() })
     }
 
     pub fn store(&self) -> &S {
@@ -147,16 +192,19 @@ impl<S: LogStore> Record<S> {
 
     /// The one way documents become this record's entries: each is checked
     /// ([`admit`]) before anything is signed, then numbered with its place in
-    /// the log, signed at `time` and appended in one durable transaction. If
-    /// another writer appends first, the drafts are numbered and signed again
-    /// after it, so sequence numbers are always the places the entries take.
+    /// the log, signed at `time` and appended in one durable transaction,
+    /// onto a tree audited from the last signed checkpoint. If another
+    /// writer appends first, the drafts are numbered and signed again after
+    /// it, so sequence numbers are always the places the entries take, and
+    /// good input is never refused for the race.
     pub async fn submit(
         &self,
-        key: &SigningKey,
+        signer: &Signer,
         catalogue: &Catalogue,
         drafts: &[Draft],
         time: u64,
     ) -> Result<Vec<SignedEntry>, RecordError> {
+        let key = signer.key();
         self.check_signer(key)?;
         for (position, draft) in drafts.iter().enumerate() {
             let refused = |reason| RecordError::Refused { position, reason };
@@ -166,7 +214,9 @@ impl<S: LogStore> Record<S> {
             }
         }
         loop {
-            let size = self.store.size().await?;
+            let anchor = self.anchor(Some(signer)).await?.1.map(|a| a.checkpoint);
+            let frontier = self.audited_frontier(anchor.as_ref()).await?;
+            let size = frontier.size();
             let signed = (size..)
                 .zip(drafts)
                 .map(|(sequence, draft)| {
@@ -175,7 +225,7 @@ impl<S: LogStore> Record<S> {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| RecordError::Rejected { index: size, problem: e.to_string() })?;
-            match self.append_at(size, &signed).await {
+            match self.append_to(anchor.as_ref(), frontier, &signed).await {
                 Ok(_) => return Ok(signed),
                 Err(RecordError::Conflict) => continue,
                 Err(other) => return Err(other),
@@ -206,12 +256,9 @@ impl<S: LogStore> Record<S> {
     /// `presigned` feature, for benchmarks and tests.
     #[cfg(feature = "presigned")]
     pub async fn append(&self, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
-        self.append_at(self.store.size().await?, entries).await
-    }
-
-    /// Appends entries numbered from `size`, if the log still has `size`
-    /// entries; [`RecordError::Conflict`] if another writer moved it first.
-    async fn append_at(&self, size: u64, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
+        let anchor = self.anchor(None).await?.1.map(|a| a.checkpoint);
+        let frontier = self.audited_frontier(anchor.as_ref()).await?;
+        let size = frontier.size();
         for (index, entry) in (size..).zip(entries) {
             let rejected = |problem: String| RecordError::Rejected { index, problem };
             if entry.entry().party != self.party {
@@ -226,14 +273,27 @@ impl<S: LogStore> Record<S> {
             }
             entry.verify(&self.key).map_err(|e| rejected(e.to_string()))?;
         }
-        let mut frontier = Frontier::read(size, &self.read_all(&Frontier::indexes(size)).await?)
-            .expect("every frontier hash was read");
+        self.append_to(anchor.as_ref(), frontier, entries).await
+    }
+
+    /// Appends entries numbered from the audited `frontier`'s size, if the
+    /// log still has that many entries; [`RecordError::Conflict`] if another
+    /// writer moved it first.
+    async fn append_to(
+        &self,
+        anchor: Option<&Checkpoint>,
+        mut frontier: Frontier,
+        entries: &[SignedEntry],
+    ) -> Result<Range<u64>, RecordError> {
+        let size = frontier.size();
         let mut hashes = Vec::with_capacity(entries.len() * 2);
         frontier.extend(&entries.iter().map(SignedEntry::leaf_hash).collect::<Vec<_>>(), &mut hashes);
         let bytes: Vec<Vec<u8>> = entries.iter().map(|e| e.bytes().to_vec()).collect();
         if !self.store.append(size, &bytes, &hashes).await? {
             return Err(RecordError::Conflict);
         }
+        // What this process wrote needs no audit: it computed every row.
+        self.keep_audited(anchor.map_or((0, Hash::empty()), |c| (c.size, c.root)), &frontier);
         Ok(size..size + entries.len() as u64)
     }
 
@@ -285,14 +345,6 @@ impl<S: LogStore> Record<S> {
         .await
     }
 
-    /// The consistency proof from the tree of `first` entries to the tree of `second`.
-    async fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, RecordError> {
-        self.with_planned(tree::consistency_indexes(first, second), |stored| {
-            tree::prove_consistency(first, second, stored)
-        })
-        .await
-    }
-
     /// The latest checkpoint, its log signature verified (cosignatures are
     /// kept in the note but checked only against a policy).
     pub async fn latest(&self) -> Result<Option<SignedCheckpoint>, RecordError> {
@@ -302,45 +354,99 @@ impl<S: LogStore> Record<S> {
     /// The latest checkpoint as stored, byte for byte, and read.
     async fn latest_stored(&self) -> Result<Option<(String, SignedCheckpoint)>, RecordError> {
         let Some(note) = self.store.checkpoint().await? else { return Ok(None) };
-        let signed = SignedCheckpoint::open(&note, &self.key, &[]).map_err(|e| Tampered::Checkpoint(e.to_string()))?;
+        let signed = self.open_note(&note)?;
         Ok(Some((note, signed)))
     }
 
-    /// Signs a checkpoint of the whole log, unless that would contradict the
-    /// last one: the new tree must extend it, proven from the store before
-    /// signing. The checkpoint is replaced by compare-and-swap, so of two
-    /// processes checkpointing at once, one wins and the other starts again
-    /// from the winner's checkpoint.
-    pub async fn checkpoint(&self, key: &SigningKey) -> Result<SignedCheckpoint, RecordError> {
-        self.check_signer(key)?;
-        loop {
-            let stored = self.latest_stored().await?;
-            let (old, previous) = stored.map_or((None, None), |(text, signed)| (Some(text), Some(signed)));
-            let size = self.store.size().await?;
-            let root = self.root(size).await?;
-            if let Some(previous) = &previous {
-                let last = &previous.checkpoint;
-                if last.size > size {
-                    return Err(RecordError::WouldFork(format!(
-                        "the store has {size} entries but the last checkpoint covers {}: entries were lost",
-                        last.size
-                    )));
-                }
-                let proof = self.consistency_proof(last.size, size).await?;
-                tree::verify_consistency(last.size, size, &last.root, &root, &proof).map_err(|e| {
-                    RecordError::WouldFork(format!("the tree of {size} does not extend the last checkpoint: {e}"))
-                })?;
-                if last.size == size {
-                    return Ok(previous.clone());
-                }
+    /// The checkpoint as the store holds it (its text, to swap it), and the
+    /// newest checkpoint the key is known to have signed: the store's or the
+    /// signer state's, whichever is newer, once the stored hashes prove the
+    /// older one consistent with it. Two signed checkpoints that cannot be
+    /// proven consistent are a fork, or rows changed under them: nothing is
+    /// signed then.
+    async fn anchor(&self, signer: Option<&Signer>) -> Result<(Option<String>, Option<Anchor>), RecordError> {
+        let stored = self.latest_stored().await?;
+        let remembered = signer.map(Signer::last_signed).transpose()?.flatten();
+        let old = stored.as_ref().map(|(text, _)| text.clone());
+        let in_store = stored.map(|(note, signed)| Anchor { checkpoint: signed.checkpoint, note });
+        let in_state = remembered.map(|s| Anchor { checkpoint: s.checkpoint, note: s.note.to_string() });
+        let anchor = match (in_store, in_state) {
+            (Some(in_store), Some(in_state)) => Some(self.newer_of(in_store, in_state).await?),
+            (in_store, in_state) => in_store.or(in_state),
+        };
+        Ok((old, anchor))
+    }
+
+    /// Of the store's checkpoint and the signer state's, the newer, proven
+    /// consistent with the other; the store's when they are the same tree,
+    /// as it carries the cosignatures.
+    async fn newer_of(&self, in_store: Anchor, in_state: Anchor) -> Result<Anchor, RecordError> {
+        let (a, b) = (in_store.checkpoint.clone(), in_state.checkpoint.clone());
+        if a.size == b.size {
+            if a.root != b.root {
+                return Err(RecordError::WouldFork(format!(
+                    "the store's checkpoint and the signer state are both of size {} with different roots: the key has signed two histories",
+                    a.size
+                )));
             }
-            let checkpoint = Checkpoint::new(self.origin(), size, root);
-            let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
-            note.sign(key, 0);
-            if self.store.swap_checkpoint(old.as_deref(), size, &note.to_string(), &[]).await? {
-                return Ok(SignedCheckpoint { checkpoint, note, cosignatures: Vec::new() });
+            return Ok(in_store);
+        }
+        let (older, newer, newer_anchor) = if a.size < b.size { (a, b, in_state) } else { (b, a, in_store) };
+        if newer.size > self.store.size().await? {
+            // Rolled back behind it: the audit from it says so, by name.
+            return Ok(newer_anchor);
+        }
+        let proof = self.consistency_proof(older.size, newer.size).await?;
+        tree::verify_consistency(older.size, newer.size, &older.root, &newer.root, &proof).map_err(|e| {
+            RecordError::WouldFork(format!(
+                "the checkpoints of size {} and {} signed with this key cannot be proven consistent from the stored hashes ({e}): the hashes were changed, or the key signed a fork",
+                older.size, newer.size
+            ))
+        })?;
+        Ok(newer_anchor)
+    }
+
+    /// Signs a checkpoint of the whole log, only after auditing everything
+    /// since the newest checkpoint the key is known to have signed, and only
+    /// as an extension of it. The signer state is written (durably) before
+    /// the store, so no checkpoint is ever out that the signer does not
+    /// remember. The signer's lock keeps two processes signing with one key
+    /// in turn; the store's checkpoint is replaced by compare-and-swap, so a
+    /// cosignature added meanwhile is never lost.
+    pub async fn checkpoint(&self, signer: &Signer) -> Result<SignedCheckpoint, RecordError> {
+        self.check_signer(signer.key())?;
+        // A blocking wait, held across the awaits below on purpose: the lock
+        // is the signer's, not the runtime's.
+        let _turn = signer.lock()?;
+        loop {
+            let (old, anchor) = self.anchor(Some(signer)).await?;
+            let frontier = self.audited_frontier(anchor.as_ref().map(|a| &a.checkpoint)).await?;
+            let size = frontier.size();
+            let note = match anchor {
+                Some(anchor) if anchor.checkpoint.size == size => {
+                    if old.as_ref() == Some(&anchor.note) {
+                        return Ok(self.open_note(&anchor.note)?);
+                    }
+                    // The signer remembers a checkpoint the store lost: put it back.
+                    anchor.note
+                }
+                _ => {
+                    let checkpoint = Checkpoint::new(self.origin(), size, frontier.root());
+                    let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
+                    note.sign(signer.key(), 0);
+                    let note = note.to_string();
+                    signer.remember(&note)?;
+                    note
+                }
+            };
+            if self.store.swap_checkpoint(old.as_deref(), size, &note, &[]).await? {
+                return Ok(self.open_note(&note)?);
             }
         }
+    }
+
+    fn open_note(&self, note: &str) -> Result<SignedCheckpoint, Tampered> {
+        SignedCheckpoint::open(note, &self.key, &[]).map_err(|e| Tampered::Checkpoint(e.to_string()))
     }
 
     /// A tlog-proof bundle for entry `index` against the latest checkpoint,
@@ -434,98 +540,4 @@ impl<S: LogStore> Record<S> {
             }
         }
     }
-
-    /// Recomputes everything from the entries: each entry's encoding, place,
-    /// party and (if asked) signature; every stored hash; the checkpoint's
-    /// signature and root. Stops at the first problem, naming it.
-    pub async fn audit(&self, check_signatures: bool) -> Result<AuditReport, RecordError> {
-        // The checkpoint first: one committed after it can only cover more
-        // entries than the size read next.
-        let latest = self.latest().await?;
-        let size = self.store.size().await?;
-        let checkpoint = latest.as_ref().map(|c| c.checkpoint.clone());
-        let mut frontier = Frontier::default();
-        let mut checkpoint_root = (checkpoint.as_ref().map(|c| c.size) == Some(0)).then(Hash::empty);
-        let mut recomputed = Vec::new();
-        let mut start = 0;
-        while start < size {
-            let end = (start + AUDIT_CHUNK).min(size);
-            let entries = self.store.read_entries(start, end).await.map_err(tampered_rows)?;
-            let (first_hash, end_hash) = (tree::stored_hash_count(start), tree::stored_hash_count(end));
-            let stored = self.store.read_hash_range(first_hash, end_hash).await.map_err(tampered_rows)?;
-            for (index, bytes) in (start..).zip(&entries) {
-                self.check_entry(index, bytes, check_signatures)?;
-            }
-            let leaves = Hash::leaves(&entries.iter().map(Vec::as_slice).collect::<Vec<_>>());
-            // The checkpoint's root is the frontier's root once its last entry is in.
-            let checkpoint_end = checkpoint.as_ref().map(|c| c.size).filter(|&n| n > start && n <= end);
-            let (before, after) = leaves.split_at(checkpoint_end.map_or(leaves.len(), |n| (n - start) as usize));
-            recomputed.clear();
-            frontier.extend(before, &mut recomputed);
-            if checkpoint_end.is_some() {
-                checkpoint_root = Some(frontier.root());
-            }
-            frontier.extend(after, &mut recomputed);
-            if let Some(at) = recomputed.iter().zip(&stored).position(|(recomputed, stored)| recomputed != stored) {
-                let (index, level) = tree::stored_hash_position(start, at as u64);
-                return Err(tampered_hash(index, level, first_hash + at as u64));
-            }
-            start = end;
-        }
-        if let Some(checkpoint) = &checkpoint {
-            match checkpoint_root {
-                None => {
-                    let problem = format!("it covers {} entries, the log holds {size}", checkpoint.size);
-                    return Err(Tampered::Checkpoint(problem).into());
-                }
-                Some(root) if root != checkpoint.root => {
-                    let problem = format!("its root differs from the root of the first {} entries", checkpoint.size);
-                    return Err(Tampered::Checkpoint(problem).into());
-                }
-                Some(_) => {}
-            }
-        }
-        let note = latest.map(|c| c.note);
-        Ok(AuditReport { entries: size, root: frontier.root(), checkpoint, note, signatures_checked: check_signatures })
-    }
-
-    fn check_entry(&self, index: u64, bytes: &[u8], check_signature: bool) -> Result<(), Tampered> {
-        let problem = |problem: String| Tampered::Entry { index, problem };
-        let (entry, key_id) = entry::decode_parts(bytes).map_err(|e| problem(e.to_string()))?;
-        if entry.sequence != index {
-            return Err(problem(format!("it is numbered {} but stored at {index}", entry.sequence)));
-        }
-        if entry.party != self.party {
-            return Err(problem(format!("it is {}'s entry in {}'s record", entry.party.as_str(), self.party.as_str())));
-        }
-        if check_signature {
-            entry::verify_bytes(bytes, key_id, &self.key).map_err(|e| problem(e.to_string()))?;
-        }
-        Ok(())
-    }
-}
-
-/// Rows missing or damaged are tampering too, named by the first item they lack.
-fn tampered_rows(error: StoreError) -> RecordError {
-    match error {
-        StoreError::Missing { what: "entry", index } => {
-            Tampered::Entry { index, problem: "it is missing".into() }.into()
-        }
-        StoreError::Damaged { what: "entry", index } => {
-            Tampered::Entry { index, problem: "the bundle holding it is damaged".into() }.into()
-        }
-        StoreError::Missing { what: "stored hash", index } | StoreError::Damaged { what: "stored hash", index } => {
-            Tampered::StoredHash { index, problem: "it is missing or its page is damaged".into() }.into()
-        }
-        other => other.into(),
-    }
-}
-
-/// Names what a stored hash that differs covers: the entry for a leaf hash,
-/// the entries under a node otherwise.
-fn tampered_hash(index: u64, level: u32, stored: u64) -> RecordError {
-    if level == 0 {
-        return Tampered::Entry { index, problem: "its stored leaf hash does not match its bytes".into() }.into();
-    }
-    Tampered::Node { stored, first: index + 1 - (1 << level), last: index }.into()
 }

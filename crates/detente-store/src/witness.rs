@@ -1,7 +1,9 @@
 //! A witness over a [`WitnessStore`]: C2SP tlog-witness `add-checkpoint`, with the
 //! check and the new size persisted atomically (compare-and-swap on the
-//! size the check saw), and inconsistent checkpoints kept as evidence.
+//! size the check saw), and forks kept as evidence (only forks: a wrong
+//! proof is the client's fault, and anyone can send one).
 
+use detente_log::Hash;
 use detente_log::keys::{SigningKey, VerifierKey};
 use detente_log::witness::{self, AddCheckpoint, Latest, Refusal};
 
@@ -26,17 +28,22 @@ pub async fn add_checkpoint<S: WitnessStore>(
     now: u64,
 ) -> Result<String, WitnessError> {
     let request = AddCheckpoint::parse(body)?;
-    let (_, checkpoint) = witness::read_checkpoint(&request.checkpoint)?;
+    let (note, checkpoint) = witness::read_checkpoint(&request.checkpoint)?;
+    let checkpoint_text = note.text().to_owned();
     let origin = checkpoint.origin;
     let known = store.witnessed(&origin).await?;
     let latest = known.as_ref().map(|k| Latest { size: k.size, root: k.root });
     let accepted = match witness::check(&request, logs, latest) {
         Ok(accepted) => accepted,
         Err(refusal) if refusal.is_evidence() => {
-            // Signed by the log yet inconsistent with what it showed before:
-            // evidence of misbehaviour, kept before answering.
-            let evidence = Evidence { origin, received: now, reason: refusal.to_string(), request: body.into() };
-            store.keep_evidence(&evidence).await?;
+            // Signed by the log yet contradicting what this witness cosigned:
+            // a fork, kept with that cosigned note before answering, once per
+            // contradicting checkpoint.
+            let cosigned = known.map(|k| k.note).unwrap_or_default();
+            let fingerprint = Hash::leaf(checkpoint_text.as_bytes()).to_hex();
+            let evidence =
+                Evidence { origin, received: now, reason: refusal.to_string(), request: body.into(), cosigned };
+            store.keep_evidence(&evidence, &fingerprint).await?;
             return Err(refusal.into());
         }
         Err(refusal) => return Err(refusal.into()),

@@ -7,10 +7,10 @@
 //! SQL, which both backends accept in the same `$n` form.
 
 use detente_log::bundle::ProofBundle;
-use detente_log::entry::{Body, Content, Entry, Reference, SignedEntry};
+use detente_log::entry::{Body, Entry, Reference, SignedEntry};
 use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
-use detente_log::witness::Refusal;
+use detente_log::witness::{Fork, ForkEvidence, Refusal};
 use detente_log::{Hash, MemoryLog};
 use detente_store::admission::Draft;
 use detente_store::postgres::PgStore;
@@ -18,7 +18,9 @@ use detente_store::record::{Record, RecordError, Tampered};
 use detente_store::sqlite::SqliteStore;
 use detente_store::witness::{WitnessError, add_checkpoint};
 use detente_store::{Evidence, LogStore, StoreError, WitnessStore};
-use detente_treaty::Catalogue;
+
+mod common;
+use common::*;
 
 /// The protocol status of a witness's refusal; anything else fails the test.
 fn refusal_status(answer: Result<String, WitnessError>) -> u16 {
@@ -26,40 +28,6 @@ fn refusal_status(answer: Result<String, WitnessError>) -> u16 {
         Err(WitnessError::Refused(refusal)) => refusal.status(),
         other => panic!("expected a refusal, got {other:?}"),
     }
-}
-
-fn log_key() -> SigningKey {
-    SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [1; 32]).unwrap()
-}
-
-fn witness_key(seed: u8) -> SigningKey {
-    SigningKey::from_seed(&format!("w{seed}.detente.example/witness"), Algorithm::Cosignature, [seed; 32]).unwrap()
-}
-
-fn entry(sequence: u64) -> SignedEntry {
-    Entry {
-        party: "US".parse().unwrap(),
-        sequence,
-        time: 1_700_000_000 + sequence,
-        body: Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None },
-        content: Content::of("text/plain", format!("notification {sequence}").into_bytes()),
-    }
-    .sign(&log_key())
-    .unwrap()
-}
-
-async fn record_with<S: LogStore + WitnessStore>(store: S, entries: u64) -> Record<S> {
-    let record = Record::init(store, log_key().verifier(), "US".parse().unwrap()).await.unwrap();
-    let mut next = 0;
-    // Uneven batches cross tree levels and SQLite's per-statement row limit.
-    for batch in [1, 2, 5, 100, 9_000, 7] {
-        let batch: Vec<SignedEntry> = (next..(next + batch).min(entries)).map(entry).collect();
-        next += batch.len() as u64;
-        if !batch.is_empty() {
-            record.append(&batch).await.unwrap();
-        }
-    }
-    record
 }
 
 async fn appends_store_what_the_tree_math_says<S: LogStore + WitnessStore>(store: S) {
@@ -101,13 +69,14 @@ async fn appends_are_compare_and_swap<S: LogStore + WitnessStore + Clone>(store:
 }
 
 async fn checkpoints_never_go_back_or_fork<S: LogStore + WitnessStore>(store: S) {
+    let signer = signer();
     let record = record_with(store, 100).await;
-    let first = record.checkpoint(&log_key()).await.unwrap();
+    let first = record.checkpoint(&signer).await.unwrap();
     assert_eq!(first.checkpoint.size, 100);
     // Nothing new: the same checkpoint, not a second signature.
-    assert_eq!(record.checkpoint(&log_key()).await.unwrap().note, first.note);
+    assert_eq!(record.checkpoint(&signer).await.unwrap().note, first.note);
     record.append(&[entry(100)]).await.unwrap();
-    let second = record.checkpoint(&log_key()).await.unwrap();
+    let second = record.checkpoint(&signer).await.unwrap();
     assert_eq!(second.checkpoint.size, 101);
     // The stored checkpoint can only move by compare-and-swap from its own size.
     assert!(!record.store().swap_checkpoint(Some(&first.note.to_string()), 100, "stale", &[]).await.unwrap());
@@ -115,12 +84,14 @@ async fn checkpoints_never_go_back_or_fork<S: LogStore + WitnessStore>(store: S)
     assert_eq!(record.latest().await.unwrap().unwrap().checkpoint.size, 101);
     // Another key cannot sign for the record.
     let other = SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [3; 32]).unwrap();
+    let other = detente_store::signer::Signer::new(other, std::path::PathBuf::from("never-written.signed"));
     assert!(matches!(record.checkpoint(&other).await, Err(RecordError::WrongKey { .. })));
 }
 
 async fn proofs_verify_offline<S: LogStore + WitnessStore>(store: S) {
+    let signer = signer();
     let record = record_with(store, 777).await;
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let policy = Policy::parse(&format!("log {}\nquorum none\n", log_key().verifier())).unwrap();
     for index in [0, 1, 400, 776] {
         let bundle = ProofBundle::parse(&record.prove(index).await.unwrap().to_string()).unwrap();
@@ -137,10 +108,11 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: LogStore + WitnessStore>(
     log_store: S,
     fork_store: S,
 ) {
+    let signer = signer();
     let witness = witness_key(7);
     let logs = [log_key().verifier().clone()];
     let record = record_with(log_store, 50).await;
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let request = record.witness_request(0).await.unwrap().to_text();
     let line = add_checkpoint(&witness_store, &request, &logs, &witness, 1_800_000_000).await.unwrap();
     let cosigned = record.add_cosignatures(&line, std::slice::from_ref(witness.verifier())).await.unwrap();
@@ -152,7 +124,7 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: LogStore + WitnessStore>(
 
     // The log grows; a request from the witness's size with a proof is cosigned.
     record.append(&(50..80).map(entry).collect::<Vec<_>>()).await.unwrap();
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let grown = record.witness_request(50).await.unwrap().to_text();
     add_checkpoint(&witness_store, &grown, &logs, &witness, 1_800_000_002).await.unwrap();
     assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80);
@@ -163,25 +135,45 @@ async fn witnesses_cosign_refuse_and_keep_evidence<S: LogStore + WitnessStore>(
     let other: Vec<SignedEntry> =
         (0..80).map(|i| Entry { time: 1, ..entry(i).entry().clone() }.sign(&log_key()).unwrap()).collect();
     fork.append(&other).await.unwrap();
-    fork.checkpoint(&log_key()).await.unwrap();
+    fork.checkpoint(&common::signer()).await.unwrap();
     let forked = fork.witness_request(0).await.unwrap();
     let forked = detente_log::witness::AddCheckpoint { old_size: 80, ..forked }.to_text();
     let refused = add_checkpoint(&witness_store, &forked, &logs, &witness, 1_800_000_003).await;
     assert!(matches!(&refused, Err(WitnessError::Refused(Refusal::Forked { latest: 80 }))), "{refused:?}");
     assert_eq!(refusal_status(refused), 409);
-    // A consistency proof that does not verify: 422, kept too.
+    // The same fork with another `old` is still a fork, and is kept once.
+    let again =
+        detente_log::witness::AddCheckpoint { old_size: 50, ..fork.witness_request(0).await.unwrap() }.to_text();
+    let refused = add_checkpoint(&witness_store, &again, &logs, &witness, 1_800_000_005).await;
+    assert!(matches!(&refused, Err(WitnessError::Refused(Refusal::Forked { latest: 80 }))), "{refused:?}");
+    // A consistency proof that does not verify is the client's mistake: 422, and nothing kept.
     record.append(&(80..90).map(entry).collect::<Vec<_>>()).await.unwrap();
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let mut bad_proof = record.witness_request(80).await.unwrap();
     bad_proof.proof[0] = Hash::leaf(b"not the sibling");
     let bad_proof = bad_proof.to_text();
     let refused = add_checkpoint(&witness_store, &bad_proof, &logs, &witness, 1_800_000_004).await;
     assert_eq!(refusal_status(refused), 422);
     let kept: Vec<Evidence> = witness_store.evidence().await.unwrap();
-    assert_eq!(kept.len(), 2);
+    assert_eq!(kept.len(), 1, "one fork, kept once; no wrong proof");
     assert_eq!((kept[0].request.as_str(), kept[0].received), (forked.as_str(), 1_800_000_003));
-    assert_eq!(kept[1].request, bad_proof);
-    assert_eq!(witness_store.witnessed(record.origin()).await.unwrap().unwrap().size, 80, "the witness did not move");
+    let witnessed = witness_store.witnessed(record.origin()).await.unwrap().unwrap();
+    assert_eq!(kept[0].cosigned, witnessed.note, "kept with the cosigned checkpoint it contradicts");
+    let bundle = ForkEvidence { cosigned: kept[0].cosigned.clone(), request: kept[0].request.clone() };
+    assert_eq!(bundle.check(log_key().verifier()), Ok(Fork::SameSize { size: 80 }));
+    assert_eq!(witnessed.size, 80, "the witness did not move");
+    // A flood of forks costs the witness a bounded number of rows, the first kept.
+    for i in 0..(detente_store::MAX_EVIDENCE_PER_LOG + 8) {
+        let checkpoint = detente_log::checkpoint::Checkpoint::new(record.origin(), 80, Hash::leaf(&i.to_be_bytes()));
+        let mut note = detente_log::note::Note::new(checkpoint.text()).unwrap();
+        note.sign(&log_key(), 0);
+        let request = detente_log::witness::AddCheckpoint { old_size: 80, proof: vec![], checkpoint: note.to_string() };
+        let refused = add_checkpoint(&witness_store, &request.to_text(), &logs, &witness, 1_900_000_000 + i).await;
+        assert_eq!(refusal_status(refused), 409);
+    }
+    let kept = witness_store.evidence().await.unwrap();
+    assert_eq!(kept.len() as u64, detente_store::MAX_EVIDENCE_PER_LOG);
+    assert_eq!(kept[0].request, forked, "the first fork is kept for good");
 
     // Unknown logs and bad signatures get 404 and 403.
     let stranger =
@@ -197,14 +189,15 @@ async fn concurrent_witness_requests_never_roll_back<S: LogStore + WitnessStore 
     witness_store: S,
     log_store: S,
 ) {
+    let signer = signer();
     // Two requests from the same old size race; exactly one wins and the other gets 409.
     let witness = witness_key(8);
     let logs = [log_key().verifier().clone()];
     let record = record_with(log_store, 10).await;
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let small = record.witness_request(0).await.unwrap().to_text();
     record.append(&(10..20).map(entry).collect::<Vec<_>>()).await.unwrap();
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let large = record.witness_request(0).await.unwrap().to_text();
     let (a, b) = tokio::join!(
         add_checkpoint(&witness_store, &small, &logs, &witness, 1),
@@ -216,8 +209,9 @@ async fn concurrent_witness_requests_never_roll_back<S: LogStore + WitnessStore 
 }
 
 async fn concurrent_cosignatures_are_all_kept<S: LogStore + WitnessStore + 'static>(log_store: S, first: S, second: S) {
+    let signer = signer();
     let record = record_with(log_store, 20).await;
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let request = record.witness_request(0).await.unwrap().to_text();
     let logs = [log_key().verifier().clone()];
     let (a, b) = (witness_key(11), witness_key(12));
@@ -238,10 +232,11 @@ async fn concurrent_cosignatures_are_all_kept<S: LogStore + WitnessStore + 'stat
 macro_rules! tamper_story {
     ($name:ident, $store:expr, $pool:ident) => {
         async fn $name(seed: u64) {
+            let signer = signer();
             let store = $store;
             let record = record_with(store, 300).await;
-            record.checkpoint(&log_key()).await.unwrap();
-            record.audit(true).await.unwrap();
+            record.checkpoint(&signer).await.unwrap();
+            record.audit(true, None).await.unwrap();
             let mut random = seed;
             let mut next = |n: u64| {
                 random = random.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -295,7 +290,7 @@ macro_rules! tamper_story {
                 };
                 write(changed).await;
                 let found = record
-                    .audit(true)
+                    .audit(true, None)
                     .await
                     .expect_err(&format!("case {case}: {table} {key} byte {at} changed unnoticed"));
                 let named = match (&found, table) {
@@ -308,36 +303,14 @@ macro_rules! tamper_story {
                 };
                 assert!(named, "case {case}: {table} {key}: {found:?}");
                 write(original).await;
-                record.audit(true).await.unwrap();
+                record.audit(true, None).await.unwrap();
             }
         }
     };
 }
 
-/// The shipped New START treaty, for what the record will sign.
-fn catalogue() -> Catalogue {
-    let mut catalogue = Catalogue::default();
-    catalogue.add_treaty("new-start", include_str!("../../../data/treaties/new-start.toml")).unwrap();
-    catalogue
-}
-
-fn declaration_draft(text: &str, as_of: &str) -> Draft {
-    Draft {
-        body: Body::Declaration { treaty: "new-start".into(), as_of: as_of.parse().unwrap() },
-        media_type: "text/csv".into(),
-        bytes: text.as_bytes().to_vec(),
-    }
-}
-
-fn notice_draft(treaty: &str, notice: &str) -> Draft {
-    Draft {
-        body: Body::Notification { treaty: treaty.into(), notice: notice.into(), refers_to: None },
-        media_type: "text/plain".into(),
-        bytes: b"a notice".to_vec(),
-    }
-}
-
 async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store: S) {
+    let signer = signer();
     let record = record_with(store, 3).await;
     let catalogue = catalogue();
     let us = include_str!("../../../data/declarations/us-2020-09-01.csv");
@@ -352,14 +325,14 @@ async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store
     for (draft, expected) in refused {
         // A good document first: a refusal anywhere in a batch signs none of it.
         let batch = [notice_draft("new-start", "change-in-data"), draft];
-        let error = record.submit(&log_key(), &catalogue, &batch, 5).await.unwrap_err();
+        let error = record.submit(&signer, &catalogue, &batch, 5).await.unwrap_err();
         assert!(matches!(error, RecordError::Refused { position: 1, .. }), "{error}");
         assert!(error.to_string().contains(expected), "{error}");
         assert_eq!(record.size().await.unwrap(), 3, "nothing was appended");
     }
     let signed = record
         .submit(
-            &log_key(),
+            &signer,
             &catalogue,
             &[declaration_draft(us, "2020-09-01"), notice_draft("new-start", "change-in-data")],
             9,
@@ -391,13 +364,13 @@ async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store
         (refers("US", 2, declaration), "entry 2 of this record with leaf hash"),
         (receipt("US"), "a receipt acknowledges another party's entry"),
     ] {
-        let error = record.submit(&log_key(), &catalogue, &[draft], 10).await.unwrap_err();
+        let error = record.submit(&signer, &catalogue, &[draft], 10).await.unwrap_err();
         assert!(error.to_string().contains(expected), "{error}");
     }
     assert_eq!(record.size().await.unwrap(), 5, "nothing was appended");
     let accepted = [refers("US", 3, declaration), refers("RU", 7, Hash::leaf(b"theirs")), receipt("RU")];
-    assert_eq!(record.submit(&log_key(), &catalogue, &accepted, 11).await.unwrap().len(), 3);
-    record.audit(true).await.unwrap();
+    assert_eq!(record.submit(&signer, &catalogue, &accepted, 11).await.unwrap().len(), 3);
+    record.audit(true, None).await.unwrap();
 }
 
 async fn concurrent_submissions_are_numbered_in_turn<S: LogStore + WitnessStore + Clone + 'static>(store: S) {
@@ -405,17 +378,18 @@ async fn concurrent_submissions_are_numbered_in_turn<S: LogStore + WitnessStore 
     let second = Record::open(store).await.unwrap();
     let catalogue = catalogue();
     let drafts: Vec<Draft> = (0..20).map(|_| notice_draft("new-start", "change-in-data")).collect();
-    let key = log_key();
+    let key = signer();
     let (a, b) = tokio::join!(first.submit(&key, &catalogue, &drafts, 1), second.submit(&key, &catalogue, &drafts, 2));
     let mut numbers: Vec<u64> = a.unwrap().iter().chain(&b.unwrap()).map(|e| e.entry().sequence).collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (0..40).collect::<Vec<_>>(), "every place taken once");
-    first.audit(true).await.unwrap();
+    first.audit(true, None).await.unwrap();
 }
 
 async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) {
+    let signer = signer();
     let record = record_with(store, 5).await;
-    record.checkpoint(&log_key()).await.unwrap();
+    record.checkpoint(&signer).await.unwrap();
     let witness = witness_key(3);
     assert_eq!(record.witness_request_for(witness.verifier()).await.unwrap().old_size, 0);
     let request = record.witness_request(0).await.unwrap().to_text();
@@ -437,35 +411,11 @@ async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) 
     assert_eq!(record.store().cosigned_size("someone else").await.unwrap(), None);
 }
 
-async fn sqlite_store() -> SqliteStore {
-    let dir = tempfile::tempdir().unwrap().keep();
-    SqliteStore::open(&dir.join("record.db")).await.unwrap()
-}
-
-async fn postgres_store() -> PgStore {
-    PgStore::open(&postgres_database().await).await.unwrap()
-}
-
-/// The address of a new, empty database on the test server.
-async fn postgres_database() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let server = std::env::var("DETENTE_TEST_POSTGRES").expect(
-        "DETENTE_TEST_POSTGRES must give a PostgreSQL server address such as postgres://user@127.0.0.1:5432; \
-         scripts/test-all starts a throwaway cluster and sets it",
-    );
-    let name = format!("detente_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
-    let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-    admin.close().await;
-    format!("{server}/{name}")
-}
-
 /// A store opened read-only, over a record of 10 entries with a checkpoint:
 /// everything reads, and the backend itself refuses every write.
 async fn read_only_holds<S: LogStore + WitnessStore>(record: Record<S>) {
     assert_eq!(record.store().size().await.unwrap(), 10);
-    record.audit(true).await.unwrap();
+    record.audit(true, None).await.unwrap();
     record.prove(3).await.unwrap();
     let appended = record.append(&[entry(10)]).await;
     assert!(matches!(appended, Err(RecordError::Store(StoreError::Database(_)))), "{appended:?}");
@@ -473,7 +423,8 @@ async fn read_only_holds<S: LogStore + WitnessStore>(record: Record<S>) {
 }
 
 async fn checkpointed(record: Record<impl LogStore + WitnessStore>) {
-    record.checkpoint(&log_key()).await.unwrap();
+    let signer = signer();
+    record.checkpoint(&signer).await.unwrap();
 }
 
 #[tokio::test]
@@ -505,6 +456,16 @@ async fn postgres_read_only_writes_nothing() {
     assert!(matches!(opened, Err(StoreError::NotAStore)), "{opened:?}");
     checkpointed(record_with(PgStore::open(&address).await.unwrap(), 10).await).await;
     read_only_holds(Record::open(PgStore::open_read_only(&address).await.unwrap()).await.unwrap()).await;
+}
+
+/// A PostgreSQL address where nothing listens is an error, not a hang.
+#[tokio::test]
+async fn a_postgres_server_that_refuses_is_an_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let opened = PgStore::open(&format!("postgres://nobody@127.0.0.1:{port}/none")).await;
+    assert!(matches!(opened, Err(StoreError::Database(_))), "{opened:?}");
 }
 
 tamper_story!(sqlite_tampering, sqlite_store().await, pool);
@@ -563,7 +524,7 @@ macro_rules! conformance {
                 sqlx::query("UPDATE tree_size SET size = 9 WHERE id = 1").execute(store.pool()).await.unwrap();
                 let appended = record.append(&[super::entry(9)]).await;
                 assert!(
-                    matches!(appended, Err(RecordError::Store(detente_store::StoreError::Damaged { .. }))),
+                    matches!(appended, Err(RecordError::Tampered(Tampered::PastEnd { size: 9, entries: 10, .. }))),
                     "{appended:?}"
                 );
             }

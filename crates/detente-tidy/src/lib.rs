@@ -36,7 +36,7 @@ pub const PURE_CRATES: &[PureCrate] = &[
     PureCrate { name: "detente-treaty", allowed: &["detente-core", "serde", "thiserror", "toml"] },
     PureCrate {
         name: "detente-log",
-        allowed: &["base64", "detente-core", "ed25519-dalek", "sha2", "tape-sha256", "thiserror"],
+        allowed: &["base64", "curve25519-dalek", "detente-core", "ed25519-dalek", "sha2", "tape-sha256", "thiserror"],
     },
     PureCrate {
         name: "detente-analysis",

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
 use detente_log::policy::Policy;
+use detente_store::signer::Signer;
 
 use crate::{bad_input, data};
 
@@ -26,6 +27,12 @@ pub fn signing_key(path: &Path, algorithm: Algorithm) -> anyhow::Result<SigningK
     Ok(key)
 }
 
+/// The log key in `path`, with its signer state beside it
+/// ([`Signer::state_beside`]).
+pub fn signer(path: &Path) -> anyhow::Result<Signer> {
+    Ok(Signer::new(signing_key(path, Algorithm::Ed25519)?, Signer::state_beside(path)))
+}
+
 fn wrong_kind(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::Ed25519 => "expected a log key (type 0x01); this is a witness key",
@@ -36,8 +43,19 @@ fn wrong_kind(algorithm: Algorithm) -> &'static str {
 fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path).map_err(|e| bad_input!("{}: {e}", path.display()))?.permissions().mode();
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let metadata = std::fs::metadata(path).map_err(|e| bad_input!("{}: {e}", path.display()))?;
+        // Mode 0600 protects a key only if it is ours: another user's file
+        // is readable and replaceable by that user.
+        let user = rustix::process::geteuid().as_raw();
+        if metadata.uid() != user {
+            return Err(bad_input!(
+                "{}: a private key must belong to the user who uses it (uid {user}), but it belongs to uid {}",
+                path.display(),
+                metadata.uid()
+            ));
+        }
+        let mode = metadata.permissions().mode();
         if mode & 0o077 != 0 {
             return Err(bad_input!(
                 "{}: a private key must be readable by its owner only (chmod 600), but its mode is {:o}",

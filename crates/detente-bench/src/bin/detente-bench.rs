@@ -349,7 +349,7 @@ async fn audits<S: LogStore>(
     let mut entries = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        entries = record.audit(signatures).await?.entries;
+        entries = record.audit(signatures, None).await?.entries;
         times.push(started.elapsed());
         reads.push(record::time_audit_reads(record).await?);
     }

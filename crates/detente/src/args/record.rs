@@ -65,7 +65,8 @@ pub enum LogCommand {
         /// The witness's answer (- for standard input).
         answer: PathBuf,
     },
-    /// Audit the record: recompute every hash, check every entry and signature and the checkpoint.
+    /// Audit the record: recompute every hash, check every entry and signature and the checkpoint,
+    /// against a trust anchor (--key, --policy or --since).
     Verify {
         #[command(flatten)]
         store: StoreArg,
@@ -75,9 +76,18 @@ pub enum LogCommand {
         /// The log's verifier key as you know it (file or text): the store's own key must be it.
         #[arg(long, value_name = "VKEY")]
         key: Option<String>,
-        /// A tlog-policy file: also report whether the checkpoint has its quorum of cosignatures.
+        /// A tlog-policy file: the store's key must be its log's, and the checkpoint's quorum of
+        /// cosignatures is reported.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// A checkpoint you hold (for example with its witnesses' cosignatures): the store must
+        /// extend it, so one rolled back behind it or showing another history fails.
+        #[arg(long, value_name = "FILE")]
+        since: Option<PathBuf>,
+        /// Check the record against the key the store itself names, trusting whoever wrote the
+        /// store: it shows the store is self-consistent, not that it is the party's record.
+        #[arg(long, conflicts_with_all = ["key", "policy"])]
+        trust_store_key: bool,
     },
 }
 
@@ -156,11 +166,21 @@ pub enum WitnessCommand {
         /// The address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = "127.0.0.1:7380")]
         listen: std::net::SocketAddr,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
-    /// List the inconsistent checkpoints this witness was shown and kept as evidence.
+    /// Print each fork this witness was shown and kept, as a bundle anyone can check.
     Evidence {
         #[command(flatten)]
         store: StoreArg,
+    },
+    /// Check a fork bundle (from `witness evidence`) with the log's key alone.
+    CheckEvidence {
+        /// The bundle (- for standard input).
+        bundle: PathBuf,
+        /// The log's verifier key (a file or the key's text).
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
     },
 }
 
@@ -184,4 +204,42 @@ pub struct VerifyProofArgs {
     /// The tlog-policy file: trusted logs, witnesses and the quorum.
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
+}
+
+/// The limits a server runs under (`detente_node::http::Limits`); each
+/// defaults to the value given there.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers; also the longest a
+    /// kept-alive connection may sit idle [default: 10].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: Option<u64>,
+    /// Seconds a client has to send a request's body [default: 10].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: Option<u64>,
+    /// Connections held open at once; more wait to be accepted [default: 1024].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// Requests handled at once [default: 32].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: Option<u32>,
+    /// The largest request body taken, in bytes; larger ones get 413 [default: 65536].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_body_bytes: Option<u32>,
+}
+
+impl LimitArgs {
+    /// The limits, each given one replacing its default: resolved once, here.
+    pub fn resolve(&self) -> detente_node::http::Limits {
+        let default = detente_node::http::Limits::default();
+        let seconds = std::time::Duration::from_secs;
+        detente_node::http::Limits {
+            header_timeout: self.header_timeout.map_or(default.header_timeout, seconds),
+            body_timeout: self.body_timeout.map_or(default.body_timeout, seconds),
+            max_connections: self.max_connections.map_or(default.max_connections, |n| n as usize),
+            max_in_flight: self.max_in_flight.map_or(default.max_in_flight, |n| n as usize),
+            max_body_bytes: self.max_body_bytes.map_or(default.max_body_bytes, |n| n as usize),
+            shutdown_grace: default.shutdown_grace,
+        }
+    }
 }

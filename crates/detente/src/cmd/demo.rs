@@ -10,6 +10,7 @@ use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
 use detente_store::admission::Draft;
 use detente_store::record::Record;
+use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
 use detente_store::witness::add_checkpoint;
 use detente_treaty::{Catalogue, Count, Options};
@@ -209,8 +210,10 @@ fn record_walkthrough(
             bytes: b"One B-52H heavy bomber converted to non-nuclear armaments.\n".to_vec(),
         };
         // As every entry is made: checked, numbered and signed by the record.
-        record.submit(&us_key, catalogue, &[declaration, notification], time).await?;
-        record.checkpoint(&us_key).await?;
+        // The key's memory of what it signed, which a restored store cannot roll back.
+        let signer = Signer::new(us_key.clone(), folder.join("us-record.signed"));
+        record.submit(&signer, catalogue, &[declaration, notification], time).await?;
+        record.checkpoint(&signer).await?;
         for (name, witness) in &witnesses {
             let witness_store = SqliteStore::open(&folder.join(format!("{}-witness.db", name.to_lowercase()))).await?;
             let request = record.witness_request(0).await?.to_text();
@@ -220,7 +223,7 @@ fn record_walkthrough(
         let bundle = record.prove(1).await?;
         data::write_atomically(&bundle_file, |w| w.write_all(bundle.to_string().as_bytes()))?;
         let witnessed = bundle.verify(bundle.extra.as_deref().unwrap_or_default(), &policy)?;
-        let audit = record.audit(true).await?;
+        let audit = record.audit(true, Some(&witnessed.signed.checkpoint)).await?;
         let text = format!(
             "\nThe record: the U.S. log ({}) holds {} signed entries (the declaration, by digest, and a notification).\n\
              Its checkpoint of size {} is cosigned by {} (quorum {}: {}); the full audit checks out.\n",

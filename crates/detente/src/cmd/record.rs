@@ -3,12 +3,14 @@
 use std::io::BufRead as _;
 use std::path::Path;
 
+use detente_log::checkpoint::SignedCheckpoint;
 use detente_log::checkpoint::encode_hash;
 use detente_log::entry::{Body, Kind, SignedEntry};
-use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
+use detente_log::keys::{Algorithm, VerifierKey};
 use detente_log::policy::Policy;
 use detente_store::admission::Draft;
 use detente_store::record::{Record, RecordError};
+use detente_store::signer::Signer;
 use detente_store::{AnyStore, LogStore};
 use detente_treaty::Catalogue;
 use serde::Serialize;
@@ -42,8 +44,8 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
             }
             LogCommand::Append(args) => append(open_record(&args.store.store).await?, *args, context).await,
             LogCommand::Checkpoint { store, key } => {
-                let key = inputs::signing_key(&key, Algorithm::Ed25519)?;
-                let signed = open_record(&store.store).await?.checkpoint(&key).await.map_err(record_error)?;
+                let signer = inputs::signer(&key)?;
+                let signed = open_record(&store.store).await?.checkpoint(&signer).await.map_err(record_error)?;
                 context.out.result(&render::CheckpointView::of(&signed), |view| view.note.clone())?;
                 Ok(Outcome::Done)
             }
@@ -95,10 +97,22 @@ pub fn run(command: LogCommand, context: &Context) -> anyhow::Result<Outcome> {
                 })?;
                 Ok(Outcome::Done)
             }
-            LogCommand::Verify { store, no_signatures, key, policy } => {
-                let policy = policy.as_deref().map(inputs::policy).transpose()?;
-                let trusted = key.as_deref().map(inputs::verifier_key).transpose()?;
-                verify(open_record_read_only(&store.store).await?, !no_signatures, trusted, policy, context).await
+            LogCommand::Verify { store, no_signatures, key, policy, since, trust_store_key } => {
+                if key.is_none() && policy.is_none() && since.is_none() && !trust_store_key {
+                    return Err(bad_input!(
+                        "log verify needs a trust anchor: the log's key (--key), a policy naming it (--policy) \
+                         or a checkpoint you hold (--since); --trust-store-key trusts whoever wrote the store"
+                    ));
+                }
+                let anchor = Anchor {
+                    key: key.as_deref().map(inputs::verifier_key).transpose()?,
+                    policy: policy.as_deref().map(inputs::policy).transpose()?,
+                    since: since
+                        .as_deref()
+                        .map(|path| Ok::<_, anyhow::Error>((path, read_input_text(path)?)))
+                        .transpose()?,
+                };
+                verify(open_record_read_only(&store.store).await?, !no_signatures, anchor, context).await
             }
         }
     })
@@ -121,17 +135,26 @@ async fn note_witness_size(
     Ok(Outcome::Done)
 }
 
-/// `log verify`: the audit, against a key the user trusts (from `--key` or
-/// the policy), not only the key the store names; then the witnesses.
+/// What `log verify` trusts instead of the store: the log's key, a policy
+/// naming it, a checkpoint held (the file and its text).
+struct Anchor<'a> {
+    key: Option<VerifierKey>,
+    policy: Option<Policy>,
+    since: Option<(&'a Path, String)>,
+}
+
+/// `log verify`: the audit, against what the user trusts (a key, a policy,
+/// a checkpoint held), never only what the store says of itself; then the
+/// checkpoint's freshness and the witnesses.
 async fn verify(
     record: Record<AnyStore>,
     signatures: bool,
-    trusted: Option<VerifierKey>,
-    policy: Option<Policy>,
+    anchor: Anchor<'_>,
     context: &Context,
 ) -> anyhow::Result<Outcome> {
+    let Anchor { key, policy, since } = anchor;
     let party = record.party().as_str();
-    let mut anchors: Vec<VerifierKey> = trusted.into_iter().collect();
+    let mut anchors: Vec<VerifierKey> = key.into_iter().collect();
     if let Some(policy) = &policy {
         anchors.extend(policy.logs().iter().filter(|k| k.name() == record.origin()).cloned());
     }
@@ -149,11 +172,37 @@ async fn verify(
             record.origin()
         ));
     }
-    let report = match record.audit(signatures).await {
+    // A held checkpoint must be the record's key's: the store's key is
+    // checked against the other anchors above, and with --since alone, a
+    // store re-keyed by someone else fails here.
+    let trusted = match &since {
+        Some((path, text)) => match SignedCheckpoint::open(text, record.key(), &[]) {
+            Ok(signed) => Some(signed.checkpoint),
+            Err(e) => {
+                return failed(format!(
+                    "{}: the trusted checkpoint is not one the store's key {} signed: {e}",
+                    path.display(),
+                    record.key()
+                ));
+            }
+        },
+        None => None,
+    };
+    let report = match record.audit(signatures, trusted.as_ref()).await {
         Ok(report) => report,
         Err(RecordError::Tampered(found)) => return failed(format!("the record of {party} fails its audit: {found}")),
         Err(other) => return Err(record_error(other)),
     };
+    let Some(checkpoint) = &report.checkpoint else {
+        return failed(format!("the store holds no signed checkpoint of {party}'s record: nothing in it is signed"));
+    };
+    if checkpoint.size < report.entries {
+        return failed(format!(
+            "the checkpoint is stale: it covers {} of the {} entries, so entries {}..{} are signed by no checkpoint \
+             (the operator signs them with `detente log checkpoint`)",
+            checkpoint.size, report.entries, checkpoint.size, report.entries
+        ));
+    }
     let witnessed = policy.as_ref().map(|policy| WitnessStatus::of(report.note.as_ref(), policy));
     let verified = render::Verified {
         ok: true,
@@ -162,7 +211,8 @@ async fn verify(
         entries: report.entries,
         root: encode_hash(&report.root),
         signatures_checked: report.signatures_checked,
-        against_trusted_key: !anchors.is_empty(),
+        against_trusted_key: !anchors.is_empty() || trusted.is_some(),
+        extends: trusted.as_ref().map(|t| t.size),
         witnessed: witnessed.as_ref(),
     };
     context.out.result(&verified, render::verified)?;
@@ -170,11 +220,11 @@ async fn verify(
 }
 
 async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -> anyhow::Result<Outcome> {
-    let key = inputs::signing_key(&args.key, Algorithm::Ed25519)?;
-    record.check_signer(&key).map_err(record_error)?;
+    let signer = inputs::signer(&args.key)?;
+    record.check_signer(signer.key()).map_err(record_error)?;
     let catalogue = context.catalogue()?;
     if args.lines {
-        return append_lines(&record, &key, &catalogue, &args, context).await;
+        return append_lines(&record, &signer, &catalogue, &args, context).await;
     }
     let mut drafts = Vec::new();
     for path in &args.files {
@@ -183,7 +233,7 @@ async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -
         let body = body(&args, Some((path, &media_type, &bytes)), &catalogue)?;
         drafts.push(Draft { body, media_type, bytes });
     }
-    let appended = submit(&record, &key, &catalogue, &drafts, context, &args.files).await?;
+    let appended = submit(&record, &signer, &catalogue, &drafts, context, &args.files).await?;
     let rows: Vec<render::Appended> = appended
         .iter()
         .zip(&args.files)
@@ -194,7 +244,7 @@ async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -
         })
         .collect();
     let checkpoint = match args.checkpoint {
-        true => Some(render::CheckpointView::of(&record.checkpoint(&key).await.map_err(record_error)?)),
+        true => Some(render::CheckpointView::of(&record.checkpoint(&signer).await.map_err(record_error)?)),
         false => None,
     };
     context.out.result(&(rows, checkpoint), |(rows, checkpoint)| render::appended(rows, checkpoint.as_ref()))?;
@@ -204,13 +254,13 @@ async fn append(record: Record<AnyStore>, args: AppendArgs, context: &Context) -
 /// Submits drafts; a refused document is named by its file.
 async fn submit(
     record: &Record<AnyStore>,
-    key: &SigningKey,
+    signer: &Signer,
     catalogue: &Catalogue,
     drafts: &[Draft],
     context: &Context,
     files: &[std::path::PathBuf],
 ) -> anyhow::Result<Vec<SignedEntry>> {
-    record.submit(key, catalogue, drafts, context.now()).await.map_err(|error| match error {
+    record.submit(signer, catalogue, drafts, context.now()).await.map_err(|error| match error {
         RecordError::Refused { position, reason } => {
             let file = files.get(position).or(files.first()).map_or("-".into(), |p| p.display().to_string());
             bad_input!("{file}: not signed: {reason}")
@@ -224,7 +274,7 @@ async fn submit(
 /// line) once each commit is durable.
 async fn append_lines(
     record: &Record<AnyStore>,
-    key: &SigningKey,
+    signer: &Signer,
     catalogue: &Catalogue,
     args: &AppendArgs,
     context: &Context,
@@ -243,30 +293,30 @@ async fn append_lines(
             let line = line.map_err(|e| bad_input!("{}: {e}", path.display()))?;
             batch.push(Draft { body: body.clone(), media_type: media_type.clone(), bytes: line.into_bytes() });
             if batch.len() >= batch_size {
-                commit(record, key, catalogue, &mut batch, args, context, path).await?;
+                commit(record, signer, catalogue, &mut batch, args, context, path).await?;
             }
         }
     }
     if let (false, Some(last)) = (batch.is_empty(), args.files.last()) {
-        commit(record, key, catalogue, &mut batch, args, context, last).await?;
+        commit(record, signer, catalogue, &mut batch, args, context, last).await?;
     }
     Ok(Outcome::Done)
 }
 
 async fn commit(
     record: &Record<AnyStore>,
-    key: &SigningKey,
+    signer: &Signer,
     catalogue: &Catalogue,
     batch: &mut Vec<Draft>,
     args: &AppendArgs,
     context: &Context,
     path: &Path,
 ) -> anyhow::Result<()> {
-    let appended = submit(record, key, catalogue, batch, context, &[path.to_path_buf()]).await?;
+    let appended = submit(record, signer, catalogue, batch, context, &[path.to_path_buf()]).await?;
     batch.clear();
     let committed = appended.last().map_or(0, |e| e.entry().sequence + 1);
     let checkpoint = match args.checkpoint {
-        true => Some(record.checkpoint(key).await.map_err(record_error)?),
+        true => Some(record.checkpoint(signer).await.map_err(record_error)?),
         false => None,
     };
     let line = render::Committed {

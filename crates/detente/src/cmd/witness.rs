@@ -1,6 +1,9 @@
 //! `detente witness …`: checking and cosigning other parties' checkpoints.
 
+use std::path::Path;
+
 use detente_log::keys::{Algorithm, SigningKey, VerifierKey};
+use detente_log::witness::{Fork, ForkEvidence};
 use detente_store::WitnessStore;
 use detente_store::witness::{WitnessError, add_checkpoint};
 use serde::Serialize;
@@ -21,10 +24,11 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
                 let store = open_store(&witness.store.store).await?;
                 answer(add_checkpoint(&store, &body, &logs, &key, context.now()).await, context)
             }
-            WitnessCommand::Serve { witness, listen } => {
+            WitnessCommand::Serve { witness, listen, limits } => {
                 let (key, logs) = witness_keys(&witness)?;
                 let store = open_store(&witness.store.store).await?;
-                let config = detente_node::witness::Config { store, key, logs, clock: context.clock.clone() };
+                let limits = limits.resolve();
+                let config = detente_node::witness::Config { store, key, logs, clock: context.clock.clone(), limits };
                 let listener = tokio::net::TcpListener::bind(listen).await?;
                 let address = format!("http://{}", listener.local_addr()?);
                 // One line either way: whoever started the server reads it to learn the address.
@@ -40,6 +44,7 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
                 Ok(Outcome::Done)
             }
             WitnessCommand::Evidence { store } => evidence(&open_store(&store.store).await?, context).await,
+            WitnessCommand::CheckEvidence { bundle, log_key } => check_evidence(&bundle, &log_key, context),
         }
     })
 }
@@ -93,6 +98,8 @@ fn answer(result: Result<String, WitnessError>, context: &Context) -> anyhow::Re
     }
 }
 
+/// Each fork kept, as a self-contained bundle (`witness check-evidence`
+/// checks one with the log's key alone).
 async fn evidence<S: WitnessStore>(store: &S, context: &Context) -> anyhow::Result<Outcome> {
     let kept = store.evidence().await?;
     #[derive(Serialize)]
@@ -100,17 +107,48 @@ async fn evidence<S: WitnessStore>(store: &S, context: &Context) -> anyhow::Resu
         origin: &'a str,
         received: u64,
         reason: &'a str,
-        request: &'a str,
+        bundle: String,
     }
     let listed: Vec<Kept<'_>> = kept
         .iter()
-        .map(|e| Kept { origin: &e.origin, received: e.received, reason: &e.reason, request: &e.request })
+        .map(|e| Kept {
+            origin: &e.origin,
+            received: e.received,
+            reason: &e.reason,
+            bundle: ForkEvidence { cosigned: e.cosigned.clone(), request: e.request.clone() }.to_text(),
+        })
         .collect();
     context.out.result(&listed, |listed| {
         if listed.is_empty() {
-            return "no inconsistent checkpoint has been shown to this witness\n".into();
+            return "no fork has been shown to this witness\n".into();
         }
-        listed.iter().map(|k| format!("{} at {}: {}\n{}\n", k.origin, k.received, k.reason, k.request)).collect()
+        listed.iter().map(|k| format!("# {} at {}: {}\n{}", k.origin, k.received, k.reason, k.bundle)).collect()
     })?;
     Ok(if kept.is_empty() { Outcome::Done } else { Outcome::Findings })
+}
+
+/// `witness check-evidence`: a fork bundle checked with the log's key alone.
+fn check_evidence(bundle: &Path, log_key: &str, context: &Context) -> anyhow::Result<Outcome> {
+    let text = read_input_text(bundle)?;
+    let key = inputs::verifier_key(log_key)?;
+    let evidence = ForkEvidence::parse(&text).map_err(|e| bad_input!("{}: {e}", bundle.display()))?;
+    match evidence.check(&key) {
+        Ok(fork) => {
+            let (kind, text) = match fork {
+                Fork::SameSize { size } => {
+                    ("same-size", format!("{} signed two different trees of size {size}: it has forked\n", key.name()))
+                }
+                Fork::Diverged { cosigned, size } => (
+                    "diverged",
+                    format!(
+                        "{} signed a tree of size {size} that does not extend its tree of size {cosigned}: it has forked\n",
+                        key.name()
+                    ),
+                ),
+            };
+            context.out.result(&serde_json::json!({ "fork": true, "kind": kind }), |_| text.clone())?;
+            Ok(Outcome::Findings)
+        }
+        Err(problem) => Err(bad_input!("{}: not evidence of a fork by {}: {problem}", bundle.display(), key.name())),
+    }
 }

@@ -90,6 +90,8 @@ pub struct Verified<'a> {
     pub root: String,
     pub signatures_checked: bool,
     pub against_trusted_key: bool,
+    /// The size of the trusted checkpoint (`--since`) the store was shown to extend.
+    pub extends: Option<u64>,
     pub witnessed: Option<&'a WitnessStatus>,
 }
 
@@ -99,9 +101,12 @@ pub fn verified(v: &Verified<'_>) -> String {
         "ok: {} entries of {}'s record ({}): every stored hash{signatures} and the checkpoint check out\nroot {}\n",
         v.entries, v.party, v.origin, v.root
     );
+    if let Some(size) = v.extends {
+        text.push_str(&format!("it extends the trusted checkpoint of size {size}\n"));
+    }
     if !v.against_trusted_key {
         text.push_str(
-            "note: checked with the key the store names; give --key or --policy to check it against a key you trust\n",
+            "note: checked with the key the store names (--trust-store-key): it is self-consistent, but only --key, --policy or --since shows whose record it is\n",
         );
     }
     if let Some(status) = v.witnessed {

@@ -116,6 +116,9 @@ fn every_command_prints_json_when_asked() {
     run("log verify", &["log", "verify", "--store", &store, "--policy", &policy]);
     run("verify-proof", &["verify-proof", &bundle, "--policy", &policy]);
     run("witness evidence", &["witness", "evidence", "--store", &wstore]);
+    let fork = at("fork.evidence");
+    std::fs::write(&fork, same_size_fork(&key)).unwrap();
+    run("witness check-evidence", &["witness", "check-evidence", &fork, "--log-key", &vkey]);
     run("analyze scenarios", &["analyze", "scenarios"]);
     run("analyze upload", &["analyze", "upload", "--treaty", "new-start"]);
     run("analyze exchange", &["analyze", "exchange", "--sspk", "0.5"]);
@@ -141,4 +144,19 @@ fn every_command_prints_json_when_asked() {
 
     covered.remove("log append --lines");
     assert_eq!(covered, every_command(), "a command this test does not run with --json");
+}
+
+/// A fork bundle: two checkpoints the key in `key_file` signed for one size
+/// with different roots.
+fn same_size_fork(key_file: &str) -> String {
+    use detente_log::checkpoint::Checkpoint;
+    use detente_log::note::Note;
+    let key = detente_log::keys::SigningKey::parse(std::fs::read_to_string(key_file).unwrap().trim_end()).unwrap();
+    let signed = |root: &[u8]| {
+        let mut note = Note::new(Checkpoint::new(key.name(), 3, detente_log::Hash::leaf(root)).text()).unwrap();
+        note.sign(&key, 0);
+        note.to_string()
+    };
+    let request = detente_log::witness::AddCheckpoint { old_size: 3, proof: Vec::new(), checkpoint: signed(b"b") };
+    detente_log::witness::ForkEvidence { cosigned: signed(b"a"), request: request.to_text() }.to_text()
 }

@@ -7,6 +7,7 @@ mod declaration;
 mod demo;
 mod history;
 mod json;
+mod powercut;
 mod readme;
 mod record;
 mod treaty;
@@ -58,4 +59,56 @@ pub fn file_in(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
+}
+
+/// A party's working folder: its keys, stores and documents.
+#[derive(Debug)]
+pub struct Party {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Party {
+    fn default() -> Party {
+        Party { dir: tempfile::tempdir().unwrap() }
+    }
+}
+
+impl Party {
+    pub fn new() -> Party {
+        Party::default()
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        detente(args)
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "detente {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn keygen(&self, name: &str, prefix: &str, witness: bool) -> String {
+        let out = self.path(prefix);
+        let mut args = vec!["keygen", "--name", name, "--out", &out];
+        if witness {
+            args.push("--witness");
+        }
+        self.ok(&args).trim().to_string()
+    }
+}
+
+/// A command's exit status.
+pub fn exit(output: &std::process::Output) -> Option<i32> {
+    output.status.code()
 }

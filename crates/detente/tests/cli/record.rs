@@ -12,50 +12,7 @@ use detente_store::LogStore;
 use detente_store::postgres::PgStore;
 use detente_store::sqlite::SqliteStore;
 
-use super::{bad, detente};
-
-struct Party {
-    dir: tempfile::TempDir,
-}
-
-impl Party {
-    fn new() -> Party {
-        Party { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        super::detente(args)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(output.status.success(), "detente {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn keygen(&self, name: &str, prefix: &str, witness: bool) -> String {
-        let out = self.path(prefix);
-        let mut args = vec!["keygen", "--name", name, "--out", &out];
-        if witness {
-            args.push("--witness");
-        }
-        self.ok(&args).trim().to_string()
-    }
-}
-
-fn exit(output: &std::process::Output) -> Option<i32> {
-    output.status.code()
-}
+use super::{Party, bad, detente, exit};
 
 #[test]
 fn a_notification_is_recorded_witnessed_and_proven_offline() {
@@ -197,11 +154,20 @@ fn a_witness_refuses_a_fork_with_409_and_keeps_it() {
     let key = us.path("us.key");
     let line = us.write("n.txt", "a notification\n");
     let other = us.write("m.txt", "a different notification\n");
-    // Two stores under one key: the same log, forked.
+    // Two stores under one key: the same log, forked. The signer refuses to
+    // sign the second history; an operator who also throws away the signer's
+    // state (`us.key.signed`) gets it signed, and only the witness catches it.
     for (store, document) in [("a.db", &line), ("b.db", &other)] {
         let store = us.path(store);
         us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
-        us.ok(&["log", "append", "--store", &store, "--key", &key, "--kind", "concern", document]);
+        let append = ["log", "append", "--store", &store, "--key", &key, "--kind", "concern", document];
+        let appended = us.run(&append);
+        if !appended.status.success() {
+            let message = String::from_utf8_lossy(&appended.stderr);
+            assert!(message.contains("the store was rolled back"), "{message}");
+            std::fs::remove_file(format!("{key}.signed")).unwrap();
+            us.ok(&append);
+        }
         us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
     }
     let (witness_store, witness_key, log_key) = (us.path("w.db"), us.path("w.key"), us.path("us.vkey"));
@@ -234,8 +200,13 @@ fn a_witness_refuses_a_fork_with_409_and_keeps_it() {
     );
     let kept = us.run(&["witness", "evidence", "--store", &witness_store]);
     assert_eq!(exit(&kept), Some(1), "kept evidence is a finding");
-    let kept = String::from_utf8_lossy(&kept.stdout);
+    let kept = String::from_utf8_lossy(&kept.stdout).into_owned();
     assert!(kept.contains("us.detente.example/record") && kept.contains(&std::fs::read_to_string(&fork).unwrap()));
+    // The bundle checks alone, with the log's key.
+    let bundle = us.write("fork.evidence", kept.split_once('\n').unwrap().1);
+    let checked = us.run(&["witness", "check-evidence", &bundle, "--log-key", &log_key]);
+    assert_eq!(exit(&checked), Some(1), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("signed two different trees of size 1"));
 }
 
 #[test]
@@ -281,7 +252,7 @@ fn log_verify_names_the_tampered_entry() {
             .unwrap();
         sqlite.pool().close().await;
     });
-    let audit = us.run(&["log", "verify", "--store", &store]);
+    let audit = us.run(&["log", "verify", "--store", &store, "--key", &us.path("us.vkey")]);
     assert_eq!(exit(&audit), Some(1));
     let message = String::from_utf8_lossy(&audit.stderr);
     assert!(message.contains("entry 17"), "{message}");
@@ -338,6 +309,16 @@ fn bad_keys_policies_requests_and_bundles_are_refused_by_name() {
         let message = bad(&["log", "init", "--store", &us.path("s.db"), "--key", &key, "--party", "US"]);
         assert!(message.contains("chmod 600"), "{message}");
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // Mode 0600 is not enough: the key must be the user's own. Run as
+        // root, the test gives a copy away; otherwise root's files are another's.
+        let theirs = us.path("theirs.key");
+        std::fs::copy(&key, &theirs).unwrap();
+        let theirs = match std::os::unix::fs::chown(&theirs, Some(65_534), None) {
+            Ok(()) => theirs,
+            Err(_) => "/etc/passwd".to_owned(),
+        };
+        let message = bad(&["log", "init", "--store", &us.path("s.db"), "--key", &theirs, "--party", "US"]);
+        assert!(message.contains("must belong to the user who uses it"), "{message}");
     }
     let policy = us.write("policy.txt", "log us.detente.example/record+00000000+AQ==\nquorum none\n");
     let bundle = us.write("b.tlog-proof", "c2sp.org/tlog-proof@v1\nindex 01\n\nx\n1\nAA==\n\n— x AAAAAAA=\n");
@@ -418,14 +399,74 @@ fn the_witness_speaks_tlog_witness_over_http() {
 
 /// What the killed appender had acknowledged: durable sizes and signed checkpoints.
 #[derive(Default)]
-struct Acknowledged {
-    committed: u64,
-    checkpoints: Vec<(u64, String)>,
+/// What a killed appender acknowledged: the size of its last durable
+/// commit, and each checkpoint it printed.
+pub struct Acknowledged {
+    pub committed: u64,
+    pub checkpoints: Vec<(u64, String)>,
 }
 
 async fn stored_entries<S: LogStore>(store: &S) -> Vec<Vec<u8>> {
     let size = store.size().await.unwrap();
     store.read_entries(0, size).await.unwrap()
+}
+
+/// Runs `log append --lines --batch 40 --checkpoint -` on `store`, feeding
+/// it lines tagged with `round`, and kills it with SIGKILL after `delay`:
+/// the lines it was sent, and what it acknowledged before it died.
+pub fn append_until_killed(
+    store: &str,
+    key: &str,
+    round: u64,
+    delay: std::time::Duration,
+    env: &[(&str, &str)],
+) -> (Vec<String>, Acknowledged) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["log", "append", "--store", store, "--key", key, "--kind", "notification", "--notice", "change-in-data"])
+        .args(["--lines", "--batch", "40", "--checkpoint", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .envs(env.iter().copied())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let lines: Vec<String> = (0..100_000).map(|i| format!("round {round} line {i}")).collect();
+    let writer = {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in lines {
+                if writeln!(stdin, "{line}").is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    let reader = {
+        let stdout = child.stdout.take().unwrap();
+        let acknowledged = Arc::clone(&acknowledged);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let mut acknowledged = acknowledged.lock().unwrap();
+                let words: Vec<&str> = line.split(' ').collect();
+                match words.as_slice() {
+                    ["committed", size] => acknowledged.committed = size.parse().unwrap(),
+                    ["checkpoint", size, root] => {
+                        acknowledged.checkpoints.push((size.parse().unwrap(), root.to_string()))
+                    }
+                    _ => panic!("unexpected output {line:?}"),
+                }
+            }
+        })
+    };
+    std::thread::sleep(delay);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap();
+    writer.join().unwrap();
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    (lines, acknowledged)
 }
 
 /// Kills `log append --lines` with SIGKILL mid-stream, many times, and
@@ -435,71 +476,18 @@ async fn stored_entries<S: LogStore>(store: &S) -> Vec<Vec<u8>> {
 fn appends_survive_sigkill(store: &str, rounds: u64) {
     let us = Party::new();
     us.keygen("us.detente.example/record", "us", false);
-    let key = us.path("us.key");
+    let (key, vkey) = (us.path("us.key"), us.path("us.vkey"));
     us.ok(&["log", "init", "--store", store, "--key", &key, "--party", "US"]);
     let mut sent: Vec<String> = Vec::new();
     let mut signed: Vec<(u64, String)> = Vec::new();
     let mut acknowledged_size = 0;
     let mut random = 0x2545_F491_4F6C_DD1Du64;
     for round in 0..rounds {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
-            .args([
-                "log",
-                "append",
-                "--store",
-                store,
-                "--key",
-                &key,
-                "--kind",
-                "notification",
-                "--notice",
-                "change-in-data",
-            ])
-            .args(["--lines", "--batch", "40", "--checkpoint", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let lines: Vec<String> = (0..100_000).map(|i| format!("round {round} line {i}")).collect();
-        let writer = {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for line in lines {
-                    if writeln!(stdin, "{line}").is_err() {
-                        break;
-                    }
-                }
-            })
-        };
-        let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
-        let reader = {
-            let stdout = child.stdout.take().unwrap();
-            let acknowledged = Arc::clone(&acknowledged);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    let mut acknowledged = acknowledged.lock().unwrap();
-                    let words: Vec<&str> = line.split(' ').collect();
-                    match words.as_slice() {
-                        ["committed", size] => acknowledged.committed = size.parse().unwrap(),
-                        ["checkpoint", size, root] => {
-                            acknowledged.checkpoints.push((size.parse().unwrap(), root.to_string()))
-                        }
-                        _ => panic!("unexpected output {line:?}"),
-                    }
-                }
-            })
-        };
         random ^= random << 13;
         random ^= random >> 7;
         random ^= random << 17;
-        std::thread::sleep(std::time::Duration::from_millis(30 + random % 400));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        reader.join().unwrap();
-        writer.join().unwrap();
-        let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+        let delay = std::time::Duration::from_millis(30 + random % 400);
+        let (lines, acknowledged) = append_until_killed(store, &key, round, delay, &[]);
         let before = sent.len() as u64;
         // A round killed before its first commit acknowledged nothing.
         let acknowledged_now = acknowledged.committed;
@@ -510,8 +498,16 @@ fn appends_survive_sigkill(store: &str, rounds: u64) {
         acknowledged_size = acknowledged_now.max(acknowledged_size);
         signed.extend(acknowledged.checkpoints);
 
-        // Restart: the audit passes and every acknowledged entry is there, intact, in order.
-        let audit = detente(&["log", "verify", "--store", store]);
+        // Restart: the signer signs what the killed appender committed (it never
+        // refuses for good), the audit passes, and every acknowledged entry is
+        // there, intact, in order.
+        let checkpointed = detente(&["log", "checkpoint", "--store", store, "--key", &key, "--json"]);
+        assert!(checkpointed.status.success(), "round {round}: {}", String::from_utf8_lossy(&checkpointed.stderr));
+        let view: serde_json::Value = serde_json::from_slice(&checkpointed.stdout).unwrap();
+        signed.push((view["size"].as_u64().unwrap(), view["root"].as_str().unwrap().to_owned()));
+        let state = std::fs::read_to_string(format!("{key}.signed")).unwrap();
+        assert_eq!(state, view["note"].as_str().unwrap(), "round {round}: the signer remembers what it signed");
+        let audit = detente(&["log", "verify", "--store", store, "--key", &vkey]);
         assert!(audit.status.success(), "round {round}: {}", String::from_utf8_lossy(&audit.stderr));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let entries = runtime.block_on(async {
@@ -573,4 +569,78 @@ fn postgres_appends_survive_sigkill() {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
     });
     appends_survive_sigkill(&format!("{server}/{name}"), 8);
+}
+
+/// `log verify` trusts nothing it reads: it needs an anchor, fails on a
+/// missing or stale checkpoint, and with `--since` on a store rolled back
+/// behind a checkpoint the verifier holds.
+#[test]
+fn log_verify_needs_an_anchor_and_a_fresh_checkpoint() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let (store, key, vkey) = (us.path("us.db"), us.path("us.key"), us.path("us.vkey"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    // A backup of the store as it is now: the database and its write-ahead log.
+    let older = us.path("older.db");
+    for suffix in ["", "-wal"] {
+        if std::path::Path::new(&format!("{store}{suffix}")).exists() {
+            std::fs::copy(format!("{store}{suffix}"), format!("{older}{suffix}")).unwrap();
+        }
+    }
+    let verify = |extra: &[&str]| us.run(&[&["log", "verify", "--store", &store][..], extra].concat());
+    let no_anchor = verify(&[]);
+    assert_eq!(exit(&no_anchor), Some(2));
+    assert!(String::from_utf8_lossy(&no_anchor.stderr).contains("needs a trust anchor"));
+    let missing = verify(&["--key", &vkey]);
+    assert_eq!(exit(&missing), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no signed checkpoint"));
+    let note = us.write("n.txt", "a notification\n");
+    let append = ["log", "append", "--store", &store, "--key", &key, "--kind", "concern", &note];
+    us.ok(&append);
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    let held = us.write("held.checkpoint", &us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]));
+    us.ok(&append);
+    let stale = verify(&["--key", &vkey]);
+    assert_eq!(exit(&stale), Some(1));
+    assert!(String::from_utf8_lossy(&stale.stderr).contains("the checkpoint is stale: it covers 1 of the 2 entries"));
+    us.ok(&["log", "checkpoint", "--store", &store, "--key", &key]);
+    assert!(
+        us.ok(&["log", "verify", "--store", &store, "--since", &held])
+            .contains("extends the trusted checkpoint of size 1")
+    );
+    let trusting = us.ok(&["log", "verify", "--store", &store, "--trust-store-key"]);
+    assert!(trusting.contains("--trust-store-key"), "{trusting}");
+    // A copy of the store from before the held checkpoint is behind it.
+    let behind = us.run(&["log", "verify", "--store", &older, "--since", &held]);
+    assert_eq!(exit(&behind), Some(1));
+    assert!(String::from_utf8_lossy(&behind.stderr).contains("it was rolled back"));
+}
+
+/// Two appenders on one store at once: each retries after the other's
+/// commit, both finish, and neither reports its good input as bad.
+#[test]
+fn concurrent_appenders_both_finish() {
+    let us = Party::new();
+    us.keygen("us.detente.example/record", "us", false);
+    let (store, key) = (us.path("us.db"), us.path("us.key"));
+    us.ok(&["log", "init", "--store", &store, "--key", &key, "--party", "US"]);
+    let spawn = |name: &str| {
+        let lines = us.write(name, &(0..300).map(|i| format!("{name} {i}\n")).collect::<String>());
+        Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(["log", "append", "--store", &store, "--key", &key, "--kind", "notification"])
+            .args(["--notice", "change-in-data", "--lines", "--batch", "10", "--checkpoint", &lines])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn("a.txt"), spawn("b.txt"));
+    for child in [first, second] {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let shown: serde_json::Value =
+        serde_json::from_str(&us.ok(&["log", "show", "--store", &store, "--json", "--limit", "0"])).unwrap();
+    assert_eq!(shown["size"], 600, "every line of both inputs is recorded");
+    assert!(us.run(&["log", "verify", "--store", &store, "--key", &us.path("us.vkey")]).status.success());
 }

@@ -1,0 +1,104 @@
+//! Serving HTTP under limits, for every server of the node.
+//!
+//! A party's node faces other states' software, and a witness faces anyone.
+//! Without limits, a client that opens connections and never finishes its
+//! headers (or its body, or ever sends a second request) holds them forever,
+//! and enough such clients shut everyone else out. So every connection here
+//! is served under [`Limits`]: a deadline for each request's headers (which
+//! also closes a kept-alive connection left idle), a deadline for its body,
+//! a cap on connections held at once, a cap on requests handled at once,
+//! and a cap on a body's size.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// The limits a server runs under. The defaults suit a witness or a node on
+/// a small machine; each is a flag of `detente witness serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client has to send a request's headers, counted from when
+    /// the connection is ready for them: so it is also the longest a
+    /// kept-alive connection may sit idle between requests.
+    pub header_timeout: Duration,
+    /// How long a client has to send a request's body once its headers are in.
+    pub body_timeout: Duration,
+    /// Connections held open at once. Past this, new connections wait in
+    /// the listen queue until one closes; with the header deadline, no
+    /// client can hold its places for longer than that.
+    pub max_connections: usize,
+    /// Requests handled at once (each may hold a store connection).
+    pub max_in_flight: usize,
+    /// The largest request body any route takes; larger ones get 413
+    /// before they are buffered.
+    pub max_body_bytes: usize,
+    /// How long, once shutdown is asked for, requests in flight may take
+    /// to finish before their connections are dropped.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_in_flight: 32,
+            max_body_bytes: 64 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `router` on `listener` under `limits` until `shutdown` completes;
+/// then stops accepting, and lets requests in flight finish (within
+/// [`Limits::shutdown_grace`]).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let places = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // A place first, then the connection: at the cap, clients wait in
+        // the kernel's queue rather than being accepted and starved.
+        let place = tokio::select! {
+            place = Arc::clone(&places).acquire_owned() => place.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it
+                // was accepted: the server goes on; a pause lets descriptors free.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's end (closed, timed out, reset) is the client's
+            // business; the place is given back either way.
+            let _ = connection.await;
+            drop(place);
+        });
+    }
+    let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+    Ok(())
+}
