@@ -218,6 +218,20 @@ pub struct ForkEvidence {
     pub request: String,
 }
 
+/// A `<name> <length>` line and the `length` bytes after it; the rest.
+fn section<'a>(text: &'a str, name: &str) -> Result<(&'a str, &'a str), String> {
+    let (line, rest) = text.split_once('\n').ok_or_else(|| format!("no `{name} <length>` line"))?;
+    let length =
+        line.strip_prefix(name).and_then(|n| n.strip_prefix(' ')).and_then(parse_decimal).ok_or_else(|| {
+            format!("expected `{name} <length>`, found {:?}", line.chars().take(40).collect::<String>())
+        })?;
+    let length = usize::try_from(length).map_err(|_| format!("the {name} is longer than this machine holds"))?;
+    if rest.len() < length || !rest.is_char_boundary(length) {
+        return Err(format!("the {name} is cut short: {length} bytes announced"));
+    }
+    Ok(rest.split_at(length))
+}
+
 /// The kinds of fork a [`ForkEvidence`] can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fork {
@@ -229,21 +243,29 @@ pub enum Fork {
 }
 
 const EVIDENCE_HEADER: &str = "detente fork evidence v1\n";
-const COSIGNED_MARK: &str = "-- cosigned checkpoint\n";
-const REQUEST_MARK: &str = "-- contradicting add-checkpoint request\n";
 
 impl ForkEvidence {
     /// The evidence as one text: a header, then the cosigned note and the
-    /// request, each after a marker line (no note or request line starts
-    /// with `--`).
+    /// request, each after a line giving its length in bytes. Lengths, not
+    /// markers: a checkpoint's extension lines are the log's to choose, so
+    /// no line a forking log could sign may cut the bundle in the wrong place.
     pub fn to_text(&self) -> String {
-        format!("{EVIDENCE_HEADER}{COSIGNED_MARK}{}{REQUEST_MARK}{}", self.cosigned, self.request)
+        format!(
+            "{EVIDENCE_HEADER}cosigned {}\n{}request {}\n{}",
+            self.cosigned.len(),
+            self.cosigned,
+            self.request.len(),
+            self.request
+        )
     }
 
     pub fn parse(text: &str) -> Result<ForkEvidence, String> {
         let rest = text.strip_prefix(EVIDENCE_HEADER).ok_or("line 1: expected `detente fork evidence v1`")?;
-        let rest = rest.strip_prefix(COSIGNED_MARK).ok_or("line 2: expected the cosigned checkpoint's marker")?;
-        let (cosigned, request) = rest.split_once(REQUEST_MARK).ok_or("no marker before the request")?;
+        let (cosigned, rest) = section(rest, "cosigned")?;
+        let (request, rest) = section(rest, "request")?;
+        if !rest.is_empty() {
+            return Err(format!("{} bytes follow the request", rest.len()));
+        }
         Ok(ForkEvidence { cosigned: cosigned.into(), request: request.into() })
     }
 

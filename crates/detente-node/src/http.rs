@@ -6,8 +6,8 @@
 //! and enough such clients shut everyone else out. So every connection here
 //! is served under [`Limits`]: a deadline for each request's headers (which
 //! also closes a kept-alive connection left idle), a deadline for its body,
-//! a cap on connections held at once, a cap on requests handled at once,
-//! and a cap on a body's size.
+//! a longest life for a connection, a cap on connections held at once, a
+//! cap on requests handled at once, and a cap on a body's size.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -30,9 +29,13 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// How long a client has to send a request's body once its headers are in.
     pub body_timeout: Duration,
+    /// The longest a connection is kept, however busy: then it is closed
+    /// once its request in flight is answered. With the header deadline, it
+    /// bounds how long any client holds one of the places.
+    pub max_connection_age: Duration,
     /// Connections held open at once. Past this, new connections wait in
-    /// the listen queue until one closes; with the header deadline, no
-    /// client can hold its places for longer than that.
+    /// the listen queue until one closes, which [`Limits::max_connection_age`]
+    /// and the header deadline make sure of.
     pub max_connections: usize,
     /// Requests handled at once (each may hold a store connection).
     pub max_in_flight: usize,
@@ -49,6 +52,7 @@ impl Default for Limits {
         Limits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            max_connection_age: Duration::from_secs(60),
             max_connections: 1024,
             max_in_flight: 32,
             max_body_bytes: 64 * 1024,
@@ -69,7 +73,9 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let places = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    // Every connection task watches this: `true` once shutdown is asked for.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // A place first, then the connection: at the cap, clients wait in
@@ -91,14 +97,28 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A connection's end (closed, timed out, reset) is the client's
-            // business; the place is given back either way.
-            let _ = connection.await;
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let closing = tokio::select! {
+                // The connection's own end (closed, timed out, reset) is the client's business.
+                _ = connection.as_mut() => false,
+                () = tokio::time::sleep(limits.max_connection_age) => true,
+                _ = stop.wait_for(|stopping| *stopping) => true,
+            };
+            if closing {
+                // Answer the request in flight, if any, then close.
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
+            }
             drop(place);
         });
+        // Reap the tasks already done, so the set holds only live connections.
+        while connections.try_join_next().is_some() {}
     }
-    let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+    drop(listener);
+    let _ = stopping.send(true);
+    let _ =
+        tokio::time::timeout(limits.shutdown_grace, async { while connections.join_next().await.is_some() {} }).await;
     Ok(())
 }

@@ -16,7 +16,7 @@ use detente_log::keys::{SigningKey, VerifierKey};
 use detente_store::WitnessStore;
 use detente_store::witness::{WitnessError, add_checkpoint};
 use tokio::net::TcpListener;
-use tower::limit::GlobalConcurrencyLimitLayer;
+use tokio::sync::Semaphore;
 
 use crate::Clock;
 use crate::http::Limits;
@@ -56,20 +56,34 @@ pub async fn run<S: WitnessStore + 'static>(
 
 /// The witness's routes, for [`run`] and for tests that drive it without a socket.
 pub fn router<S: WitnessStore + 'static>(config: Config<S>) -> Router {
-    let in_flight = config.limits.max_in_flight;
+    let in_flight = Semaphore::new(config.limits.max_in_flight);
     Router::new()
         .route("/add-checkpoint", axum::routing::post(handle::<S>))
-        .layer(GlobalConcurrencyLimitLayer::new(in_flight))
-        .with_state(Arc::new(config))
+        .with_state(Arc::new(Witness { config, in_flight }))
 }
 
-async fn handle<S: WitnessStore>(State(witness): State<Arc<Config<S>>>, request: Request) -> Response {
-    let body = match read_body(request.into_body(), &witness.limits).await {
+/// The witness as its handlers share it.
+struct Witness<S> {
+    config: Config<S>,
+    /// Places for requests being checked, each holding a store connection
+    /// while it checks and swaps. Taken only once a body is in, so that
+    /// clients slow to send bodies hold no place.
+    in_flight: Semaphore,
+}
+
+async fn handle<S: WitnessStore>(State(witness): State<Arc<Witness<S>>>, request: Request) -> Response {
+    let config = &witness.config;
+    let body = match read_body(request.into_body(), &config.limits).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    let now = (witness.clock)();
-    answer(add_checkpoint(&witness.store, &body, &witness.logs, &witness.key, now).await)
+    // A request that finds every place taken for as long as a body may
+    // take to arrive is told to come back, not queued without end.
+    let Ok(Ok(_place)) = tokio::time::timeout(config.limits.body_timeout, witness.in_flight.acquire()).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the witness is busy; try again\n").into_response();
+    };
+    let now = (config.clock)();
+    answer(add_checkpoint(&config.store, &body, &config.logs, &config.key, now).await)
 }
 
 /// The body as text, within the size and time limits.

@@ -88,10 +88,11 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
     assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the listener is closed after shutdown");
 }
 
-/// A bounded slowloris on loopback: 500 clients open connections and
-/// trickle their headers, twice as many as the server may hold. Each is
-/// closed at the header deadline, so the places come back, and a
-/// legitimate request, queued behind them, is served to completion.
+/// A bounded slowloris on loopback: 500 clients open connections, twice as
+/// many as the server may hold, and trickle their headers or (every other
+/// one) their bodies, 125 times as many as the requests it handles at once.
+/// Each is closed at its deadline, slow bodies hold no place for handling,
+/// and a legitimate request, queued behind them, is served to completion.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slowloris_of_500_connections_does_not_shut_out_a_legitimate_request() {
     const SLOW: usize = 500;
@@ -112,19 +113,25 @@ async fn a_slowloris_of_500_connections_does_not_shut_out_a_legitimate_request()
         let _ = stopped.await;
     }));
     let mut slow = Vec::with_capacity(SLOW);
-    for _ in 0..SLOW {
+    for i in 0..SLOW {
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         slow.push(tokio::spawn(async move {
-            // At most 40 header lines, one every 250 ms: a bounded trickle
-            // that, unchecked, would hold the connection for 10 s.
-            let _ = stream.write_all(b"POST /add-checkpoint HTTP/1.1\r\nHost: slow\r\n").await;
+            // At most 100 header lines or body bytes, one every 250 ms: a
+            // bounded trickle that, unchecked, would hold the connection for
+            // 25 s, long enough for the last ones to be accepted and timed out.
+            let (head, trickle): (&[u8], &[u8]) = match i % 2 {
+                0 => (b"POST /add-checkpoint HTTP/1.1\r\nHost: slow\r\n", b"X-Slow: 1\r\n"),
+                _ => (b"POST /add-checkpoint HTTP/1.1\r\nHost: slow\r\nContent-Length: 1000\r\n\r\n", b"o"),
+            };
+            let _ = stream.write_all(head).await;
             let mut byte = [0u8; 1];
-            for _ in 0..40 {
+            for _ in 0..100 {
                 tokio::select! {
-                    read = stream.read(&mut byte) => return read.map_or(true, |n| n == 0),
+                    // An answer (408 for a body too slow) or the connection closed.
+                    _ = stream.read(&mut byte) => return true,
                     () = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
                 }
-                if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                if stream.write_all(trickle).await.is_err() {
                     return true;
                 }
             }
@@ -137,7 +144,7 @@ async fn a_slowloris_of_500_connections_does_not_shut_out_a_legitimate_request()
     assert_eq!(status, 400, "{body}");
     eprintln!("a legitimate request behind {SLOW} slow connections: answered in {:?}", started.elapsed());
     for client in slow {
-        assert!(client.await.unwrap(), "the server closed every slow connection before its trickle ended");
+        assert!(client.await.unwrap(), "the server answered or closed every slow connection before its trickle ended");
     }
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();

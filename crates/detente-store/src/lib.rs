@@ -95,7 +95,9 @@ pub struct Evidence {
 
 /// Forks kept per log at most. The first is kept for good; the same fork
 /// shown again is not kept twice; past this, more are not kept at all, so a
-/// flood of requests costs the witness nothing durable.
+/// flood of requests costs the witness nothing durable. (Rows kept before
+/// migration 0003, which could be a client's wrong proofs, do not count
+/// against it. On PostgreSQL, requests racing at the cap can each add one.)
 pub const MAX_EVIDENCE_PER_LOG: u64 = 16;
 
 #[derive(Debug, thiserror::Error)]

@@ -68,14 +68,17 @@ macro_rules! log_queries {
             let entries = match (bundle, bundle_data) {
                 (Some(bundle), Some(data)) => {
                     let bundle = to_u64(bundle, "bundle number")?;
-                    bundle * $crate::pages::BUNDLE + $crate::pages::decode_entries(bundle, &data)?.len() as u64
+                    // Checked: a row numbered near 2^64 must not wrap round to look like the end.
+                    let held = $crate::pages::decode_entries(bundle, &data)?.len() as u64;
+                    bundle.checked_mul($crate::pages::BUNDLE).and_then(|n| n.checked_add(held)).ok_or(StoreError::Corrupt("bundle number"))?
                 }
                 _ => 0,
             };
             let hashes = match (page, page_data) {
                 (Some(page), Some(data)) => {
                     let page = to_u64(page, "page number")?;
-                    page * $crate::pages::PAGE + $crate::pages::decode_hashes(page, &data)?.len() as u64
+                    let held = $crate::pages::decode_hashes(page, &data)?.len() as u64;
+                    page.checked_mul($crate::pages::PAGE).and_then(|n| n.checked_add(held)).ok_or(StoreError::Corrupt("page number"))?
                 }
                 _ => 0,
             };
@@ -283,7 +286,7 @@ macro_rules! witness_queries {
         async fn keep_evidence(&self, evidence: &Evidence, fingerprint: &str) -> Result<bool, StoreError> {
             let done = sqlx::query(
                 "INSERT INTO evidence (origin, received, reason, request, cosigned, fingerprint) \
-                 SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM evidence WHERE origin = $1) < $7 \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM evidence WHERE origin = $1 AND cosigned <> '') < $7 \
                  ON CONFLICT (origin, fingerprint) DO NOTHING",
             )
             .bind(&evidence.origin)

@@ -415,9 +415,8 @@ impl<S: LogStore> Record<S> {
     /// cosignature added meanwhile is never lost.
     pub async fn checkpoint(&self, signer: &Signer) -> Result<SignedCheckpoint, RecordError> {
         self.check_signer(signer.key())?;
-        // A blocking wait, held across the awaits below on purpose: the lock
-        // is the signer's, not the runtime's.
-        let _turn = signer.lock()?;
+        // Held across the awaits below on purpose: one signer at a time.
+        let _turn = signer.lock().await?;
         loop {
             let (old, anchor) = self.anchor(Some(signer)).await?;
             let frontier = self.audited_frontier(anchor.as_ref().map(|a| &a.checkpoint)).await?;

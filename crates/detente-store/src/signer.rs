@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use detente_log::checkpoint::SignedCheckpoint;
 use detente_log::keys::SigningKey;
 
+/// How often a signer waiting for the lock tries again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// A log key with the file that remembers the last checkpoint it signed.
 pub struct Signer {
     key: SigningKey,
@@ -75,8 +78,9 @@ impl Signer {
     }
 
     /// Takes the signer's lock (a `.lock` file beside the state), waiting
-    /// for another process that holds it.
-    pub fn lock(&self) -> Result<SignerLock, SignerError> {
+    /// for another process (or task) that holds it without blocking the
+    /// runtime's thread: the wait is a poll with pauses.
+    pub async fn lock(&self) -> Result<SignerLock, SignerError> {
         let mut path = self.state.as_os_str().to_owned();
         path.push(".lock");
         let file = OpenOptions::new()
@@ -85,8 +89,15 @@ impl Signer {
             .write(true)
             .open(&path)
             .map_err(|e| self.error(format!("its lock file cannot be opened: {e}")))?;
-        file.lock().map_err(|e| self.error(format!("its lock cannot be taken: {e}")))?;
-        Ok(SignerLock { _file: file })
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(SignerLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(LOCK_POLL).await,
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(self.error(format!("its lock cannot be taken: {e}")));
+                }
+            }
+        }
     }
 
     /// The last checkpoint this key signed, as the state remembers it: `None`

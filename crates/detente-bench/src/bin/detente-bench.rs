@@ -9,6 +9,7 @@
 //! detente-bench record proofs STORE SAMPLES RUNS
 //! detente-bench record append STORE ENTRIES BATCH RUNS
 //! detente-bench record audit STORE RUNS [signatures]
+//! detente-bench record checkpoint STORE ENTRIES RUNS
 //! ```
 //!
 //! `count-timing` prints one JSON line:
@@ -35,6 +36,11 @@
 //! - `audit` times `Record::audit` of the whole store, with every signature checked when
 //!   `signatures` is given, and after each run, for comparison, reading what the audit reads
 //!   without checking it (`reads_alone`).
+//! - `checkpoint` appends ENTRIES entries per run, then times `Record::checkpoint` by a
+//!   record opened afresh (as `detente log checkpoint` is, with nothing audited in memory) and a
+//!   signer whose state is kept in a temporary folder: the incremental audit of what came since
+//!   the last checkpoint, and the signing. After each run, for comparison, a checkpoint with
+//!   nothing new (`unchanged`).
 
 use std::fs::File;
 use std::hint::black_box;
@@ -45,6 +51,7 @@ use detente_bench::record::{self, Entries};
 use detente_core::codec;
 use detente_store::postgres::PgStore;
 use detente_store::record::{Record, RecordError};
+use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
 use detente_store::{Address, LogStore, StoreError};
 use detente_treaty::{Options, count};
@@ -57,6 +64,7 @@ const USAGE: &str = "usage:
   detente-bench record proofs STORE SAMPLES RUNS
   detente-bench record append STORE ENTRIES BATCH RUNS
   detente-bench record audit STORE RUNS [signatures]
+  detente-bench record checkpoint STORE ENTRIES RUNS
 (STORE: sqlite:PATH or postgres://…/DATABASE)";
 
 fn main() -> ExitCode {
@@ -180,6 +188,7 @@ enum RecordBench {
     Proofs { samples: usize, runs: usize },
     Append { entries: u64, batch: usize, runs: usize },
     Audit { runs: usize, signatures: bool },
+    Checkpoint { entries: u64, runs: usize },
 }
 
 impl RecordBench {
@@ -201,6 +210,9 @@ impl RecordBench {
             ["audit", _, runs, "signatures"] => {
                 RecordBench::Audit { runs: at_least_one(runs, "RUNS")?, signatures: true }
             }
+            ["checkpoint", _, entries, runs] => {
+                RecordBench::Checkpoint { entries: number(entries, "ENTRIES")?, runs: at_least_one(runs, "RUNS")? }
+            }
             _ => return Err(USAGE.to_owned()),
         };
         Ok((args[1], bench))
@@ -221,7 +233,7 @@ impl RecordBench {
         })
     }
 
-    async fn run<S: LogStore>(self, store: S, address: &str) -> Result<(), String> {
+    async fn run<S: LogStore + Clone>(self, store: S, address: &str) -> Result<(), String> {
         let done = async {
             let record = record::open_or_init(store).await?;
             match self {
@@ -229,6 +241,7 @@ impl RecordBench {
                 RecordBench::Proofs { samples, runs } => proofs(&record, address, samples, runs).await,
                 RecordBench::Append { entries, batch, runs } => appends(&record, address, entries, batch, runs).await,
                 RecordBench::Audit { runs, signatures } => audits(&record, address, runs, signatures).await,
+                RecordBench::Checkpoint { entries, runs } => checkpoints(&record, address, entries, runs).await,
             }
         };
         done.await.map_err(|e: RecordError| format!("{address}: {e}"))
@@ -358,6 +371,40 @@ async fn audits<S: LogStore>(
         json_string(address),
         rates(entries, &times),
         rates(entries, &reads)
+    );
+    Ok(())
+}
+
+async fn checkpoints<S: LogStore + Clone>(
+    record: &Record<S>,
+    address: &str,
+    entries: u64,
+    runs: usize,
+) -> Result<(), RecordError> {
+    let folder = tempfile::tempdir().map_err(|e| RecordError::Proof(format!("a temporary folder: {e}")))?;
+    let signer = Signer::new(record::log_key(), folder.path().join("bench.signed"));
+    let (mut times, mut unchanged) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        record::time_appends(record, entries, 1_000).await?;
+        let fresh = Record::open(record.store().clone()).await?;
+        let started = Instant::now();
+        fresh.checkpoint(&signer).await?;
+        times.push(started.elapsed());
+        let fresh = Record::open(record.store().clone()).await?;
+        let started = Instant::now();
+        fresh.checkpoint(&signer).await?;
+        unchanged.push(started.elapsed());
+    }
+    let ms = |times: &[Duration]| {
+        let each: Vec<String> = times.iter().map(|t| format!("{:.2}", t.as_secs_f64() * 1e3)).collect();
+        format!("\"median_ms\":{:.2},\"ms\":[{}]", median_of(&sorted(times)).as_secs_f64() * 1e3, each.join(","))
+    };
+    println!(
+        "{{\"store\":{},\"entries_since\":{entries},\"runs\":{runs},{},\"unchanged\":{{{}}},\"size_after\":{}}}",
+        json_string(address),
+        ms(&times),
+        ms(&unchanged),
+        record.size().await?
     );
     Ok(())
 }

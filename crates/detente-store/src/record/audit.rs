@@ -101,7 +101,13 @@ impl<S: LogStore> Record<S> {
         }
         let kept = self.audited.lock().expect("the audited lock is never poisoned: nothing panics under it").clone();
         let mut frontier = match kept {
-            Some(kept) if kept.anchor == anchored && kept.frontier.size() <= size => kept.frontier,
+            // Reused only while the store still holds that frontier: a store
+            // restored and regrown under a long-lived process is audited again.
+            Some(kept)
+                if kept.anchor == anchored && kept.frontier.size() <= size && self.holds(&kept.frontier).await? =>
+            {
+                kept.frontier
+            }
             _ => self.frontier_at(anchored).await?,
         };
         self.audit_entries(&mut frontier, size, true, &mut []).await?;
@@ -113,6 +119,13 @@ impl<S: LogStore> Record<S> {
     pub(super) fn keep_audited(&self, anchor: (u64, Hash), frontier: &Frontier) {
         let mut audited = self.audited.lock().expect("the audited lock is never poisoned: nothing panics under it");
         *audited = Some(Audited { anchor, frontier: frontier.clone() });
+    }
+
+    /// Whether the store's frontier at `frontier`'s size is `frontier`.
+    async fn holds(&self, frontier: &Frontier) -> Result<bool, RecordError> {
+        let size = frontier.size();
+        let hashes = self.store.read_hashes(&Frontier::indexes(size)).await.map_err(tampered_rows)?;
+        Ok(Frontier::from_hashes(size, hashes) == *frontier)
     }
 
     /// The stored frontier at a signed size, checked against the signed root.

@@ -217,6 +217,9 @@ pub struct LimitArgs {
     /// Seconds a client has to send a request's body [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout: Option<u64>,
+    /// Seconds a connection is kept at most, however busy [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connection_age: Option<u64>,
     /// Connections held open at once; more wait to be accepted [default: 1024].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
@@ -236,6 +239,7 @@ impl LimitArgs {
         detente_node::http::Limits {
             header_timeout: self.header_timeout.map_or(default.header_timeout, seconds),
             body_timeout: self.body_timeout.map_or(default.body_timeout, seconds),
+            max_connection_age: self.max_connection_age.map_or(default.max_connection_age, seconds),
             max_connections: self.max_connections.map_or(default.max_connections, |n| n as usize),
             max_in_flight: self.max_in_flight.map_or(default.max_in_flight, |n| n as usize),
             max_body_bytes: self.max_body_bytes.map_or(default.max_body_bytes, |n| n as usize),

@@ -155,9 +155,9 @@ async fn verify(
     let Anchor { key, policy, since } = anchor;
     let party = record.party().as_str();
     let mut anchors: Vec<VerifierKey> = key.into_iter().collect();
-    if let Some(policy) = &policy {
-        anchors.extend(policy.logs().iter().filter(|k| k.name() == record.origin()).cloned());
-    }
+    let named: Option<Vec<VerifierKey>> =
+        policy.as_ref().map(|p| p.logs().iter().filter(|k| k.name() == record.origin()).cloned().collect());
+    anchors.extend(named.iter().flatten().cloned());
     let failed = |problem: String| -> anyhow::Result<Outcome> {
         if context.out.json_wanted() {
             context.out.json_value(&serde_json::json!({ "ok": false, "party": party, "problem": problem }))?;
@@ -165,6 +165,12 @@ async fn verify(
         context.out.note(&format!("detente: {problem}"));
         Ok(Outcome::Findings)
     };
+    if named.is_some_and(|named| named.is_empty()) {
+        return failed(format!(
+            "the store holds the record of {}, a log the policy does not name: it is not a record you trust",
+            record.origin()
+        ));
+    }
     if !anchors.is_empty() && !anchors.contains(record.key()) {
         return failed(format!(
             "the store's record of {party} is kept under the key {}, which is not a key you trust for {}",

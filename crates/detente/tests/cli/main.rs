@@ -3,6 +3,7 @@
 
 mod analyze;
 mod count;
+mod crash;
 mod declaration;
 mod demo;
 mod history;

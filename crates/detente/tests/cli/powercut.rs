@@ -14,7 +14,7 @@ use detente_log::checkpoint::parse_hash;
 use detente_store::LogStore;
 use detente_store::sqlite::SqliteStore;
 
-use super::record::append_until_killed;
+use super::crash::append_until_killed;
 use super::{Party, detente};
 
 /// Builds the shim with the C compiler every Rust toolchain links with.
