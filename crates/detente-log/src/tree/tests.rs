@@ -1,5 +1,5 @@
-//! The tree math against its own definitions: the stored-hash layout, roots,
-//! proofs and their verification, and the frontier.
+//! The tree math against its own definitions: the stored-hash layout, the
+//! plans of what each proof reads, and the frontier.
 
 use super::*;
 
