@@ -165,11 +165,6 @@ impl Frontier {
         Frontier { size, hashes }
     }
 
-    /// Reads the frontier of a log of `size` leaves.
-    pub fn read<R: HashReader + ?Sized>(size: u64, reader: &R) -> Result<Frontier, R::Error> {
-        Ok(Frontier::from_hashes(size, reader.read_hashes(&Frontier::indexes(size))?))
-    }
-
     pub fn size(&self) -> u64 {
         self.size
     }

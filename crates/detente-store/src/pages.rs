@@ -56,6 +56,21 @@ pub fn decode_entries(bundle: u64, mut bytes: &[u8]) -> Result<Vec<Vec<u8>>, Sto
     Ok(entries)
 }
 
+/// How many items rows of `width` reach, given the last row (its number
+/// and bytes) and how to decode it; checked, so a row numbered near 2^64
+/// cannot wrap round to look like the end.
+pub fn reach<T>(
+    last: Option<(i64, Vec<u8>)>,
+    width: u64,
+    decode: fn(u64, &[u8]) -> Result<Vec<T>, StoreError>,
+    what: &'static str,
+) -> Result<u64, StoreError> {
+    let Some((row, data)) = last else { return Ok(0) };
+    let row = u64::try_from(row).map_err(|_| StoreError::Corrupt(what))?;
+    let held = decode(row, &data)?.len() as u64;
+    row.checked_mul(width).and_then(|n| n.checked_add(held)).ok_or(StoreError::Corrupt(what))
+}
+
 /// The hashes of a page, checking its length.
 pub fn decode_hashes(page: u64, bytes: &[u8]) -> Result<Vec<Hash>, StoreError> {
     let (hashes, rest) = bytes.as_chunks::<32>();

@@ -65,23 +65,8 @@ macro_rules! log_queries {
                 )
                 .fetch_one(&self.pool)
                 .await?;
-            let entries = match (bundle, bundle_data) {
-                (Some(bundle), Some(data)) => {
-                    let bundle = to_u64(bundle, "bundle number")?;
-                    // Checked: a row numbered near 2^64 must not wrap round to look like the end.
-                    let held = $crate::pages::decode_entries(bundle, &data)?.len() as u64;
-                    bundle.checked_mul($crate::pages::BUNDLE).and_then(|n| n.checked_add(held)).ok_or(StoreError::Corrupt("bundle number"))?
-                }
-                _ => 0,
-            };
-            let hashes = match (page, page_data) {
-                (Some(page), Some(data)) => {
-                    let page = to_u64(page, "page number")?;
-                    let held = $crate::pages::decode_hashes(page, &data)?.len() as u64;
-                    page.checked_mul($crate::pages::PAGE).and_then(|n| n.checked_add(held)).ok_or(StoreError::Corrupt("page number"))?
-                }
-                _ => 0,
-            };
+            let entries = $crate::pages::reach(bundle.zip(bundle_data), $crate::pages::BUNDLE, $crate::pages::decode_entries, "bundle number")?;
+            let hashes = $crate::pages::reach(page.zip(page_data), $crate::pages::PAGE, $crate::pages::decode_hashes, "page number")?;
             Ok($crate::Extent { size: to_u64(size, "tree size")?, entries, hashes })
         }
 

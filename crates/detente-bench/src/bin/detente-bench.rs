@@ -234,6 +234,8 @@ impl RecordBench {
     }
 
     async fn run<S: LogStore + Clone>(self, store: S, address: &str) -> Result<(), String> {
+        // Where the checkpoint benchmark's signer keeps its state, for this run only.
+        let folder = tempfile::tempdir().map_err(|e| format!("a folder for the signer state: {e}"))?;
         let done = async {
             let record = record::open_or_init(store).await?;
             match self {
@@ -241,7 +243,9 @@ impl RecordBench {
                 RecordBench::Proofs { samples, runs } => proofs(&record, address, samples, runs).await,
                 RecordBench::Append { entries, batch, runs } => appends(&record, address, entries, batch, runs).await,
                 RecordBench::Audit { runs, signatures } => audits(&record, address, runs, signatures).await,
-                RecordBench::Checkpoint { entries, runs } => checkpoints(&record, address, entries, runs).await,
+                RecordBench::Checkpoint { entries, runs } => {
+                    checkpoints(&record, folder.path(), address, entries, runs).await
+                }
             }
         };
         done.await.map_err(|e: RecordError| format!("{address}: {e}"))
@@ -377,12 +381,12 @@ async fn audits<S: LogStore>(
 
 async fn checkpoints<S: LogStore + Clone>(
     record: &Record<S>,
+    state: &std::path::Path,
     address: &str,
     entries: u64,
     runs: usize,
 ) -> Result<(), RecordError> {
-    let folder = tempfile::tempdir().map_err(|e| RecordError::Proof(format!("a temporary folder: {e}")))?;
-    let signer = Signer::new(record::log_key(), folder.path().join("bench.signed"));
+    let signer = Signer::new(record::log_key(), state.join("bench.signed"));
     let (mut times, mut unchanged) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         record::time_appends(record, entries, 1_000).await?;
