@@ -176,6 +176,9 @@ pub fn check_count(treaty: &Treaty, declaration: &Declaration, interpretation: O
                 assert!(!uids.is_empty() && uids.is_sorted(), "finding for {reading}: uids empty or unsorted");
             }
             Finding::Unattributed { .. } => {}
+            Finding::LateNotification { .. } | Finding::MissingNotification { .. } | Finding::UnnotifiedChange { .. } => {
+                panic!("a count found something of notifications: {finding}")
+            }
         }
     }
     assert_eq!(full.findings.len(), bare.findings.len(), "findings depend on with_items");

@@ -26,6 +26,22 @@ pub enum Field {
     Launcher,
 }
 
+impl Field {
+    /// The field's name, as declarations and JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Kind => "kind",
+            Field::Type => "type",
+            Field::Facility => "facility",
+            Field::Status => "status",
+            Field::Warheads => "warheads",
+            Field::Armament => "armament",
+            Field::RangeKm => "range_km",
+            Field::Launcher => "launcher",
+        }
+    }
+}
+
 /// One field's value before and after; `None` for an empty value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
@@ -61,6 +77,23 @@ impl From<&ItemSpec<'_>> for ItemRecord {
             armament: spec.armament,
             range_km: spec.range_km,
             launcher: spec.launcher.map(str::to_owned),
+        }
+    }
+}
+
+impl ItemRecord {
+    /// The item described by borrowed names, as a declaration is built from.
+    pub fn spec(&self) -> ItemSpec<'_> {
+        ItemSpec {
+            uid: &self.uid,
+            kind: &self.kind,
+            type_name: &self.type_name,
+            facility: &self.facility,
+            status: self.status,
+            armament: self.armament,
+            warheads: self.warheads,
+            range_km: self.range_km,
+            launcher: self.launcher.as_deref(),
         }
     }
 }

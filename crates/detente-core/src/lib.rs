@@ -10,11 +10,17 @@ pub mod date;
 pub mod declaration;
 pub mod diff;
 pub mod error;
+pub mod event;
 pub mod history;
+pub mod ledger;
 pub mod model;
 mod records;
+pub mod time;
 
 pub use date::Date;
 pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec};
 pub use error::{DecodeError, FieldError, Location, quoted, shortened};
+pub use event::{Change, Event, Notice};
+pub use ledger::{Admitted, Ledger};
 pub use model::{Armament, Facility, Party, Role, Status, Vocabulary};
+pub use time::Time;

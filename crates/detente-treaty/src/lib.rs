@@ -15,6 +15,7 @@ mod caution;
 pub mod count;
 mod finding;
 pub mod interpretation;
+pub mod notification;
 pub mod regime;
 pub mod selector;
 pub mod treaty;
@@ -22,7 +23,7 @@ pub mod treaty;
 pub use catalogue::{Catalogue, CatalogueError};
 pub use caution::Caution;
 pub use count::{Breakdown, Count, Options, count};
-pub use finding::Finding;
+pub use finding::{Finding, unnotified};
 pub use interpretation::Interpretation;
 pub use treaty::Treaty;
 

@@ -14,6 +14,8 @@ use detente_core::model::is_kebab_identifier;
 use detente_core::{Date, Party, quoted};
 
 use crate::TreatyError;
+use crate::notification::{Context, RawNotification};
+pub use crate::notification::{Due, NotificationKind};
 use crate::selector::Selector;
 
 pub const FORMAT: &str = "detente-treaty/1";
@@ -254,33 +256,6 @@ pub struct Quota {
     pub note: Option<String>,
 }
 
-/// When a notification is due, relative to its anchor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Due {
-    /// At most this many hours after the anchor (a deadline).
-    AfterHours(u32),
-    /// At least this many hours before the anchor (advance notice).
-    BeforeHours(u32),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NotificationKind {
-    pub id: String,
-    pub name: String,
-    pub due: Due,
-    /// What the deadline runs from: `event`, `entry-into-force`, `as-of`, …
-    pub anchor: String,
-    /// For periodic data exchanges: the as-of days of the year, `MM-DD`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub schedule: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
 /// A validated treaty definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Treaty {
@@ -367,44 +342,6 @@ pub(crate) struct RawRule {
     #[serde(flatten)]
     select: Selector,
     weight: Option<toml::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNotification {
-    id: String,
-    name: String,
-    due: RawDue,
-    #[serde(default)]
-    schedule: Vec<String>,
-    reference: Option<String>,
-    source: String,
-    note: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDue {
-    after: Option<String>,
-    before: Option<String>,
-    #[serde(default = "default_anchor")]
-    anchor: String,
-}
-
-fn default_anchor() -> String {
-    "event".to_owned()
-}
-
-/// Parses a duration written as whole hours or days: `24h`, `5d`.
-fn parse_hours(text: &str) -> Option<u32> {
-    let (number, hours_per_unit) = match text.strip_suffix('h') {
-        Some(hours) => (hours, 1),
-        None => (text.strip_suffix('d')?, 24),
-    };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    number.parse::<u32>().ok()?.checked_mul(hours_per_unit)
 }
 
 fn parse_weight(path: &str, value: Option<&toml::Value>) -> Result<Weight, TreatyError> {
@@ -760,45 +697,13 @@ impl Treaty {
         for (i, quota) in raw.quotas.iter().enumerate() {
             cite(format!("quotas[{i}]"), &quota.source)?;
         }
+        let item_kinds: BTreeSet<&str> = raw.categories.iter().map(|c| c.kind.as_str()).collect();
+        let context = Context { item_kinds: &item_kinds };
         let mut notifications = Vec::with_capacity(raw.notifications.len());
         for (i, n) in raw.notifications.into_iter().enumerate() {
             let path = format!("notifications[{i}]");
             cite(path.clone(), &n.source)?;
-            let due = match (&n.due.after, &n.due.before) {
-                (Some(after), None) => parse_hours(after).map(Due::AfterHours),
-                (None, Some(before)) => parse_hours(before).map(Due::BeforeHours),
-                _ => return Err(TreatyError::field(format!("{path}.due"), "give exactly one of after or before")),
-            }
-            .ok_or_else(|| {
-                TreatyError::field(
-                    format!("{path}.due"),
-                    "a duration is a whole number of hours or days, such as 24h or 5d",
-                )
-            })?;
-            for (j, day) in n.schedule.iter().enumerate() {
-                if format!("2000-{day}").parse::<Date>().is_err() {
-                    return Err(TreatyError::field(
-                        format!("{path}.schedule[{j}]"),
-                        format!("{} is not a day of the year written MM-DD", quoted(day)),
-                    ));
-                }
-            }
-            if !is_kebab_identifier(&n.due.anchor) {
-                return Err(TreatyError::field(
-                    format!("{path}.due.anchor"),
-                    format!("{} is not a lower-case identifier such as entry-into-force", quoted(&n.due.anchor)),
-                ));
-            }
-            notifications.push(NotificationKind {
-                id: n.id,
-                name: n.name,
-                due,
-                anchor: n.due.anchor,
-                schedule: n.schedule,
-                reference: n.reference,
-                source: n.source,
-                note: n.note,
-            });
+            notifications.push(NotificationKind::validate(&path, n, &context)?);
         }
         Ok(Treaty {
             id: raw.id,
@@ -916,25 +821,5 @@ impl Treaty {
         let started = self.dates.entered_into_force.is_some_and(|eif| eif <= date);
         let end = self.dates.ended.or(self.dates.expires);
         started && end.is_none_or(|end| date < end)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_hours("24h"), Some(24));
-        assert_eq!(parse_hours("5d"), Some(120));
-        assert_eq!(parse_hours("5"), None);
-        assert_eq!(parse_hours(""), None);
-        assert_eq!(parse_hours("-5d"), None);
-        assert_eq!(parse_hours("999999999d"), None);
-        // Found by reading the fuzz target's code: a multi-byte last character once panicked.
-        assert_eq!(parse_hours("é"), None);
-        assert_eq!(parse_hours("24ч"), None);
-        assert_eq!(parse_hours("+5d"), None);
-        assert_eq!(parse_hours("d"), None);
     }
 }

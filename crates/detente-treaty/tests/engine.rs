@@ -55,15 +55,30 @@ fn shipped_files_are_complete() {
     let quotas: Vec<_> = new_start.quotas.iter().map(|q| q.max).collect();
     assert_eq!(quotas, [10, 8]);
     let due: Vec<_> = new_start.notifications.iter().map(|n| (n.id.as_str(), n.due)).collect();
+    use detente_treaty::notification::Unverified;
     use detente_treaty::treaty::Due::*;
     assert_eq!(
         due,
         [
             ("initial-database", AfterHours(45 * 24)),
             ("six-monthly-update", AfterHours(30 * 24)),
-            ("change-in-data", AfterHours(5 * 24))
+            ("change-in-data", AfterHours(5 * 24)),
+            ("movement", AfterHours(5 * 24)),
+            ("heavy-bomber-visit", AfterHours(24)),
+            ("conversion-or-elimination", AfterHours(5 * 24)),
+            ("launch", BeforeHours(24)),
+            ("telemetry-deficiency", AfterHours(180 * 24)),
+            ("telemetry-deficiency-reply", AfterHours(60 * 24)),
+            ("diplomatic-clearance", BeforeHours(30 * 24)),
+            ("inspection-flight-plan", BeforeHours(6)),
+            ("inspection-airplane-types", AfterHours(5 * 24)),
+            ("inspector-lists", AfterHours(25 * 24)),
         ]
     );
+    // What no retrieved text gives is marked, with the assumption used.
+    let movement = new_start.notifications.iter().find(|n| n.id == "movement").unwrap();
+    assert_eq!(movement.unverified, [Unverified::Deadline, Unverified::Contents]);
+    assert!(movement.assumption.as_ref().unwrap().contains("Section III was not retrieved"));
     assert_eq!(catalogue.treaty("launch-notification-1988").unwrap().notifications[0].due, BeforeHours(24));
     assert_eq!(catalogue.treaty("major-exercises-1989").unwrap().notifications[0].due, BeforeHours(14 * 24));
     let start = catalogue.treaty("start-i").unwrap();

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use detente_core::Party;
 use detente_treaty::Treaty;
+use detente_treaty::notification::{Carries, Unverified};
 use detente_treaty::treaty::{Due, Weight};
 
 use super::thousands;
@@ -110,14 +111,52 @@ pub fn treaty(treaty: &Treaty) -> String {
     if !treaty.notifications.is_empty() {
         let _ = writeln!(out, "\nNotifications:");
         for n in &treaty.notifications {
-            let hours = |h: u32| if h.is_multiple_of(24) { format!("{} days", h / 24) } else { format!("{h} hours") };
+            let hours = |h: u32| match (h % 24, h / 24) {
+                (0, 1) => "1 day".to_owned(),
+                (0, days) => format!("{days} days"),
+                _ if h == 1 => "1 hour".to_owned(),
+                _ => format!("{h} hours"),
+            };
+            let anchor = match n.anchor.as_str() {
+                "event" => "the event".to_owned(),
+                "as-of" => "the as-of date".to_owned(),
+                "entry-into-force" => "the entry into force".to_owned(),
+                field => n.field(field).map_or_else(|| field.to_owned(), |f| f.description.clone()),
+            };
             let due = match n.due {
-                Due::AfterHours(h) => format!("within {} after the {}", hours(h), n.anchor.replace('-', " ")),
-                Due::BeforeHours(h) => format!("at least {} before the {}", hours(h), n.anchor.replace('-', " ")),
+                Due::AfterHours(h) => format!("within {} after {anchor}", hours(h)),
+                Due::BeforeHours(h) => format!("at least {} before {anchor}", hours(h)),
             };
             let schedule =
                 if n.schedule.is_empty() { String::new() } else { format!(" (as of {})", n.schedule.join(" and ")) };
             let _ = writeln!(out, "  {}: {due}{schedule} — {} [{}]", n.id, n.name, n.source);
+            let carries = match n.carries {
+                Carries::Declaration => "a declaration".to_owned(),
+                Carries::Events => {
+                    let about = if n.item_kinds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" of {}", n.item_kinds.join(", "))
+                    };
+                    format!("events{about}: {}", n.triggers.join(", "))
+                }
+                Carries::Notice => {
+                    let names: Vec<&str> = n.fields.iter().map(|f| f.name.as_str()).collect();
+                    format!("a notice: {}", names.join(", "))
+                }
+            };
+            let _ = writeln!(out, "      carries {carries}");
+            if let Some(assumption) = &n.assumption {
+                let what: Vec<&str> = n
+                    .unverified
+                    .iter()
+                    .map(|u| match u {
+                        Unverified::Deadline => "deadline",
+                        Unverified::Contents => "contents",
+                    })
+                    .collect();
+                let _ = writeln!(out, "      [UNVERIFIED {}] {assumption}", what.join(" and "));
+            }
         }
     }
     if !treaty.notes.is_empty() {
