@@ -154,6 +154,13 @@ impl Ledger {
         Ok(())
     }
 
+    /// Gives the notification numbered `from` the number `to`: a caller
+    /// may admit one before its record has numbered it.
+    pub fn renumber(&mut self, from: u64, to: u64) -> bool {
+        let found = self.admitted.iter_mut().find(|a| a.sequence == from);
+        found.map(|a| a.sequence = to).is_some()
+    }
+
     /// Records when a notification was provided, once its receipt is known.
     pub fn provided(&mut self, sequence: u64, at: Time) -> bool {
         let found = self.admitted.iter_mut().find(|a| a.sequence == sequence);

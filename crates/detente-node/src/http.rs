@@ -47,17 +47,22 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
+impl Limits {
+    /// The defaults, as a constant that other limits start from.
+    pub const DEFAULT: Limits = Limits {
+        header_timeout: Duration::from_secs(10),
+        body_timeout: Duration::from_secs(10),
+        max_connection_age: Duration::from_secs(60),
+        max_connections: 1024,
+        max_in_flight: 32,
+        max_body_bytes: 64 * 1024,
+        shutdown_grace: Duration::from_secs(10),
+    };
+}
+
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            max_connection_age: Duration::from_secs(60),
-            max_connections: 1024,
-            max_in_flight: 32,
-            max_body_bytes: 64 * 1024,
-            shutdown_grace: Duration::from_secs(10),
-        }
+        Limits::DEFAULT
     }
 }
 
@@ -121,4 +126,20 @@ pub async fn serve(
     let _ =
         tokio::time::timeout(limits.shutdown_grace, async { while connections.join_next().await.is_some() {} }).await;
     Ok(())
+}
+
+/// A request's body, whole, within the body deadline and size cap: the
+/// status and message to answer with otherwise (408 or 413).
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    limits: &Limits,
+) -> Result<axum::body::Bytes, (axum::http::StatusCode, String)> {
+    use axum::http::StatusCode;
+    match tokio::time::timeout(limits.body_timeout, axum::body::to_bytes(body, limits.max_body_bytes)).await {
+        Err(_) => Err((StatusCode::REQUEST_TIMEOUT, "the request body was not sent in time\n".into())),
+        Ok(Err(_)) => {
+            Err((StatusCode::PAYLOAD_TOO_LARGE, format!("a request body is at most {} bytes\n", limits.max_body_bytes)))
+        }
+        Ok(Ok(bytes)) => Ok(bytes),
+    }
 }

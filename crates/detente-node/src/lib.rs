@@ -1,6 +1,7 @@
-//! A party's node on the network. Today it serves the C2SP tlog-witness
-//! protocol ([`witness`]), under the limits every server here shares
-//! ([`http`]); the notification exchange (outbox and inbox) comes next. Every server here is a library function,
+//! A party's node on the network: the operator API over the party's record
+//! ([`party`]) and the C2SP tlog-witness protocol ([`witness`]), under the
+//! limits every server here shares ([`http`]); the notification exchange
+//! between nodes (outbox and inbox) comes next. Every server here is a library function,
 //! `run(config, listener, shutdown)`, so the binary only binds a socket and
 //! says when to stop, and tests run servers in-process on loopback.
 //!
@@ -10,6 +11,7 @@
 use std::sync::Arc;
 
 pub mod http;
+pub mod party;
 pub mod witness;
 
 /// Seconds since the Unix epoch, as the caller reads them.

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -88,14 +88,8 @@ async fn handle<S: WitnessStore>(State(witness): State<Arc<Witness<S>>>, request
 
 /// The body as text, within the size and time limits.
 async fn read_body(body: Body, limits: &Limits) -> Result<String, Response> {
-    let bytes = match tokio::time::timeout(limits.body_timeout, to_bytes(body, limits.max_body_bytes)).await {
-        Err(_) => return Err((StatusCode::REQUEST_TIMEOUT, "the request body was not sent in time\n").into_response()),
-        Ok(Err(_)) => {
-            let message = format!("a request body is at most {} bytes\n", limits.max_body_bytes);
-            return Err((StatusCode::PAYLOAD_TOO_LARGE, message).into_response());
-        }
-        Ok(Ok(bytes)) => bytes,
-    };
+    let bytes =
+        crate::http::read_body(body, limits).await.map_err(|(status, message)| (status, message).into_response())?;
     String::from_utf8(bytes.to_vec())
         .map_err(|_| (StatusCode::BAD_REQUEST, "the request body is not UTF-8 text\n").into_response())
 }

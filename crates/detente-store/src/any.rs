@@ -86,6 +86,12 @@ impl LogStore for AnyStore {
     async fn record_cosigned(&self, witness: &str, size: u64) -> Result<(), StoreError> {
         on_backend!(self, s => s.record_cosigned(witness, size).await)
     }
+    async fn put_document(&self, digest: &Hash, bytes: &[u8]) -> Result<(), StoreError> {
+        on_backend!(self, s => s.put_document(digest, bytes).await)
+    }
+    async fn document(&self, digest: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        on_backend!(self, s => s.document(digest).await)
+    }
 }
 
 impl WitnessStore for AnyStore {

@@ -190,6 +190,13 @@ pub trait LogStore: Send + Sync {
     fn cosigned_size(&self, witness: &str) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
     /// Notes that `witness` cosigned a checkpoint of `size`; never moves back.
     fn record_cosigned(&self, witness: &str, size: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps the bytes of a document an entry records by digest, durably;
+    /// keeping the same document again changes nothing.
+    fn put_document(&self, digest: &Hash, bytes: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The bytes kept under `digest`, as stored: the caller checks them
+    /// against the digest, since the operator can change any row.
+    fn document(&self, digest: &Hash) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
 }
 
 /// What a witness keeps of the logs it follows.

@@ -215,6 +215,23 @@ macro_rules! log_queries {
             sqlx::query($crate::queries::RECORD_COSIGNED).bind(witness).bind(to_i64(size)).execute(&self.pool).await?;
             Ok(())
         }
+
+        async fn put_document(&self, digest: &Hash, bytes: &[u8]) -> Result<(), StoreError> {
+            sqlx::query("INSERT INTO documents (digest, data) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(digest.0.as_slice())
+                .bind(bytes)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn document(&self, digest: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+            let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM documents WHERE digest = $1")
+                .bind(digest.0.as_slice())
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|(data,)| data))
+        }
     };
 }
 pub(crate) use log_queries;

@@ -320,7 +320,10 @@ async fn the_record_signs_only_what_it_checked<S: LogStore + WitnessStore>(store
         (declaration_draft(us, "2021-03-01"), "as of 2020-09-01, but the entry says 2021-03-01"),
         (declaration_draft("not a declaration", "2020-09-01"), "does not read"),
         (notice_draft("new-start-3", "change-in-data"), "unknown treaty \"new-start-3\""),
-        (notice_draft("new-start", "launch"), "defines no notification of kind \"launch\""),
+        (
+            notice_draft("new-start", "major-strategic-exercise"),
+            "defines no notification of kind \"major-strategic-exercise\"",
+        ),
     ];
     for (draft, expected) in refused {
         // A good document first: a refusal anywhere in a batch signs none of it.
@@ -411,6 +414,19 @@ async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) 
     assert_eq!(record.store().cosigned_size("someone else").await.unwrap(), None);
 }
 
+/// Documents recorded by digest are kept once, under their digest, and
+/// read back as stored.
+async fn documents_are_kept_by_digest<S: LogStore + WitnessStore>(store: S) {
+    let (first, second) = (b"uid,kind\n".to_vec(), vec![0u8; 200_000]);
+    let (a, b) = (Hash::leaf(&first), Hash::leaf(&second));
+    assert_eq!(store.document(&a).await.unwrap(), None);
+    store.put_document(&a, &first).await.unwrap();
+    store.put_document(&b, &second).await.unwrap();
+    store.put_document(&a, &first).await.unwrap();
+    assert_eq!(store.document(&a).await.unwrap(), Some(first));
+    assert_eq!(store.document(&b).await.unwrap(), Some(second));
+}
+
 /// A store opened read-only, over a record of 10 entries with a checkpoint:
 /// everything reads, and the backend itself refuses every write.
 async fn read_only_holds<S: LogStore + WitnessStore>(record: Record<S>) {
@@ -489,6 +505,11 @@ macro_rules! conformance {
             #[tokio::test]
             async fn checkpoints_never_go_back_or_fork() {
                 super::checkpoints_never_go_back_or_fork($store().await).await;
+            }
+
+            #[tokio::test]
+            async fn documents_are_kept_by_digest() {
+                super::documents_are_kept_by_digest($store().await).await;
             }
 
             #[tokio::test]

@@ -69,6 +69,10 @@ pub enum Command {
     Witness(WitnessCommand),
     /// Verify a C2SP tlog-proof bundle offline, with nothing but a tlog-policy file.
     VerifyProof(VerifyProofArgs),
+    /// Write a working node: its key, its tokens, its declaration and its configuration.
+    Init(InitArgs),
+    /// Run a party's node: the operator API over its record, until interrupted.
+    Node(NodeArgs),
     /// Strategic stability analysis: upload potential, counterforce arithmetic, crisis and arms-race stability.
     #[command(subcommand)]
     Analyze(Box<AnalyzeCommand>),
@@ -198,6 +202,30 @@ pub struct DemoArgs {
     /// Where to write the charts, the counts and the record.
     #[arg(long, value_name = "DIR", default_value = "detente-demo")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The party the node keeps the record of.
+    #[arg(long, default_value = "US")]
+    pub party: detente_core::Party,
+    /// The folder to write in; it must not hold a node already.
+    #[arg(long, value_name = "DIR", default_value = "detente-node")]
+    pub dir: PathBuf,
+    /// The address the node listens on (loopback).
+    #[arg(long, default_value = "127.0.0.1:7401")]
+    pub listen: std::net::SocketAddr,
+    /// The party's full declaration, recorded on the first start; by
+    /// default the shipped 2020-09-01 one, if there is one for the party.
+    #[arg(long, value_name = "FILE")]
+    pub declaration: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node's configuration file (docs/node.md; `detente init` writes one).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod demo;
 mod diff;
 mod history;
 mod keys;
+mod node;
 mod policy;
 mod proof;
 mod record;
@@ -64,6 +65,8 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<Outcome> {
         Command::Log(command) => record::run(command, context),
         Command::Witness(command) => witness::run(command, context),
         Command::VerifyProof(args) => proof::run(args, context),
+        Command::Init(args) => node::init(args, context),
+        Command::Node(args) => node::run(args, context),
         Command::Analyze(command) => analyze::run(*command, context),
     }
 }

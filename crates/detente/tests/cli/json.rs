@@ -126,7 +126,10 @@ fn every_command_prints_json_when_asked() {
     run("analyze race", &["analyze", "race"]);
     run("analyze sweep", &["analyze", "sweep", "--x", "US.alert_rate=0:1:3", "--y", "RU.alert_rate=0:1:3"]);
 
-    // The server's first line says where it listens.
+    let node_dir = at("node");
+    run("init", &["init", "--dir", &node_dir, "--listen", "127.0.0.1:0"]);
+
+    // The servers' first line says where they listen.
     covered.insert("witness serve".to_owned());
     let mut server = Command::new(env!("CARGO_BIN_EXE_detente"))
         .args(["witness", "serve", "--store", &wstore, "--key", &wkey, "--log-key", &vkey])
@@ -140,6 +143,21 @@ fn every_command_prints_json_when_asked() {
     server.kill().unwrap();
     server.wait().unwrap();
     let listening: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(listening["listening"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{first}");
+
+    covered.insert("node".to_owned());
+    let mut node = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["node", "--config", &format!("{node_dir}/node.toml"), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(node.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    node.kill().unwrap();
+    node.wait().unwrap();
+    let listening: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(listening["party"], "US", "{first}");
     assert!(listening["listening"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{first}");
 
     covered.remove("log append --lines");

@@ -8,6 +8,7 @@ mod declaration;
 mod demo;
 mod history;
 mod json;
+mod node;
 mod powercut;
 mod readme;
 mod record;

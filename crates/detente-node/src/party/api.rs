@@ -1,0 +1,297 @@
+//! The operator API's HTTP face. Every route needs a token (`Authorization:
+//! Bearer …`): the operator's writes and reads, the observer's only reads.
+//! Answers are JSON; a refusal is `{"error": …, "field": …}` with the
+//! status that says whose fault it is (docs/node.md lists them).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use detente_core::{Notice, Party, Time};
+use detente_store::LogStore;
+use detente_store::record::RecordError;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::book::Refused;
+use super::{Node, Role, Submitted};
+
+pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
+    Router::new()
+        .route("/api/v1/status", get(status::<S>))
+        .route("/api/v1/notifications", get(notifications::<S>).post(notify::<S>))
+        .route("/api/v1/declarations", axum::routing::post(declare::<S>))
+        .route("/api/v1/counts", get(counts::<S>))
+        .route("/api/v1/findings", get(findings::<S>))
+        .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
+        .route("/api/v1/parties/{party}/database", get(database::<S>))
+        .fallback(|| async {
+            refusal(StatusCode::NOT_FOUND, None, "no such route: the API is under /api/v1/ (docs/node.md)")
+        })
+        .with_state(node)
+}
+
+/// A refusal: its status, the field at fault if any, and why. It answers
+/// as `{"error": …, "field": …}`.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    field: Option<String>,
+    message: String,
+}
+
+fn refusal(status: StatusCode, field: Option<&str>, message: impl Into<String>) -> Refusal {
+    Refusal { status, field: field.map(str::to_owned), message: message.into() }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = match &self.field {
+            Some(field) => json!({ "error": self.message, "field": field }),
+            None => json!({ "error": self.message }),
+        };
+        let mut answer = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            answer.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        answer
+    }
+}
+
+type Answer = Result<Response, Refusal>;
+
+/// The role the request's token gives.
+fn role<S>(node: &Node<S>, headers: &HeaderMap) -> Result<Role, Refusal> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    token
+        .and_then(|token| node.tokens.role(token))
+        .ok_or_else(|| refusal(StatusCode::UNAUTHORIZED, None, "give the operator's or the observer's token"))
+}
+
+fn operator<S>(node: &Node<S>, headers: &HeaderMap) -> Result<(), Refusal> {
+    match role(node, headers)? {
+        Role::Operator => Ok(()),
+        Role::Observer => {
+            Err(refusal(StatusCode::FORBIDDEN, None, "the observer's token reads; only the operator's writes"))
+        }
+    }
+}
+
+fn submitted(error: Submitted) -> Refusal {
+    match error {
+        Submitted::Refused(Refused { field, message }) => {
+            refusal(StatusCode::UNPROCESSABLE_ENTITY, Some(&field), message)
+        }
+        Submitted::Record(RecordError::Refused { reason, .. }) => {
+            refusal(StatusCode::UNPROCESSABLE_ENTITY, None, reason.to_string())
+        }
+        Submitted::Record(error) => {
+            tracing::error!(%error, "the record refused a checked submission");
+            refusal(StatusCode::INTERNAL_SERVER_ERROR, None, format!("the record failed: {error}"))
+        }
+    }
+}
+
+/// The body of a request that must be JSON, decoded with the path of the
+/// first field at fault.
+async fn json_body<T: serde::de::DeserializeOwned, S>(node: &Node<S>, request: Request) -> Result<T, Refusal> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, "send application/json"));
+    }
+    let bytes = crate::http::read_body(request.into_body(), &node.limits)
+        .await
+        .map_err(|(status, message)| refusal(status, None, message.trim_end()))?;
+    let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = detente_core::shortened(&error.inner().to_string());
+        refusal(StatusCode::BAD_REQUEST, Some(&path), message)
+    })
+}
+
+async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
+    role(&node, &headers)?;
+    let size = node.record.size().await.map_err(|e| refusal(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string()))?;
+    let checkpoint = node.record.latest().await.ok().flatten().map(|c| c.checkpoint.size);
+    let book = node.book.lock().await;
+    let counts: serde_json::Map<String, serde_json::Value> = book
+        .counts()
+        .into_iter()
+        .map(|(party, readings)| {
+            let readings: serde_json::Map<String, serde_json::Value> = readings
+                .into_iter()
+                .map(|(reader, count)| {
+                    let totals: Vec<_> =
+                        count.limits.iter().map(|l| json!({ "limit": l.id, "total": l.total, "max": l.max })).collect();
+                    (reader.to_string(), json!(totals))
+                })
+                .collect();
+            (party.to_string(), serde_json::Value::Object(readings))
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "party": node.record.party(),
+        "treaty": node.treaty,
+        "record": { "origin": node.record.origin(), "size": size, "checkpoint_size": checkpoint },
+        "notifications": book.listed().len(),
+        "peers": [],
+        "counts": counts,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Submission {
+    kind: String,
+    #[serde(default)]
+    notice: Notice,
+}
+
+async fn notify<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
+    operator(&node, request.headers())?;
+    let submission: Submission = json_body(&node, request).await?;
+    let entry = node.notify(&submission.kind, submission.notice).await.map_err(submitted)?;
+    let book = node.book.lock().await;
+    let listed = book.listed().iter().rev().find(|l| l.sequence == entry.entry().sequence);
+    Ok((StatusCode::CREATED, axum::Json(json!(listed))).into_response())
+}
+
+async fn declare<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
+    operator(&node, request.headers())?;
+    let media_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    let Some(media_type) = media_type.filter(|t| t == "text/csv" || t == "application/json") else {
+        return Err(refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            "send a declaration as text/csv or application/json",
+        ));
+    };
+    let bytes = crate::http::read_body(request.into_body(), &node.limits)
+        .await
+        .map_err(|(status, message)| refusal(status, None, message.trim_end()))?;
+    let entry = node.declare(&media_type, bytes.to_vec()).await.map_err(submitted)?;
+    let answer = json!({ "sequence": entry.entry().sequence, "leaf_hash": entry.leaf_hash().to_hex() });
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    party: Option<Party>,
+    kind: Option<String>,
+    /// Keyset paging: only notifications after this (party, sequence).
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn notifications<S: LogStore>(
+    State(node): State<Arc<Node<S>>>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    role(&node, &headers)?;
+    let Query(query) =
+        query.map_err(|_| refusal(StatusCode::BAD_REQUEST, None, "the query takes party, kind, after and limit"))?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let book = node.book.lock().await;
+    let page: Vec<_> = book
+        .listed()
+        .iter()
+        .filter(|l| query.party.as_ref().is_none_or(|p| &l.party == p))
+        .filter(|l| query.kind.as_ref().is_none_or(|k| &l.kind == k))
+        .filter(|l| query.after.is_none_or(|after| l.sequence > after))
+        .take(limit + 1)
+        .collect();
+    let next = (page.len() > limit).then(|| page[limit - 1].sequence);
+    Ok(axum::Json(json!({ "notifications": &page[..page.len().min(limit)], "next_after": next })).into_response())
+}
+
+async fn counts<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
+    role(&node, &headers)?;
+    Ok(axum::Json(json!(node.book.lock().await.counts())).into_response())
+}
+
+async fn findings<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
+    role(&node, &headers)?;
+    let findings = node.book.lock().await.findings(node.now());
+    let listed: Vec<_> = findings
+        .iter()
+        .map(|noted| {
+            json!({ "party": noted.party, "reading": noted.reading, "finding": noted.finding, "says": noted.finding.to_string() })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "findings": listed })).into_response())
+}
+
+fn bad_path(rejection: PathRejection) -> Refusal {
+    refusal(StatusCode::BAD_REQUEST, Some("path"), rejection.body_text())
+}
+
+fn party_of(text: &str) -> Result<Party, Refusal> {
+    text.parse()
+        .map_err(|e: detente_core::error::PartyError| refusal(StatusCode::NOT_FOUND, Some("party"), e.to_string()))
+}
+
+async fn history<S: LogStore>(
+    State(node): State<Arc<Node<S>>>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Answer {
+    role(&node, &headers)?;
+    let Path((party, uid)) = path.map_err(bad_path)?;
+    let party = party_of(&party)?;
+    let book = node.book.lock().await;
+    let history = book.ledger(&party).and_then(|ledger| ledger.history(&uid));
+    let history = history
+        .ok_or_else(|| refusal(StatusCode::NOT_FOUND, Some("uid"), format!("{party} has declared no item {uid:?}")))?;
+    Ok(axum::Json(json!(history)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AtQuery {
+    at: Option<Time>,
+}
+
+async fn database<S: LogStore>(
+    State(node): State<Arc<Node<S>>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    role(&node, &headers)?;
+    let Path(party) = path.map_err(bad_path)?;
+    let Query(query) =
+        query.map_err(|_| refusal(StatusCode::BAD_REQUEST, Some("at"), "at is a UTC time, YYYY-MM-DDTHH:MM:SSZ"))?;
+    let party = party_of(&party)?;
+    let book = node.book.lock().await;
+    let ledger = book
+        .ledger(&party)
+        .ok_or_else(|| refusal(StatusCode::NOT_FOUND, Some("party"), format!("{party} has declared no database")))?;
+    let declaration = match query.at {
+        Some(at) => ledger.at(at),
+        None => ledger.now(),
+    };
+    let mut json = Vec::new();
+    detente_core::codec::write_json(&declaration, &mut json).expect("writing to a Vec cannot fail");
+    Ok(([(header::CONTENT_TYPE, "application/json")], Body::from(json)).into_response())
+}

@@ -1,0 +1,242 @@
+//! What a node knows, derived from its record: each party's database over
+//! time (a ledger per party), the notifications listed, and the findings.
+//! Nothing here is kept anywhere else: a node rebuilds its book from its
+//! record when it starts, so the record stays the one source of truth.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use detente_core::ledger::{Admitted, Ledger};
+use detente_core::{Declaration, Notice, Party, Time};
+use detente_treaty::notification::{Carries, NotificationKind, timeliness};
+use detente_treaty::{Catalogue, Count, Finding, Options, Treaty, count, unnotified};
+use serde::Serialize;
+
+/// A notification as the node lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub party: Party,
+    pub sequence: u64,
+    pub kind: String,
+    /// When the sender's record took it.
+    pub recorded: Time,
+    /// When it was due by, where its kind's anchor is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<Time>,
+    pub late: bool,
+    pub events: usize,
+    pub leaf_hash: String,
+}
+
+/// A finding about a party, and the reading it holds under when a count
+/// found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Noted {
+    pub party: Party,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Party>,
+    pub finding: Finding,
+}
+
+/// Why a notification or a declaration is refused, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field {field}: {message}")]
+pub struct Refused {
+    pub field: String,
+    pub message: String,
+}
+
+impl Refused {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Refused {
+        Refused { field: field.into(), message: message.into() }
+    }
+}
+
+/// A notification checked against its kind and the sender's ledger, ready
+/// to be recorded and then kept.
+#[derive(Debug)]
+pub struct Checked {
+    pub party: Party,
+    pub kind: String,
+    pub notice: Notice,
+    ledger: Ledger,
+}
+
+#[derive(Debug)]
+pub struct Book {
+    catalogue: Arc<Catalogue>,
+    treaty: String,
+    ledgers: BTreeMap<Party, Ledger>,
+    /// The as-of dates of every declaration recorded, per party.
+    declared: BTreeMap<Party, Vec<detente_core::Date>>,
+    listed: Vec<Listed>,
+    findings: Vec<(Party, Finding)>,
+}
+
+impl Book {
+    pub fn new(catalogue: Arc<Catalogue>, treaty: &str) -> Book {
+        Book {
+            catalogue,
+            treaty: treaty.to_owned(),
+            ledgers: BTreeMap::new(),
+            declared: BTreeMap::new(),
+            listed: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn treaty(&self) -> &Treaty {
+        self.catalogue.treaty(&self.treaty).expect("the node's treaty is in its catalogue")
+    }
+
+    pub fn ledger(&self, party: &Party) -> Option<&Ledger> {
+        self.ledgers.get(party)
+    }
+
+    pub fn listed(&self) -> &[Listed] {
+        &self.listed
+    }
+
+    /// Checks a notification of `party` without changing anything: its kind
+    /// is the treaty's, it carries what the kind says, and its events hold
+    /// against the party's database.
+    pub fn check(&self, party: &Party, kind: &str, notice: Notice) -> Result<Checked, Refused> {
+        let treaty = self.treaty();
+        let Some(definition) = treaty.notifications.iter().find(|k| k.id == kind) else {
+            let known: Vec<&str> = treaty.notifications.iter().map(|k| k.id.as_str()).collect();
+            return Err(Refused::new(
+                "kind",
+                format!("{} defines no kind {kind:?}; it has {}", treaty.id, known.join(", ")),
+            ));
+        };
+        if definition.carries == Carries::Declaration {
+            return Err(Refused::new("kind", format!("a {kind} carries a whole declaration: submit it as one")));
+        }
+        let Some(ledger) = self.ledgers.get(party) else {
+            return Err(Refused::new("party", format!("{party} has declared no database yet")));
+        };
+        definition.check(&notice, &ledger.now()).map_err(|e| Refused::new(e.path, e.message))?;
+        let mut ledger = ledger.clone();
+        let trial = Admitted { sequence: u64::MAX, kind: kind.to_owned(), provided: None, notice: notice.clone() };
+        ledger.admit(trial).map_err(|e| Refused::new(e.path, e.message))?;
+        Ok(Checked { party: party.clone(), kind: kind.to_owned(), notice, ledger })
+    }
+
+    /// Keeps a checked notification once its entry is recorded.
+    pub fn keep(&mut self, checked: Checked, sequence: u64, recorded: Time, leaf_hash: String) {
+        let Checked { party, kind, notice, mut ledger } = checked;
+        let definition = self.kind(&kind).expect("checked against the treaty");
+        let due = definition.due_by(&notice, None, &self.treaty().dates);
+        // The Protocol counts a notification provided when received; until
+        // the exchange brings receipts, the sender's record time stands in.
+        let late = due.map(|due| timeliness(due, recorded));
+        let late_by = match late {
+            Some(detente_treaty::notification::Timeliness::Late { due, seconds_late }) => Some((due, seconds_late)),
+            _ => None,
+        };
+        if let Some((due, seconds_late)) = late_by {
+            let finding =
+                Finding::LateNotification { kind: kind.clone(), sequence, due, provided: recorded, seconds_late };
+            self.findings.push((party.clone(), finding));
+        }
+        ledger.renumber(u64::MAX, sequence);
+        self.listed.push(Listed {
+            party: party.clone(),
+            sequence,
+            kind,
+            recorded,
+            due,
+            late: late_by.is_some(),
+            events: notice.events.len(),
+            leaf_hash,
+        });
+        self.ledgers.insert(party, ledger);
+    }
+
+    /// Whether [`Book::declare`] would take `declaration`, changing nothing.
+    pub fn check_declaration(&self, declaration: &Declaration) -> Result<(), Refused> {
+        match self.ledgers.get(declaration.party()) {
+            None => Ok(()),
+            Some(ledger) => {
+                ledger.clone().rebase(declaration.clone()).map_err(|e| Refused::new("as-of", e.to_string()))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Keeps a full declaration: the first of a party starts its ledger,
+    /// a later one is its six-monthly update, checked against the events
+    /// since the last.
+    pub fn declare(&mut self, declaration: Declaration) -> Result<(), Refused> {
+        let party = declaration.party().clone();
+        let as_of = declaration.as_of();
+        match self.ledgers.get_mut(&party) {
+            None => {
+                self.ledgers.insert(party.clone(), Ledger::new(declaration, self.catalogue.vocabulary()));
+            }
+            Some(ledger) => {
+                let mut next = ledger.clone();
+                let difference = next.rebase(declaration).map_err(|e| Refused::new("as-of", e.to_string()))?;
+                *ledger = next;
+                self.findings.extend(unnotified(&difference).into_iter().map(|f| (party.clone(), f)));
+            }
+        }
+        self.declared.entry(party).or_default().push(as_of);
+        Ok(())
+    }
+
+    fn kind(&self, id: &str) -> Option<&NotificationKind> {
+        self.treaty().notifications.iter().find(|k| k.id == id)
+    }
+
+    /// Every finding: those kept as notifications came, the data
+    /// exchanges that fell due by `now` without arriving since each party's
+    /// first declaration, and the limits exceeded under each reading.
+    pub fn findings(&self, now: Time) -> Vec<Noted> {
+        let noted = |party: &Party, reading: Option<&Party>, finding| Noted {
+            party: party.clone(),
+            reading: reading.cloned(),
+            finding,
+        };
+        let mut findings: Vec<Noted> = self.findings.iter().map(|(p, f)| noted(p, None, f.clone())).collect();
+        let treaty = self.treaty();
+        for (party, dates) in &self.declared {
+            // A declaration entry names no kind: a declaration of a date
+            // stands for whichever exchange falls on it.
+            let exchanges = treaty.notifications.iter().filter(|k| k.carries == Carries::Declaration);
+            let given: Vec<(&str, detente_core::Date)> =
+                exchanges.flat_map(|k| dates.iter().map(|&d| (k.id.as_str(), d))).collect();
+            let since = Time::start_of(dates[0]);
+            for missing in treaty.missing(&given, since, now) {
+                let finding =
+                    Finding::MissingNotification { kind: missing.kind, as_of: missing.as_of, due: missing.due };
+                findings.push(noted(party, None, finding));
+            }
+        }
+        for (party, ledger) in &self.ledgers {
+            for (reader, count) in self.counts_of(ledger) {
+                let limits = count.findings.into_iter().filter(|f| matches!(f, Finding::LimitExceeded { .. }));
+                findings.extend(limits.map(|f| noted(party, Some(&reader), f)));
+            }
+        }
+        findings
+    }
+
+    /// Each party's database now, counted under each party's reading.
+    pub fn counts(&self) -> BTreeMap<Party, BTreeMap<Party, Count>> {
+        self.ledgers.iter().map(|(party, ledger)| (party.clone(), self.counts_of(ledger))).collect()
+    }
+
+    fn counts_of(&self, ledger: &Ledger) -> BTreeMap<Party, Count> {
+        let treaty = self.treaty();
+        let database = ledger.now();
+        treaty
+            .parties
+            .iter()
+            .map(|reader| {
+                let reading = self.catalogue.interpretation(&treaty.id, reader);
+                (reader.clone(), count(treaty, &database, reading, Options::default()))
+            })
+            .collect()
+    }
+}

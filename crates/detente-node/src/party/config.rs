@@ -1,0 +1,171 @@
+//! A node's configuration file (TOML; documented in docs/node.md), read
+//! once into typed values. Paths in it are relative to the file's folder.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use detente_core::{Party, shortened};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The party this node keeps the record of.
+    pub party: Party,
+    /// Where the API listens. Loopback only until TLS is configured.
+    pub listen: SocketAddr,
+    /// The record's signing key (`PRIVATE+KEY+…`, mode 0600); its signer
+    /// state is kept beside it as `<key>.signed`.
+    pub key: PathBuf,
+    /// `sqlite:PATH` (a path relative to this file) or `postgres://…`.
+    pub store: String,
+    /// The treaty the node keeps its record under, by id.
+    pub treaty: String,
+    /// More treaty files than the shipped ones, relative to this file.
+    #[serde(default)]
+    pub treaties: Vec<PathBuf>,
+    /// The party's full declaration, recorded when the record is empty.
+    pub declaration: Option<PathBuf>,
+    pub tokens: TokenHashes,
+}
+
+/// The API's tokens, kept as their SHA-256 only: a file that leaks gives
+/// nobody a token.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenHashes {
+    /// Submits notifications and declarations, and reads everything.
+    pub operator_sha256: String,
+    /// Reads everything, writes nothing.
+    pub observer_sha256: String,
+}
+
+impl std::fmt::Debug for TokenHashes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHashes { .. }")
+    }
+}
+
+/// What a token lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Operator,
+    Observer,
+}
+
+impl TokenHashes {
+    /// The role of whoever holds `token`, compared in constant time with
+    /// both hashes, so the timing says nothing about either.
+    pub fn role(&self, token: &str) -> Option<Role> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let matches = |hex: &str| decode_hash(hex).is_some_and(|hash| bool::from(hash.ct_eq(&digest)));
+        let (operator, observer) = (matches(&self.operator_sha256), matches(&self.observer_sha256));
+        if operator {
+            Some(Role::Operator)
+        } else if observer {
+            Some(Role::Observer)
+        } else {
+            None
+        }
+    }
+}
+
+/// The SHA-256 of a token, as the configuration keeps it.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hash(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    for (i, byte) in hash.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(hash)
+}
+
+/// A configuration that cannot be used, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("field {field}: {message}")]
+    Field { field: &'static str, message: String },
+}
+
+impl ConfigFile {
+    /// Reads a configuration's text; `folder` is where its paths start.
+    pub fn parse(text: &str, folder: &Path) -> Result<ConfigFile, ConfigError> {
+        let mut config: ConfigFile =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax(shortened(&e.to_string())))?;
+        for (field, hex) in [
+            ("tokens.operator_sha256", &config.tokens.operator_sha256),
+            ("tokens.observer_sha256", &config.tokens.observer_sha256),
+        ] {
+            if decode_hash(hex).is_none() {
+                let message = "the SHA-256 of a token, as 64 hexadecimal digits (`detente init` writes them)".into();
+                return Err(ConfigError::Field { field, message });
+            }
+        }
+        if config.tokens.operator_sha256.eq_ignore_ascii_case(&config.tokens.observer_sha256) {
+            let message = "the observer's token must differ from the operator's".into();
+            return Err(ConfigError::Field { field: "tokens.observer_sha256", message });
+        }
+        if !config.listen.ip().is_loopback() {
+            let message = format!(
+                "{} is not a loopback address: serving beyond this machine needs TLS, which this version does not offer yet",
+                config.listen
+            );
+            return Err(ConfigError::Field { field: "listen", message });
+        }
+        config.key = folder.join(&config.key);
+        config.treaties = config.treaties.iter().map(|t| folder.join(t)).collect();
+        config.declaration = config.declaration.map(|d| folder.join(d));
+        if let Some(path) = config.store.strip_prefix("sqlite:") {
+            config.store = format!("sqlite:{}", folder.join(path).display());
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(extra: &str) -> String {
+        format!(
+            "party = \"US\"\nlisten = \"127.0.0.1:7401\"\nkey = \"us.key\"\nstore = \"sqlite:us.db\"\ntreaty = \"new-start\"\n{extra}\n[tokens]\noperator_sha256 = \"{}\"\nobserver_sha256 = \"{}\"\n",
+            token_hash("op"),
+            token_hash("ob")
+        )
+    }
+
+    #[test]
+    fn paths_start_at_the_files_folder_and_tokens_give_roles() {
+        let config = ConfigFile::parse(&file(""), Path::new("/etc/detente")).unwrap();
+        assert_eq!(config.key, Path::new("/etc/detente/us.key"));
+        assert_eq!(config.store, "sqlite:/etc/detente/us.db");
+        assert_eq!(config.tokens.role("op"), Some(Role::Operator));
+        assert_eq!(config.tokens.role("ob"), Some(Role::Observer));
+        assert_eq!(config.tokens.role("op "), None);
+        assert_eq!(format!("{:?}", config.tokens), "TokenHashes { .. }");
+    }
+
+    #[test]
+    fn bad_files_name_the_field() {
+        let outside = file("").replace("127.0.0.1:7401", "192.0.2.1:7401");
+        assert!(matches!(ConfigFile::parse(&outside, Path::new(".")), Err(ConfigError::Field { field: "listen", .. })));
+        let short = file("").replace(&token_hash("op"), "abcd");
+        let error = ConfigFile::parse(&short, Path::new(".")).unwrap_err();
+        assert!(matches!(error, ConfigError::Field { field: "tokens.operator_sha256", .. }), "{error}");
+        let same = file("").replace(&token_hash("ob"), &token_hash("op"));
+        assert!(ConfigFile::parse(&same, Path::new(".")).is_err());
+        let unknown = ConfigFile::parse(&file("colour = \"red\""), Path::new(".")).unwrap_err().to_string();
+        assert!(unknown.contains("colour"), "{unknown}");
+    }
+}
