@@ -24,9 +24,10 @@ use crate::http::Limits;
 mod api;
 pub mod book;
 pub mod config;
+pub mod exchange;
 
 use book::{Book, Refused};
-pub use config::{ConfigFile, Role, TokenHashes, token_hash};
+pub use config::{ConfigFile, Peer, PeerFile, Role, TokenHashes, token_hash};
 
 /// The media type of a notification's contents in its entry.
 pub const NOTICE_MEDIA_TYPE: &str = "application/vnd.detente.notice+json";
@@ -36,7 +37,21 @@ pub const NOTICE_MEDIA_TYPE: &str = "application/vnd.detente.notice+json";
 /// items) comes in one request.
 pub const NODE_LIMITS: Limits = Limits { max_body_bytes: 4 << 20, ..Limits::DEFAULT };
 
-/// What a node needs to run, resolved from its configuration.
+/// What a node is given besides its record and its signer, resolved from
+/// its configuration.
+pub struct Setup {
+    pub catalogue: Catalogue,
+    /// The treaty the record is kept under, by id.
+    pub treaty: String,
+    pub tokens: TokenHashes,
+    pub clock: Clock,
+    /// The party's full declaration (media type, bytes), recorded when the
+    /// record is empty.
+    pub declaration: Option<(String, Vec<u8>)>,
+    pub peers: Vec<Peer>,
+}
+
+/// A running party's node.
 pub struct Node<S> {
     record: Record<S>,
     signer: Signer,
@@ -45,6 +60,9 @@ pub struct Node<S> {
     tokens: TokenHashes,
     clock: Clock,
     limits: Limits,
+    peers: Vec<Peer>,
+    /// Woken when an entry is recorded, so the outbox delivers it at once.
+    recorded: tokio::sync::Notify,
     /// The sequencer: held from a submission's check to its durable append.
     book: Mutex<Book>,
 }
@@ -65,22 +83,25 @@ pub enum StartError {
 impl<S: LogStore> Node<S> {
     /// The node of `record`, its book rebuilt from every entry the record
     /// holds. An empty record first records `declaration`, if given.
-    pub async fn start(
-        record: Record<S>,
-        signer: Signer,
-        catalogue: Catalogue,
-        treaty: &str,
-        tokens: TokenHashes,
-        clock: Clock,
-        declaration: Option<(String, Vec<u8>)>,
-    ) -> Result<Node<S>, StartError> {
-        if catalogue.treaty(treaty).is_none() {
-            return Err(StartError::UnknownTreaty(treaty.to_owned()));
+    pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
+        let Setup { catalogue, treaty, tokens, clock, declaration, peers } = setup;
+        if catalogue.treaty(&treaty).is_none() {
+            return Err(StartError::UnknownTreaty(treaty));
         }
         let catalogue = Arc::new(catalogue);
-        let book = Mutex::new(Book::new(catalogue.clone(), treaty));
-        let node =
-            Node { record, signer, catalogue, treaty: treaty.to_owned(), tokens, clock, limits: NODE_LIMITS, book };
+        let book = Mutex::new(Book::new(catalogue.clone(), &treaty));
+        let node = Node {
+            record,
+            signer,
+            catalogue,
+            treaty,
+            tokens,
+            clock,
+            limits: NODE_LIMITS,
+            peers,
+            recorded: tokio::sync::Notify::new(),
+            book,
+        };
         node.rebuild().await?;
         if let Some((media_type, bytes)) = declaration
             && node.record.size().await? == 0
@@ -117,7 +138,11 @@ impl<S: LogStore> Node<S> {
                 let entry = SignedEntry::decode(&bytes).map_err(|e| unreadable(e.to_string()))?;
                 entry.verify(self.record.key()).map_err(|e| unreadable(e.to_string()))?;
                 let content = self.content(&entry).await.map_err(|e| unreadable(e.to_string()))?;
-                self.apply(&mut book, &entry, content).map_err(|e| unreadable(e.to_string()))?;
+                let applied = match entry.entry().body {
+                    Body::Receipt { .. } => self.apply_receipt(&mut book, &entry, &content).await,
+                    _ => self.apply(&mut book, &entry, content),
+                };
+                applied.map_err(|e| unreadable(e.to_string()))?;
             }
             start = end;
         }
@@ -219,6 +244,7 @@ impl<S: LogStore> Node<S> {
         let mut entries = self.record.submit(&self.signer, &self.catalogue, &[draft], time).await?;
         let entry = entries.remove(0);
         self.record.checkpoint(&self.signer).await?;
+        self.recorded.notify_waiters();
         tracing::info!(party = %entry.entry().party, sequence = entry.entry().sequence, body = ?entry.entry().body.kind(), "recorded");
         Ok(entry)
     }
@@ -241,12 +267,32 @@ pub async fn run<S: LogStore + 'static>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = node.limits;
-    crate::http::serve(listener, api::router(Arc::new(node)), limits, shutdown).await
+    let node = Arc::new(node);
+    // The outboxes stop when the server is told to; the watch carries that
+    // to each of them, and the server's own shutdown follows.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let outboxes: Vec<_> =
+        (0..node.peers.len()).map(|index| tokio::spawn(node.clone().deliver(index, stopping.clone()))).collect();
+    let told = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    let served = crate::http::serve(listener, api::router(node), limits, told).await;
+    for outbox in outboxes {
+        let _ = outbox.await;
+    }
+    served
 }
 
 /// The node's routes, for [`run`] and for tests that drive it without a socket.
 pub fn router<S: LogStore + 'static>(node: Node<S>) -> axum::Router {
     api::router(Arc::new(node))
+}
+
+impl std::fmt::Debug for Setup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Setup").field("treaty", &self.treaty).field("peers", &self.peers).finish_non_exhaustive()
+    }
 }
 
 impl<S> std::fmt::Debug for Node<S> {

@@ -30,6 +30,7 @@ pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
         .route("/api/v1/findings", get(findings::<S>))
         .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
         .route("/api/v1/parties/{party}/database", get(database::<S>))
+        .route("/peer/v1/entries", axum::routing::post(receive::<S>))
         .fallback(|| async {
             refusal(StatusCode::NOT_FOUND, None, "no such route: the API is under /api/v1/ (docs/node.md)")
         })
@@ -147,7 +148,12 @@ async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMa
         "treaty": node.treaty,
         "record": { "origin": node.record.origin(), "size": size, "checkpoint_size": checkpoint },
         "notifications": book.listed().len(),
-        "peers": [],
+        "peers": node.peers.iter().map(|peer| json!({
+            "party": peer.party,
+            "url": format!("http://{}", peer.authority),
+            "delivered_up_to": book.delivered(&peer.party),
+            "received_up_to": book.received(&peer.party),
+        })).collect::<Vec<_>>(),
         "counts": counts,
     }))
     .into_response())
@@ -294,4 +300,15 @@ async fn database<S: LogStore>(
     let mut json = Vec::new();
     detente_core::codec::write_json(&declaration, &mut json).expect("writing to a Vec cannot fail");
     Ok(([(header::CONTENT_TYPE, "application/json")], Body::from(json)).into_response())
+}
+
+/// A peer's envelope: no token, since the entry's signature by a key in
+/// the node's configuration is what lets it in.
+async fn receive<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
+    let envelope: super::exchange::Envelope = json_body(&node, request).await?;
+    let receipt = node.receive(envelope).await.map_err(|r| refusal(r.status, Some(r.field), r.message))?;
+    let answer = super::exchange::Answer {
+        receipt: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, receipt),
+    };
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }

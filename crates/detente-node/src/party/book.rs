@@ -71,6 +71,12 @@ pub struct Book {
     declared: BTreeMap<Party, Vec<detente_core::Date>>,
     listed: Vec<Listed>,
     findings: Vec<(Party, Finding)>,
+    /// Per peer, the last of its entries this node received, and the
+    /// receipt it gave for each: a duplicate gets the same receipt again.
+    received: BTreeMap<Party, u64>,
+    receipts: std::collections::HashMap<(Party, u64), Vec<u8>>,
+    /// Per peer, the last of this node's entries it acknowledged.
+    delivered: BTreeMap<Party, u64>,
 }
 
 impl Book {
@@ -82,7 +88,48 @@ impl Book {
             declared: BTreeMap::new(),
             listed: Vec::new(),
             findings: Vec::new(),
+            received: BTreeMap::new(),
+            receipts: std::collections::HashMap::new(),
+            delivered: BTreeMap::new(),
         }
+    }
+
+    /// The last entry of `peer` this node received.
+    pub fn received(&self, peer: &Party) -> Option<u64> {
+        self.received.get(peer).copied()
+    }
+
+    /// The receipt this node gave for entry `sequence` of `peer`.
+    pub fn receipt(&self, peer: &Party, sequence: u64) -> Option<&[u8]> {
+        self.receipts.get(&(peer.clone(), sequence)).map(Vec::as_slice)
+    }
+
+    /// Notes that this node received entry `sequence` of `peer` and gave
+    /// `receipt` for it.
+    pub fn note_received(&mut self, peer: &Party, sequence: u64, receipt: Vec<u8>) {
+        let last = self.received.entry(peer.clone()).or_insert(sequence);
+        *last = (*last).max(sequence);
+        self.receipts.insert((peer.clone(), sequence), receipt);
+    }
+
+    /// Notes when `party`'s notification `sequence` was provided.
+    pub fn provided(&mut self, party: &Party, sequence: u64, at: Time) {
+        if let Some(ledger) = self.ledgers.get_mut(party) {
+            ledger.provided(sequence, at);
+        }
+    }
+
+    /// The last of this node's entries `peer` acknowledged.
+    pub fn delivered(&self, peer: &Party) -> Option<u64> {
+        self.delivered.get(peer).copied()
+    }
+
+    /// Notes `peer`'s receipt for this node's entry `sequence`, received at
+    /// `at`: the moment the Protocol counts it provided.
+    pub fn note_delivered(&mut self, own: &Party, peer: &Party, sequence: u64, at: Time) {
+        let last = self.delivered.entry(peer.clone()).or_insert(sequence);
+        *last = (*last).max(sequence);
+        self.provided(own, sequence, at);
     }
 
     pub fn treaty(&self) -> &Treaty {

@@ -30,6 +30,44 @@ pub struct ConfigFile {
     /// The party's full declaration, recorded when the record is empty.
     pub declaration: Option<PathBuf>,
     pub tokens: TokenHashes,
+    /// The other parties' nodes this one delivers to and receives from.
+    #[serde(default)]
+    pub peers: Vec<PeerFile>,
+}
+
+/// A peer as written: its party, its node's address and its record's key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerFile {
+    pub party: Party,
+    /// `http://host:port` on loopback, until TLS is configured.
+    pub url: String,
+    /// The peer record's verifier key (C2SP vkey text).
+    pub key: String,
+}
+
+/// A peer, resolved.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub party: Party,
+    /// `host:port`.
+    pub authority: String,
+    pub key: detente_log::keys::VerifierKey,
+}
+
+impl PeerFile {
+    pub fn resolve(&self, own: &Party) -> Result<Peer, String> {
+        if &self.party == own {
+            return Err(format!("{} is this node's own party", self.party));
+        }
+        let authority = self.url.strip_prefix("http://").map(|a| a.trim_end_matches('/')).unwrap_or_default();
+        let loopback = authority.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
+        if !loopback {
+            return Err(format!("{:?} is not http://ADDRESS:PORT on loopback (TLS comes later)", self.url));
+        }
+        let key = detente_log::keys::VerifierKey::parse(&self.key).map_err(|e| format!("key: {e}"))?;
+        Ok(Peer { party: self.party.clone(), authority: authority.to_owned(), key })
+    }
 }
 
 /// The API's tokens, kept as their SHA-256 only: a file that leaks gives
@@ -122,6 +160,9 @@ impl ConfigFile {
                 config.listen
             );
             return Err(ConfigError::Field { field: "listen", message });
+        }
+        for peer in &config.peers {
+            peer.resolve(&config.party).map_err(|message| ConfigError::Field { field: "peers", message })?;
         }
         config.key = folder.join(&config.key);
         config.treaties = config.treaties.iter().map(|t| folder.join(t)).collect();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use detente_log::keys::{Algorithm, SigningKey};
-use detente_node::party::{ConfigFile, Node, token_hash};
+use detente_node::party::{ConfigFile, Node, Setup, token_hash};
 use detente_store::Address;
 use detente_store::record::{Record, RecordError};
 use serde::Serialize;
@@ -133,17 +133,18 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
                 config.party
             ));
         }
-        let node = Node::start(
-            record,
-            signer,
+        let peers = config.peers.iter().map(|p| p.resolve(&config.party)).collect::<Result<Vec<_>, _>>();
+        let peers = peers.map_err(|e| bad_input!("{}: field peers: {e}", args.config.display()))?;
+        let setup = Setup {
             catalogue,
-            &config.treaty,
-            config.tokens.clone(),
-            context.clock.clone(),
+            treaty: config.treaty.clone(),
+            tokens: config.tokens.clone(),
+            clock: context.clock.clone(),
             declaration,
-        )
-        .await
-        .map_err(|e| bad_input!("{}: {e}", args.config.display()))?;
+            peers,
+        };
+        let node =
+            Node::start(record, signer, setup).await.map_err(|e| bad_input!("{}: {e}", args.config.display()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let url = format!("http://{}", listener.local_addr()?);
         match context.out.json_wanted() {

@@ -96,3 +96,147 @@ fn a_node_refuses_a_key_others_can_read_and_a_config_that_names_a_bad_field() {
     assert!(refused.contains("field listen") && refused.contains("TLS"), "{refused}");
     assert!(!std::path::Path::new(&format!("{node_dir}/ru.db")).exists(), "nothing was created");
 }
+
+/// A node started as its own process, with its URL and tokens.
+struct Running {
+    child: std::process::Child,
+    url: String,
+    operator: String,
+    observer: String,
+}
+
+impl Running {
+    fn start(dir: &str) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(["--json", "node", "--config", &format!("{dir}/node.toml")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let started: Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("not JSON: {first:?}"));
+        let token = |role: &str| std::fs::read_to_string(format!("{dir}/{role}.token")).unwrap().trim().to_owned();
+        Running {
+            child,
+            url: started["listening"].as_str().unwrap().to_owned(),
+            operator: token("operator"),
+            observer: token("observer"),
+        }
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let (status, body) = call(&self.url, "GET", path, &self.observer, "");
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    /// Polls `path` until `done` holds of its answer: at most 600 times,
+    /// 50 ms apart, so the test ends even if the exchange never does.
+    fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..600 {
+            let answer = self.get(path);
+            if done(&answer) {
+                return answer;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{path} never reached the state awaited: {}", self.get(path));
+    }
+
+    fn stop(self) -> String {
+        rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), rustix::process::Signal::INT)
+            .unwrap();
+        let output = self.child.wait_with_output().unwrap();
+        assert_eq!(exit(&output), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+}
+
+/// A port free now, for a node whose peers must know its address before it starts.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn us_totals(status: &Value, reader: &str) -> Vec<u64> {
+    status["counts"]["US"][reader]
+        .as_array()
+        .map_or(vec![], |l| l.iter().map(|x| x["total"].as_u64().unwrap()).collect())
+}
+
+#[test]
+fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_starts_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let (us, ru) = (at("us"), at("ru"));
+    let (us_port, ru_port) = (free_port(), free_port());
+    ok(&["init", "--party", "US", "--dir", &us, "--listen", &format!("127.0.0.1:{us_port}")]);
+    ok(&["init", "--party", "RU", "--dir", &ru, "--listen", &format!("127.0.0.1:{ru_port}")]);
+    let peer = |dir: &str, party: &str, port: u16, vkey: &str| {
+        let key = std::fs::read_to_string(vkey).unwrap();
+        let mut config = std::fs::OpenOptions::new().append(true).open(format!("{dir}/node.toml")).unwrap();
+        write!(
+            config,
+            "\n[[peers]]\nparty = \"{party}\"\nurl = \"http://127.0.0.1:{port}\"\nkey = \"{}\"\n",
+            key.trim()
+        )
+        .unwrap();
+    };
+    peer(&us, "RU", ru_port, &format!("{ru}/ru.vkey"));
+    peer(&ru, "US", us_port, &format!("{us}/us.vkey"));
+
+    // The Russian node is down while the United States notifies.
+    let us_node = Running::start(&us);
+    let conversion = r#"{"kind":"change-in-data","notice":{"events":[{"uid":"US-B-B52H-001","at":"2020-10-08T09:00:00Z","change":{"what":"converted","armament":"non-nuclear"}}]}}"#;
+    let (status, body) = call(&us_node.url, "POST", "/api/v1/notifications", &us_node.operator, conversion);
+    assert_eq!(status, 201, "{body}");
+    let sequence = body["sequence"].as_u64().unwrap();
+
+    let ru_node = Running::start(&ru);
+    // Everything reaches the Russian node: the U.S. declaration, then the notification.
+    let listed = ru_node
+        .until("/api/v1/notifications?party=US", |a| a["notifications"].as_array().is_some_and(|n| !n.is_empty()));
+    let notifications = listed["notifications"].as_array().unwrap();
+    assert_eq!(notifications.len(), 1, "delivered once: {listed}");
+    assert_eq!(notifications[0]["sequence"].as_u64(), Some(sequence));
+    assert_eq!(notifications[0]["leaf_hash"], body["leaf_hash"], "the sender's entry, unchanged");
+    // Both nodes count the U.S. forces alike, under both readings.
+    let ru_status = ru_node.get("/api/v1/status");
+    assert_eq!(us_totals(&ru_status, "US"), [674, 1456, 799]);
+    assert_eq!(us_totals(&ru_status, "RU"), [674, 1456, 901]);
+    let us_status = us_node.until("/api/v1/status", |s| {
+        s["peers"][0]["delivered_up_to"].as_u64() == Some(sequence)
+            && s["peers"][0]["received_up_to"].as_u64().is_some()
+    });
+    assert_eq!(us_totals(&us_status, "US"), [674, 1456, 799]);
+    assert!(us_status["counts"]["RU"].is_object(), "the U.S. node has Russia's declaration too: {us_status}");
+    // The receipt is in the U.S. record: the Russian node's signed receipt,
+    // kept as the content of a U.S. receipt entry.
+    let history = us_node.get("/api/v1/parties/US/items/US-B-B52H-001");
+    assert!(history["steps"][0]["provided"].is_string(), "the receipt says when it was provided: {history}");
+
+    let logs = [us_node.stop(), ru_node.stop()].concat();
+    assert!(logs.contains("delivered") && logs.contains("received"), "{logs}");
+    for (dir, party) in [(&us, "us"), (&ru, "ru")] {
+        let store = format!("sqlite:{dir}/{party}.db");
+        let verified = detente(&["log", "verify", "--store", &store, "--key", &format!("{dir}/{party}.vkey")]);
+        assert_eq!(exit(&verified), Some(0), "{}", String::from_utf8_lossy(&verified.stderr));
+    }
+
+    // Restarted, each node knows what it delivered: nothing is sent twice.
+    let (us_node, ru_node) = (Running::start(&us), Running::start(&ru));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let listed = ru_node.get("/api/v1/notifications?party=US");
+    assert_eq!(listed["notifications"].as_array().unwrap().len(), 1, "{listed}");
+    let sizes = || {
+        (
+            us_node.get("/api/v1/status")["record"]["size"].clone(),
+            ru_node.get("/api/v1/status")["record"]["size"].clone(),
+        )
+    };
+    let before = sizes();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(sizes(), before, "no entry delivered or receipted twice");
+    us_node.stop();
+    ru_node.stop();
+}
