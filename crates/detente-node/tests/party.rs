@@ -41,7 +41,11 @@ async fn node(dir: &Path) -> Result<Node<SqliteStore>, StartError> {
 }
 
 async fn node_with_peers(dir: &Path, peers: Vec<Peer>) -> Result<Node<SqliteStore>, StartError> {
-    let store = SqliteStore::open(&dir.join("us.db")).await.unwrap();
+    start_node(SqliteStore::open(&dir.join("us.db")).await.unwrap(), dir, peers).await
+}
+
+/// The US node over `store`, its signer state in `dir`.
+async fn start_node<S: LogStore + Clone>(store: S, dir: &Path, peers: Vec<Peer>) -> Result<Node<S>, StartError> {
     let record = match Record::open(store.clone()).await {
         Ok(record) => record,
         Err(_) => Record::init(store, key().verifier(), "US".parse().unwrap()).await.unwrap(),
@@ -66,7 +70,7 @@ struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-async fn serve(node: Node<SqliteStore>) -> Server {
+async fn serve<S: LogStore + 'static>(node: Node<S>) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -500,6 +504,10 @@ async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     assert_eq!(server.deliver(&next).await.0, 201);
     let listed = server.get("/api/v1/notifications?party=RU").await;
     assert_eq!(listed["notifications"].as_array().unwrap().len(), 1, "{listed}");
+    // Provided when this node received it, as its receipt says (its clock
+    // is 2020-10-10, two days after the move: within the five days).
+    assert_eq!(listed["notifications"][0]["provided"], "2020-10-10T00:00:00Z", "{listed}");
+    assert_eq!(listed["notifications"][0]["late"], false, "{listed}");
     // A replay of the older entry after the newer: the same old receipt.
     assert_eq!(server.deliver(&first).await.1, again);
     assert_eq!(server.size().await, size + 2);
@@ -523,5 +531,36 @@ async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     assert_eq!(server.size().await, size + 2);
     let status = server.get("/api/v1/status").await;
     assert_eq!(status["peers"][0]["received_up_to"].as_u64(), Some(1), "{status}");
+    server.stop().await;
+}
+
+/// A new, empty database on the test server (`scripts/test-all` starts one).
+async fn postgres_database() -> String {
+    let server = std::env::var("DETENTE_TEST_POSTGRES")
+        .expect("DETENTE_TEST_POSTGRES gives the test PostgreSQL server; scripts/test-all starts one and sets it");
+    let name = format!("detente_node_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    admin.close().await;
+    format!("{server}/{name}")
+}
+
+/// The same node over PostgreSQL: it records, refuses, and rebuilds alike.
+#[tokio::test]
+async fn the_node_keeps_its_record_in_postgresql_alike() {
+    let address = postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = || async { detente_store::postgres::PgStore::open(&address).await.unwrap() };
+    let server = serve(start_node(store().await, dir.path(), Vec::new()).await.unwrap()).await;
+    assert_eq!(server.totals("US").await, [675, 1457, 800]);
+    let (status, listed) = server.notify(&converted("US-B-B52H-001", "2020-10-08T09:00:00Z")).await;
+    assert_eq!(status, 201, "{listed}");
+    let (status, refused) = server.notify(&converted("US-B-B52H-001", "2020-10-09T00:00:00Z")).await;
+    assert_eq!((status, refused["field"].as_str()), (422, Some("events[0].change")), "{refused}");
+    assert_eq!(server.size().await, 2);
+    server.stop().await;
+    let server = serve(start_node(store().await, dir.path(), Vec::new()).await.unwrap()).await;
+    assert_eq!(server.size().await, 2);
+    assert_eq!(server.totals("US").await, [674, 1456, 799]);
     server.stop().await;
 }

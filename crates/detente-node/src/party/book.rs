@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use detente_core::ledger::{Admitted, Ledger};
 use detente_core::{Declaration, Notice, Party, Time};
-use detente_treaty::notification::{Carries, NotificationKind, timeliness};
+use detente_treaty::notification::{Carries, NotificationKind};
 use detente_treaty::{Catalogue, Count, Finding, Options, Treaty, count, unnotified};
 use serde::Serialize;
 
@@ -23,6 +23,12 @@ pub struct Listed {
     /// When it was due by, where its kind's anchor is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Time>,
+    /// When it was provided, as the first receipt for it says: the moment
+    /// the Protocol counts. `None` until a receipt is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provided: Option<Time>,
+    /// Whether it came after its deadline: provided after it, or, with no
+    /// receipt yet, recorded after it.
     pub late: bool,
     pub events: usize,
     pub leaf_hash: String,
@@ -112,10 +118,18 @@ impl Book {
         self.receipts.insert((peer.clone(), sequence), receipt);
     }
 
-    /// Notes when `party`'s notification `sequence` was provided.
+    /// Notes when `party`'s notification `sequence` was provided; the
+    /// first receipt counts.
     pub fn provided(&mut self, party: &Party, sequence: u64, at: Time) {
-        if let Some(ledger) = self.ledgers.get_mut(party) {
-            ledger.provided(sequence, at);
+        let Some(listed) = self.listed.iter_mut().rev().find(|l| &l.party == party && l.sequence == sequence) else {
+            return;
+        };
+        if listed.provided.is_none() {
+            listed.provided = Some(at);
+            listed.late = listed.due.is_some_and(|due| at > due);
+            if let Some(ledger) = self.ledgers.get_mut(party) {
+                ledger.provided(sequence, at);
+            }
         }
     }
 
@@ -174,18 +188,7 @@ impl Book {
         let Checked { party, kind, notice, mut ledger } = checked;
         let definition = self.kind(&kind).expect("checked against the treaty");
         let due = definition.due_by(&notice, None, &self.treaty().dates);
-        // The Protocol counts a notification provided when received; until
-        // the exchange brings receipts, the sender's record time stands in.
-        let late = due.map(|due| timeliness(due, recorded));
-        let late_by = match late {
-            Some(detente_treaty::notification::Timeliness::Late { due, seconds_late }) => Some((due, seconds_late)),
-            _ => None,
-        };
-        if let Some((due, seconds_late)) = late_by {
-            let finding =
-                Finding::LateNotification { kind: kind.clone(), sequence, due, provided: recorded, seconds_late };
-            self.findings.push((party.clone(), finding));
-        }
+        let late = due.is_some_and(|due| recorded > due);
         ledger.renumber(u64::MAX, sequence);
         self.listed.push(Listed {
             party: party.clone(),
@@ -193,7 +196,8 @@ impl Book {
             kind,
             recorded,
             due,
-            late: late_by.is_some(),
+            provided: None,
+            late,
             events: notice.events.len(),
             leaf_hash,
         });
@@ -246,6 +250,17 @@ impl Book {
             finding,
         };
         let mut findings: Vec<Noted> = self.findings.iter().map(|(p, f)| noted(p, None, f.clone())).collect();
+        for listed in self.listed.iter().filter(|l| l.late) {
+            let (due, provided) = (listed.due.expect("late means due"), listed.provided.unwrap_or(listed.recorded));
+            let finding = Finding::LateNotification {
+                kind: listed.kind.clone(),
+                sequence: listed.sequence,
+                due,
+                provided,
+                seconds_late: due.seconds_until(provided),
+            };
+            findings.push(noted(&listed.party, None, finding));
+        }
         let treaty = self.treaty();
         for (party, dates) in &self.declared {
             // A declaration entry names no kind: a declaration of a date

@@ -212,6 +212,8 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     assert!(us_status["counts"]["RU"].is_object(), "the U.S. node has Russia's declaration too: {us_status}");
     // The receipt is in the U.S. record: the Russian node's signed receipt,
     // kept as the content of a U.S. receipt entry.
+    let own = us_node.get("/api/v1/notifications?party=US");
+    assert!(own["notifications"][0]["provided"].is_string(), "provided when the Russian node received it: {own}");
     let history = us_node.get("/api/v1/parties/US/items/US-B-B52H-001");
     assert!(history["steps"][0]["provided"].is_string(), "the receipt says when it was provided: {history}");
 
