@@ -34,39 +34,24 @@ fn init_writes_a_node_that_runs_records_and_stops() {
     let node_dir = node_dir.to_str().unwrap();
     ok(&["init", "--dir", node_dir, "--listen", "127.0.0.1:0"]);
     assert!(bad(&["init", "--dir", node_dir]).contains("never overwritten"));
-    let config = format!("{node_dir}/node.toml");
-    let operator = std::fs::read_to_string(format!("{node_dir}/operator.token")).unwrap();
-    let observer = std::fs::read_to_string(format!("{node_dir}/observer.token")).unwrap();
-    let (operator, observer) = (operator.trim(), observer.trim());
+    let node = Running::start(node_dir);
+    let (url, operator, observer) = (node.url.clone(), node.operator.clone(), node.observer.clone());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["--json", "node", "--config", &config])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let started: Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("not JSON: {first:?}"));
-    let url = started["listening"].as_str().unwrap().to_owned();
-
-    let (status, body) = call(&url, "GET", "/api/v1/status", observer, "");
+    let (status, body) = call(&url, "GET", "/api/v1/status", &observer, "");
     assert_eq!((status, body["record"]["size"].as_u64()), (200, Some(1)), "{body}");
     let conversion = r#"{"kind":"change-in-data","notice":{"events":[{"uid":"US-B-B52H-001","at":"2020-10-08T09:00:00Z","change":{"what":"converted","armament":"non-nuclear"}}]}}"#;
-    let (status, body) = call(&url, "POST", "/api/v1/notifications", observer, conversion);
+    let (status, body) = call(&url, "POST", "/api/v1/notifications", &observer, conversion);
     assert_eq!(status, 403, "{body}");
-    let (status, body) = call(&url, "POST", "/api/v1/notifications", operator, conversion);
+    let (status, body) = call(&url, "POST", "/api/v1/notifications", &operator, conversion);
     assert_eq!(status, 201, "{body}");
-    let (status, body) = call(&url, "POST", "/api/v1/notifications", operator, conversion);
+    let (status, body) = call(&url, "POST", "/api/v1/notifications", &operator, conversion);
     assert_eq!((status, body["field"].as_str()), (422, Some("events[0].change")), "{body}");
 
-    rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::INT).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(exit(&output), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    let logs = String::from_utf8_lossy(&output.stderr);
+    // SIGINT stops it cleanly (exit 0), and its logs hold no secret.
+    let logs = node.stop();
     assert!(logs.contains("node stopped"), "{logs}");
-    for secret in [operator, observer] {
-        assert!(!logs.contains(secret), "a token in the logs");
+    for secret in [&operator, &observer] {
+        assert!(!logs.contains(secret.as_str()), "a token in the logs");
     }
     let key = std::fs::read_to_string(format!("{node_dir}/us.key")).unwrap();
     assert!(!logs.contains(key.trim()), "the key in the logs");
