@@ -11,7 +11,7 @@ use detente_core::Time;
 use detente_core::codec;
 use detente_log::entry::{Body, Content, SignedEntry};
 use detente_store::LogStore;
-use detente_store::admission::Draft;
+use detente_store::admission::{Draft, admit};
 use detente_store::record::{Record, RecordError};
 use detente_store::signer::Signer;
 use detente_treaty::Catalogue;
@@ -26,7 +26,7 @@ pub mod book;
 pub mod config;
 pub mod exchange;
 
-use book::{Book, Refused};
+use book::{Book, Prepared, Refused};
 pub use config::{ConfigFile, Peer, PeerFile, Role, TokenHashes, token_hash};
 
 /// The media type of a notification's contents in its entry.
@@ -137,6 +137,9 @@ impl<S: LogStore> Node<S> {
                 let unreadable = |problem: String| StartError::Unreadable { sequence, problem };
                 let entry = SignedEntry::decode(&bytes).map_err(|e| unreadable(e.to_string()))?;
                 entry.verify(self.record.key()).map_err(|e| unreadable(e.to_string()))?;
+                if entry.entry().sequence != sequence || &entry.entry().party != self.record.party() {
+                    return Err(unreadable("it is not this record's entry of that place".into()));
+                }
                 let content = self.content(&entry).await.map_err(|e| unreadable(e.to_string()))?;
                 let applied = match entry.entry().body {
                     Body::Receipt { .. } => self.apply_receipt(&mut book, &entry, &content).await,
@@ -171,20 +174,41 @@ impl<S: LogStore> Node<S> {
 
     /// Keeps what a recorded entry says in the book.
     fn apply(&self, book: &mut Book, entry: &SignedEntry, content: Vec<u8>) -> Result<(), Refused> {
-        let recorded = Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX));
+        let prepared = self.prepare(book, entry, content)?;
+        book.take(prepared)
+    }
+
+    /// Checks what an entry says against the treaty and the book, changing
+    /// nothing: a declaration must be its signer's and of the date its
+    /// entry names, under the node's treaty; a notification of a kind the
+    /// treaty defines, whose events hold against its signer's database.
+    fn prepare(&self, book: &Book, entry: &SignedEntry, content: Vec<u8>) -> Result<Prepared, Refused> {
+        let party = &entry.entry().party;
+        let media_type = entry.entry().content.media_type();
+        let draft = Draft { body: entry.entry().body.clone(), media_type: media_type.into(), bytes: content };
+        admit(&self.catalogue, party, &draft).map_err(|e| Refused::new("entry", e.to_string()))?;
         match &entry.entry().body {
+            Body::Declaration { treaty, .. } | Body::Notification { treaty, .. } if treaty != &self.treaty => {
+                Err(Refused::new("entry", format!("under {treaty}, and this node keeps {}", self.treaty)))
+            }
             Body::Declaration { .. } => {
-                let declaration = self.read_declaration(entry.entry().content.media_type(), &content)?;
-                book.declare(declaration)
+                let declaration = self.read_declaration(media_type, &draft.bytes)?;
+                book.check_declaration(&declaration)?;
+                Ok(Prepared::Declaration(declaration))
             }
             Body::Notification { notice, .. } => {
-                let contents: detente_core::Notice = serde_json::from_slice(&content)
+                let contents: detente_core::Notice = serde_json::from_slice(&draft.bytes)
                     .map_err(|e| Refused::new("content", detente_core::shortened(&e.to_string())))?;
-                let checked = book.check(&entry.entry().party, notice, contents)?;
-                book.keep(checked, entry.entry().sequence, recorded, entry.leaf_hash().to_hex());
-                Ok(())
+                let checked = book.check(party, notice, contents)?;
+                let recorded = Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX));
+                Ok(Prepared::Notification {
+                    checked: Box::new(checked),
+                    sequence: entry.entry().sequence,
+                    recorded,
+                    leaf_hash: entry.leaf_hash().to_hex(),
+                })
             }
-            _ => Ok(()),
+            _ => Ok(Prepared::Nothing),
         }
     }
 
@@ -243,7 +267,11 @@ impl<S: LogStore> Node<S> {
         let time = u64::try_from(self.now().unix_seconds()).unwrap_or(0);
         let mut entries = self.record.submit(&self.signer, &self.catalogue, &[draft], time).await?;
         let entry = entries.remove(0);
-        self.record.checkpoint(&self.signer).await?;
+        // The entry is durable now, so the caller keeps it whatever comes
+        // next; a checkpoint that fails here is signed with the next one.
+        if let Err(error) = self.record.checkpoint(&self.signer).await {
+            tracing::warn!(%error, "the checkpoint after an entry failed; the next one covers it");
+        }
         self.recorded.notify_waiters();
         tracing::info!(party = %entry.entry().party, sequence = entry.entry().sequence, body = ?entry.entry().body.kind(), "recorded");
         Ok(entry)

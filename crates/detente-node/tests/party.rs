@@ -253,8 +253,8 @@ async fn the_node_records_what_the_engine_accepts_and_refuses_the_rest_naming_th
     let item = before["items"].as_array().unwrap().iter().find(|i| i["uid"] == "US-B-B52H-001").unwrap().clone();
     assert_eq!(item["status"], "deployed");
     let page = server.get("/api/v1/notifications?limit=1").await;
-    assert_eq!((page["notifications"][0]["sequence"].as_u64(), page["next_after"].as_u64()), (Some(1), Some(1)));
-    let rest = server.get("/api/v1/notifications?after=1").await;
+    assert_eq!((page["notifications"][0]["sequence"].as_u64(), page["next_after"].as_u64()), (Some(1), Some(0)));
+    let rest = server.get("/api/v1/notifications?after=0").await;
     assert_eq!(rest["notifications"].as_array().unwrap().len(), 1);
     assert!(rest["next_after"].is_null());
     server.stop().await;
@@ -388,6 +388,7 @@ impl Sender {
             entry: b64.encode(entry.bytes()),
             document: document.map(|d| b64.encode(d)),
             previous,
+            between: Vec::new(),
             checkpoint: checkpoint.note.to_string(),
             proof: b64.encode(proof.iter().flat_map(|h| h.0).collect::<Vec<u8>>()),
         }
@@ -424,6 +425,11 @@ async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     let other_base = other_base.trim_start_matches("# facility: ").split(" | ").next().unwrap();
     let notice =
         notice.replace("RU-B-TU160-01", fields[0]).replace("ENGELS", fields[3]).replace("UKRAINKA", other_base);
+    let notice_back =
+        r#"{"events":[{"uid":"U","at":"2020-10-09T09:00:00Z","change":{"what":"moved","from":"B","to":"A"}}]}"#
+            .replace("\"U\"", &format!("\"{}\"", fields[0]))
+            .replace("\"B\"", &format!("\"{other_base}\""))
+            .replace("\"A\"", &format!("\"{}\"", fields[3]));
     let notification = sender
         .submit(detente_store::admission::Draft {
             body: Body::Notification { treaty: "new-start".into(), notice: "movement".into(), refers_to: None },
@@ -511,6 +517,37 @@ async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     // A replay of the older entry after the newer: the same old receipt.
     assert_eq!(server.deliver(&first).await.1, again);
     assert_eq!(server.size().await, size + 2);
+    // The sender records a concern (not delivered), then moves the bomber
+    // back: the move must show the concern in between, so that nobody
+    // replaying it can make the receiver skip an entry.
+    let concern = sender
+        .submit(detente_store::admission::Draft {
+            body: Body::Concern { treaty: "new-start".into(), about: None },
+            media_type: "text/plain".into(),
+            bytes: b"a concern".to_vec(),
+        })
+        .await;
+    let returned = sender
+        .submit(detente_store::admission::Draft {
+            body: Body::Notification { treaty: "new-start".into(), notice: "movement".into(), refers_to: None },
+            media_type: detente_node::party::NOTICE_MEDIA_TYPE.into(),
+            bytes: notice_back.into_bytes(),
+        })
+        .await;
+    let skipping = sender.envelope(&returned, None, Some(1)).await;
+    let (status, answer) = server.deliver(&skipping).await;
+    assert_eq!((status, answer["field"].as_str()), (409, Some("previous")), "{answer}");
+    let hiding = Envelope { between: vec![b64.encode(notification.bytes())], ..skipping.clone() };
+    assert_eq!(server.deliver(&hiding).await.1["field"], "between", "entry 1 is not the one between 1 and 3");
+    let mut forged_concern = concern.bytes().to_vec();
+    *forged_concern.last_mut().unwrap() ^= 1;
+    let wrong = Envelope { between: vec![b64.encode(&forged_concern)], ..skipping.clone() };
+    assert_eq!(server.deliver(&wrong).await.1["field"], "between");
+    assert_eq!(server.size().await, size + 2, "nothing skipped was recorded");
+    let shown = Envelope { between: vec![b64.encode(concern.bytes())], ..skipping };
+    let (status, answer) = server.deliver(&shown).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(server.size().await, size + 3);
     server.stop().await;
 
     // Restarted, the node knows what it received from whom.
@@ -528,9 +565,9 @@ async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     )
     .await;
     assert_eq!(server.deliver(&next).await.0, 201);
-    assert_eq!(server.size().await, size + 2);
+    assert_eq!(server.size().await, size + 3);
     let status = server.get("/api/v1/status").await;
-    assert_eq!(status["peers"][0]["received_up_to"].as_u64(), Some(1), "{status}");
+    assert_eq!(status["peers"][0]["received_up_to"].as_u64(), Some(3), "{status}");
     server.stop().await;
 }
 

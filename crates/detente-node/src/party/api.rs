@@ -172,7 +172,8 @@ async fn notify<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request)
     let submission: Submission = json_body(&node, request).await?;
     let entry = node.notify(&submission.kind, submission.notice).await.map_err(submitted)?;
     let book = node.book.lock().await;
-    let listed = book.listed().iter().rev().find(|l| l.sequence == entry.entry().sequence);
+    let own = node.record.party();
+    let listed = book.listed().iter().rev().find(|l| &l.party == own && l.sequence == entry.entry().sequence);
     Ok((StatusCode::CREATED, axum::Json(json!(listed))).into_response())
 }
 
@@ -204,8 +205,9 @@ async fn declare<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request
 struct ListQuery {
     party: Option<Party>,
     kind: Option<String>,
-    /// Keyset paging: only notifications after this (party, sequence).
-    after: Option<u64>,
+    /// Keyset paging: only notifications after this place in the order the
+    /// node took them (each listed notification gives its `place`).
+    after: Option<usize>,
     limit: Option<usize>,
 }
 
@@ -222,13 +224,24 @@ async fn notifications<S: LogStore>(
     let page: Vec<_> = book
         .listed()
         .iter()
-        .filter(|l| query.party.as_ref().is_none_or(|p| &l.party == p))
-        .filter(|l| query.kind.as_ref().is_none_or(|k| &l.kind == k))
-        .filter(|l| query.after.is_none_or(|after| l.sequence > after))
+        .enumerate()
+        .skip(query.after.map_or(0, |after| after.saturating_add(1)))
+        .filter(|(_, l)| query.party.as_ref().is_none_or(|p| &l.party == p))
+        .filter(|(_, l)| query.kind.as_ref().is_none_or(|k| &l.kind == k))
         .take(limit + 1)
+        .map(|(place, listed)| Placed { place, listed })
         .collect();
-    let next = (page.len() > limit).then(|| page[limit - 1].sequence);
+    let next = (page.len() > limit).then(|| page[limit - 1].place);
     Ok(axum::Json(json!({ "notifications": &page[..page.len().min(limit)], "next_after": next })).into_response())
+}
+
+/// A listed notification with its place in the node's order, the key a
+/// page continues from.
+#[derive(serde::Serialize)]
+struct Placed<'a> {
+    place: usize,
+    #[serde(flatten)]
+    listed: &'a super::book::Listed,
 }
 
 async fn counts<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {

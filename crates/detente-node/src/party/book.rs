@@ -58,6 +58,15 @@ impl Refused {
     }
 }
 
+/// An entry checked against the treaty and the book, ready to be kept
+/// once it is recorded.
+#[derive(Debug)]
+pub enum Prepared {
+    Declaration(Declaration),
+    Notification { checked: Box<Checked>, sequence: u64, recorded: Time, leaf_hash: String },
+    Nothing,
+}
+
 /// A notification checked against its kind and the sender's ledger, ready
 /// to be recorded and then kept.
 #[derive(Debug)]
@@ -202,6 +211,18 @@ impl Book {
             leaf_hash,
         });
         self.ledgers.insert(party, ledger);
+    }
+
+    /// Keeps a prepared entry.
+    pub fn take(&mut self, prepared: Prepared) -> Result<(), Refused> {
+        match prepared {
+            Prepared::Declaration(declaration) => self.declare(declaration),
+            Prepared::Notification { checked, sequence, recorded, leaf_hash } => {
+                self.keep(*checked, sequence, recorded, leaf_hash);
+                Ok(())
+            }
+            Prepared::Nothing => Ok(()),
+        }
     }
 
     /// Whether [`Book::declare`] would take `declaration`, changing nothing.

@@ -161,8 +161,12 @@ impl ConfigFile {
             );
             return Err(ConfigError::Field { field: "listen", message });
         }
-        for peer in &config.peers {
+        for (i, peer) in config.peers.iter().enumerate() {
             peer.resolve(&config.party).map_err(|message| ConfigError::Field { field: "peers", message })?;
+            if config.peers[..i].iter().any(|p| p.party == peer.party) {
+                let message = format!("{} is listed twice", peer.party);
+                return Err(ConfigError::Field { field: "peers", message });
+            }
         }
         config.key = folder.join(&config.key);
         config.treaties = config.treaties.iter().map(|t| folder.join(t)).collect();

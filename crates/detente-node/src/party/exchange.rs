@@ -42,6 +42,11 @@ pub struct Envelope {
     pub document: Option<String>,
     /// The sequence of the entry delivered to this peer before this one.
     pub previous: Option<u64>,
+    /// The sender's entries between that one and this one, base64: what is
+    /// not delivered (its receipts), shown so the receiver can tell that
+    /// nothing was skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub between: Vec<String>,
     /// The sender's newest checkpoint (a signed note) and the entry's
     /// inclusion proof in it (base64 of the proof's 32-byte hashes).
     pub checkpoint: String,
@@ -95,8 +100,12 @@ impl<S: LogStore> Node<S> {
         inner.verify(&peer.key).map_err(|e| Refused::new("content", e.to_string()))?;
         let at = time_of(&inner);
         match &inner.entry().body {
-            Body::Receipt { of } => {
+            Body::Receipt { of } if &of.party == self.record.party() => {
                 book.note_delivered(self.record.party(), &sender, of.sequence, at);
+            }
+            Body::Receipt { .. } => return Err(Refused::new("content", "a peer's receipt of another party's entry")),
+            _ if book.receipt(&sender, inner.entry().sequence).is_some() => {
+                return Err(Refused::new("content", "a second receipt of one peer entry"));
             }
             _ => {
                 let inner_content = self.content(&inner).await?;
@@ -128,22 +137,31 @@ impl<S: LogStore> Node<S> {
         let sequence = entry.entry().sequence;
         let mut book = self.book.lock().await;
         if let Some(receipt) = book.receipt(&sender, sequence) {
+            // The same entry again gets the same receipt; another entry
+            // signed with the same number is the sender showing two
+            // histories, and is refused.
+            let first = SignedEntry::decode(receipt).ok().and_then(|r| match &r.entry().body {
+                Body::Receipt { of } => Some(of.leaf_hash),
+                _ => None,
+            });
+            if first != Some(entry.leaf_hash()) {
+                let message = format!("{sender} signed another entry {sequence} before: two histories");
+                return Err(rejected(StatusCode::CONFLICT, "entry", message));
+            }
             return Ok(receipt.to_vec());
         }
-        let last = book.received(&sender);
-        if envelope.previous != last || last.is_some_and(|last| sequence <= last) {
-            let has = last.map_or("none yet".into(), |l| format!("up to entry {l}"));
-            let message =
-                format!("entry {sequence} follows {:?}, but this node has {has} of {sender}'s", envelope.previous);
-            return Err(rejected(StatusCode::CONFLICT, "previous", message));
-        }
+        check_order(&entry, &envelope, book.received(&sender), peer)?;
         check_inclusion(&entry, &envelope, peer)?;
         let document = self.document_of(&entry, envelope.document.as_deref())?;
-        let content = match &entry.entry().content {
-            Content::Inline { bytes, .. } => bytes.clone(),
-            Content::Digest { .. } => document.clone().expect("checked above"),
+        let content = match (&entry.entry().content, &document) {
+            (Content::Inline { bytes, .. }, _) => bytes.clone(),
+            (Content::Digest { .. }, Some(document)) => document.clone(),
+            (Content::Digest { .. }, None) => unreachable!("document_of gives the document of a by-digest entry"),
         };
-        self.apply(&mut book, &entry, content)
+        // Checked first, kept only once the receipt is durable, so that a
+        // failure on the way changes nothing and a retry meets the same book.
+        let prepared = self
+            .prepare(&book, &entry, content)
             .map_err(|e| rejected(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string()))?;
         if let (Some(document), Content::Digest { sha256, .. }) = (document, &entry.entry().content) {
             self.record.store().put_document(&Hash(*sha256), &document).await.map_err(internal)?;
@@ -154,6 +172,7 @@ impl<S: LogStore> Node<S> {
             Submitted::Refused(r) => rejected(StatusCode::UNPROCESSABLE_ENTITY, "entry", r.to_string()),
             Submitted::Record(e) => internal(e),
         })?;
+        book.take(prepared).map_err(|e| internal(format!("a checked entry could not be kept: {e}")))?;
         book.provided(&sender, sequence, time_of(&receipt));
         book.note_received(&sender, sequence, receipt.bytes().to_vec());
         tracing::info!(from = %sender, sequence, "received");
@@ -196,6 +215,7 @@ impl<S: LogStore> Node<S> {
             entry: BASE64.encode(entry.bytes()),
             document,
             previous,
+            between: Vec::new(),
             checkpoint: checkpoint.note.to_string(),
             proof: BASE64.encode(proof),
         })
@@ -216,6 +236,11 @@ impl<S: LogStore> Node<S> {
             if *stop.borrow() {
                 return;
             }
+            // Registered before looking, so an entry recorded meanwhile
+            // still wakes it.
+            let recorded = self.recorded.notified();
+            tokio::pin!(recorded);
+            recorded.as_mut().enable();
             match self.deliver_next(&peer).await {
                 Ok(true) => {
                     wait = Duration::from_millis(100);
@@ -223,7 +248,7 @@ impl<S: LogStore> Node<S> {
                 }
                 Ok(false) => {
                     tokio::select! {
-                        () = self.recorded.notified() => {}
+                        () = recorded => {}
                         _ = stop.changed() => {}
                         () = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
@@ -249,20 +274,23 @@ impl<S: LogStore> Node<S> {
         let size = self.record.size().await.map_err(|e| e.to_string())?;
         let after = self.book.lock().await.delivered(&peer.party);
         let mut next = after.map_or(0, |a| a + 1);
+        let mut between = Vec::new();
         let entry = loop {
             if next >= size {
                 return Ok(false);
             }
-            let bytes = self.record.store().read_entries(next, next + 1).await.map_err(|e| e.to_string())?.remove(0);
+            let read = self.record.store().read_entries(next, next + 1).await.map_err(|e| e.to_string())?;
+            let bytes = read.into_iter().next().ok_or_else(|| format!("entry {next} is missing from the store"))?;
             let entry = SignedEntry::decode(&bytes).map_err(|e| e.to_string())?;
             if deliverable(&entry) {
                 break entry;
             }
+            between.push(BASE64.encode(&bytes));
             next += 1;
         };
         // The peer's last entry from this node is the last it acknowledged:
         // what lies between is not sent to peers.
-        let envelope = self.envelope(&entry, after).await?;
+        let envelope = Envelope { between, ..self.envelope(&entry, after).await? };
         let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
         let (status, answer) = post(&peer.authority, "/peer/v1/entries", body, self.limits.body_timeout).await?;
         if status == 409 {
@@ -279,15 +307,55 @@ impl<S: LogStore> Node<S> {
         if !matches!(&receipt.entry().body, Body::Receipt { of } if *of == expected) {
             return Err(format!("{}'s receipt is not for entry {next}", peer.party));
         }
+        // The receipt's time decides what was late: it cannot be before the
+        // entry, nor more than five minutes ahead of this node's clock.
+        let received = time_of(&receipt);
+        if received < time_of(&entry) || self.now().seconds_until(received) > 300 {
+            return Err(format!("{}'s receipt is dated {received}, outside the entry's time and now", peer.party));
+        }
         let mut book = self.book.lock().await;
         let of =
             Reference { party: peer.party.clone(), sequence: receipt.entry().sequence, leaf_hash: receipt.leaf_hash() };
         let draft = Draft { body: Body::Receipt { of }, media_type: ENTRY_MEDIA_TYPE.into(), bytes: receipt_bytes };
         self.submit(draft).await.map_err(|e| e.to_string())?;
-        book.note_delivered(self.record.party(), &peer.party, next, time_of(&receipt));
+        book.note_delivered(self.record.party(), &peer.party, next, received);
         tracing::info!(to = %peer.party, sequence = next, "delivered");
         Ok(true)
     }
+}
+
+/// The entry follows the last one received from its sender with nothing
+/// deliverable skipped: `previous` is that last one, and every entry of the
+/// sender's in between is shown, signed by it, numbered in turn, and not
+/// one a peer is sent. Someone replaying a later entry cannot skip any.
+fn check_order(entry: &SignedEntry, envelope: &Envelope, last: Option<u64>, peer: &Peer) -> Result<(), Rejected> {
+    let sequence = entry.entry().sequence;
+    let conflict = |message: String| rejected(StatusCode::CONFLICT, "previous", message);
+    if envelope.previous != last {
+        let has = last.map_or("none yet".into(), |l| format!("up to entry {l}"));
+        return Err(conflict(format!(
+            "entry {sequence} follows {:?}, but this node has {has} of {}'s",
+            envelope.previous, peer.party
+        )));
+    }
+    let first = last.map_or(0, |l| l + 1);
+    let shown = u64::try_from(envelope.between.len()).unwrap_or(u64::MAX);
+    if first.checked_add(shown) != Some(sequence) {
+        return Err(conflict(format!("entries {first} to {sequence} are not all shown before entry {sequence}")));
+    }
+    for (i, text) in envelope.between.iter().enumerate() {
+        let field = "between";
+        let bytes =
+            BASE64.decode(text).map_err(|e| rejected(StatusCode::BAD_REQUEST, field, format!("not base64: {e}")))?;
+        let shown = SignedEntry::decode(&bytes).map_err(|e| rejected(StatusCode::BAD_REQUEST, field, e.to_string()))?;
+        let expected = first + i as u64;
+        let signed = shown.verify(&peer.key).is_ok() && shown.entry().party == peer.party;
+        if !signed || shown.entry().sequence != expected || deliverable(&shown) {
+            let message = format!("between[{i}] is not {}'s undelivered entry {expected}", peer.party);
+            return Err(rejected(StatusCode::UNPROCESSABLE_ENTITY, field, message));
+        }
+    }
+    Ok(())
 }
 
 /// The envelope's checkpoint is the sender's, and includes the entry.
