@@ -245,6 +245,14 @@ async fn the_node_records_what_the_engine_accepts_and_refuses_the_rest_naming_th
     // Under Russia's reading the United States is over the 800.
     assert_eq!(kinds, [("late-notification", &Value::Null), ("limit-exceeded", &json!("RU"))], "{findings}");
 
+    // What each party owes next: the update as of 2021-03-01, due 30 days later.
+    let deadlines = server.get("/api/v1/deadlines").await;
+    let us = deadlines["deadlines"].as_array().unwrap().iter().find(|d| d["party"] == "US").unwrap().clone();
+    assert_eq!(
+        (us["kind"].as_str(), us["as_of"].as_str(), us["due"].as_str()),
+        (Some("six-monthly-update"), Some("2021-03-01"), Some("2021-03-31T00:00:00Z"))
+    );
+    assert_eq!(us["seconds_left"].as_i64(), Some(172 * 86_400));
     let history = server.get("/api/v1/parties/US/items/US-B-B52H-001").await;
     assert_eq!(history["declared"]["status"], "deployed");
     assert_eq!(history["steps"][0]["after"]["status"], "converted");
@@ -304,6 +312,7 @@ fn random_requests_never_break_the_node_or_record_what_they_should_not() {
         "/api/v1/declarations",
         "/api/v1/counts",
         "/api/v1/findings",
+        "/api/v1/deadlines",
         "/api/v1/parties/US/items/US-B-B52H-003",
         "/api/v1/parties/ZZ/database?at=2020",
         "/api/v1/parties/%FF/items/x",

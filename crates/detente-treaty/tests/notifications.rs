@@ -126,6 +126,21 @@ fn missing_exchanges_are_found_against_the_clock_passed_in() {
 }
 
 #[test]
+fn the_next_scheduled_exchange_is_found_until_the_treaty_ends() {
+    let treaty = new_start();
+    let given = [("six-monthly-update", "2020-09-01".parse().unwrap())];
+    let next = treaty.upcoming(&given, time("2020-10-10T00:00:00Z"));
+    let found: Vec<(String, String, String)> =
+        next.iter().map(|m| (m.kind.clone(), m.as_of.to_string(), m.due.to_string())).collect();
+    assert_eq!(found, [("six-monthly-update".into(), "2021-03-01".into(), "2021-03-31T00:00:00Z".into())]);
+    // Before its deadline, an exchange not yet given is still the next one.
+    let pending = treaty.upcoming(&[], time("2020-09-15T00:00:00Z"));
+    assert_eq!(pending[0].as_of.to_string(), "2020-09-01");
+    // After the treaty's end nothing is due.
+    assert!(treaty.upcoming(&[], time("2026-12-01T00:00:00Z")).is_empty());
+}
+
+#[test]
 fn an_update_showing_an_unnotified_change_is_a_finding_and_warheads_are_not() {
     let database = us_2020();
     let mut catalogue = Catalogue::default();

@@ -28,6 +28,7 @@ pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
         .route("/api/v1/declarations", axum::routing::post(declare::<S>))
         .route("/api/v1/counts", get(counts::<S>))
         .route("/api/v1/findings", get(findings::<S>))
+        .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
         .route("/api/v1/parties/{party}/database", get(database::<S>))
         .route("/peer/v1/entries", axum::routing::post(receive::<S>))
@@ -259,6 +260,22 @@ async fn findings<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: Header
         })
         .collect();
     Ok(axum::Json(json!({ "findings": listed })).into_response())
+}
+
+async fn deadlines<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
+    role(&node, &headers)?;
+    let now = node.now();
+    let listed: Vec<_> = node
+        .book
+        .lock()
+        .await
+        .deadlines(now)
+        .into_iter()
+        .map(|(party, d)| {
+            json!({ "party": party, "kind": d.kind, "as_of": d.as_of, "due": d.due, "seconds_left": now.seconds_until(d.due) })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "now": now, "deadlines": listed })).into_response())
 }
 
 fn bad_path(rejection: PathRejection) -> Refusal {

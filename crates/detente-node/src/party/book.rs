@@ -284,11 +284,7 @@ impl Book {
         }
         let treaty = self.treaty();
         for (party, dates) in &self.declared {
-            // A declaration entry names no kind: a declaration of a date
-            // stands for whichever exchange falls on it.
-            let exchanges = treaty.notifications.iter().filter(|k| k.carries == Carries::Declaration);
-            let given: Vec<(&str, detente_core::Date)> =
-                exchanges.flat_map(|k| dates.iter().map(|&d| (k.id.as_str(), d))).collect();
+            let given = self.exchanges_given(dates);
             let since = Time::start_of(dates[0]);
             for missing in treaty.missing(&given, since, now) {
                 let finding =
@@ -303,6 +299,28 @@ impl Book {
             }
         }
         findings
+    }
+
+    /// The data exchanges each party has to give next, after `now`.
+    pub fn deadlines(&self, now: Time) -> Vec<(Party, detente_treaty::notification::Missing)> {
+        let treaty = self.treaty();
+        let mut deadlines: Vec<_> = treaty
+            .parties
+            .iter()
+            .flat_map(|party| {
+                let dates = self.declared.get(party).map_or(&[][..], Vec::as_slice);
+                treaty.upcoming(&self.exchanges_given(dates), now).into_iter().map(|d| (party.clone(), d))
+            })
+            .collect();
+        deadlines.sort_by_key(|(party, d)| (d.due, party.clone()));
+        deadlines
+    }
+
+    /// A declaration entry names no kind: a declaration of a date stands
+    /// for whichever data exchange falls on it.
+    fn exchanges_given<'a>(&'a self, dates: &[detente_core::Date]) -> Vec<(&'a str, detente_core::Date)> {
+        let exchanges = self.treaty().notifications.iter().filter(|k| k.carries == Carries::Declaration);
+        exchanges.flat_map(|k| dates.iter().map(|&d| (k.id.as_str(), d))).collect()
     }
 
     /// Each party's database now, counted under each party's reading.

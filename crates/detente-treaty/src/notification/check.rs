@@ -158,6 +158,40 @@ impl Treaty {
     }
 }
 
+impl Treaty {
+    /// The scheduled data exchanges still to come after `now`: for each
+    /// kind with a schedule, the first as-of date not among `provided`
+    /// whose deadline is after `now`, while the treaty runs.
+    pub fn upcoming(&self, provided: &[(&str, Date)], now: Time) -> Vec<Missing> {
+        let Some(start) = self.dates.entered_into_force else { return Vec::new() };
+        let end = [self.dates.expires, self.dates.ended].into_iter().flatten().min();
+        let mut upcoming = Vec::new();
+        for kind in self.notifications.iter().filter(|k| k.carries == Carries::Declaration && k.anchor == "as-of") {
+            // A year past the deadline's length is far enough to find the next date.
+            let horizon = now.date().add_days(366 + i32::try_from(kind.due_hours() / 24).unwrap_or(0));
+            let next = scheduled(&kind.schedule, start, end.map_or(horizon, |e| e.min(horizon)))
+                .into_iter()
+                .filter(|&as_of| !provided.iter().any(|&(k, d)| k == kind.id && d == as_of))
+                .filter_map(|as_of| Some((as_of, kind.due_by(&Notice::default(), Some(as_of), &self.dates)?)))
+                .find(|&(_, due)| due > now);
+            if let Some((as_of, due)) = next {
+                upcoming.push(Missing { kind: kind.id.clone(), as_of, due });
+            }
+        }
+        upcoming.sort_by_key(|m| (m.due, m.kind.clone()));
+        upcoming
+    }
+}
+
+impl NotificationKind {
+    /// The deadline's length in hours, before or after the anchor.
+    fn due_hours(&self) -> u32 {
+        match self.due {
+            Due::AfterHours(hours) | Due::BeforeHours(hours) => hours,
+        }
+    }
+}
+
 /// The days of `schedule` (`MM-DD`) from `start` to `end`, after the start.
 fn scheduled(schedule: &[String], start: Date, end: Date) -> Vec<Date> {
     let mut days = Vec::new();
