@@ -1,6 +1,8 @@
 //! The witness server in-process on loopback: the spec's statuses, the
 //! limits, and a graceful stop.
 
+mod common;
+
 use std::sync::Arc;
 
 use detente_log::entry::{Body, Content, Entry};
@@ -10,28 +12,15 @@ use detente_node::witness::{Config, run};
 use detente_store::record::Record;
 use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 fn log_key() -> SigningKey {
     SigningKey::from_seed("us.detente.example/record", Algorithm::Ed25519, [1; 32]).unwrap()
 }
 
-/// One HTTP/1.1 POST: the status code and the body.
+/// One HTTP/1.1 POST of a request body to `/add-checkpoint`.
 async fn post(address: std::net::SocketAddr, body: &[u8]) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let head = format!(
-        "POST /add-checkpoint HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // A server may answer (413) before taking the whole body; that is not a failure here.
-    let _ = stream.write_all(body).await;
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response).await;
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body).to_owned();
-    (status, body)
+    common::request(address, "POST", "/add-checkpoint", &[], body).await
 }
 
 #[tokio::test]
