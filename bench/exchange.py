@@ -4,19 +4,25 @@
 Reproduce (from the repository root; Python's standard library only):
 
     cargo build --release -p detente
-    python3 bench/exchange.py [N] [RUNS]      # default 500 notifications, 3 runs
+    python3 bench/exchange.py [N] [RUNS] [BATCH] [STORE]   # default 500 notifications, 3 runs, 1 per request, sqlite
+    scripts/with-postgres python3 bench/exchange.py N RUNS BATCH postgres
 
 Each run writes a US and a Russian node with `detente init` in a fresh folder,
 starts both (embedded SQLite, every write durable), and submits N valid
-notifications to the US node one after another (a B-52H moved between two
-bases and back). A notification counts from its submission until its receipt
+notifications to the US node (a B-52H moved between two bases and back), in
+requests of BATCH notifications, one request after another. A notification counts from its submission until its receipt
 is recorded in the US record: the US node records and checkpoints it, the
 Russian node checks, records its receipt and checkpoints, and the US node
 verifies and records the receipt and checkpoints again. The script reports
 submissions per second, and notifications per second from the first
 submission to the last receipt, with the median over the runs. Beside it, in
-the same run, `detente log append` records the same number of entries with
-one durable commit and one checkpoint each: the record alone.
+the same run, `detente log append` records the same number of entries in
+batches of BATCH, with one durable commit and one checkpoint each: the
+record alone.
+
+STORE is `sqlite` (embedded, the default) or `postgres`: each node, and the
+record alone, then keeps its record in a new database on the PostgreSQL
+server that `scripts/with-postgres` starts (DETENTE_TEST_POSTGRES).
 """
 
 import http.client
@@ -51,7 +57,17 @@ def call(port, method, path, token, body=None):
     return response.status, answer
 
 
-def one_run(n):
+def new_store(tmp, name, kind):
+    """The store address for a record called `name`: a SQLite file, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        return "sqlite:" + os.path.join(tmp, name + ".db")
+    server = os.environ["DETENTE_TEST_POSTGRES"]
+    database = f"detente_bench_{os.getpid()}_{time.monotonic_ns()}_{name}"
+    subprocess.run(["psql", "-q", f"{server}/postgres", "-c", f"CREATE DATABASE {database}"], check=True)
+    return f"{server}/{database}"
+
+
+def one_run(n, batch, kind):
     with tempfile.TemporaryDirectory() as tmp:
         us, ru = os.path.join(tmp, "us"), os.path.join(tmp, "ru")
         us_port, ru_port = free_port(), free_port()
@@ -63,7 +79,14 @@ def one_run(n):
                                          (ru, "US", us_port, os.path.join(us, "us.vkey"))]:
             with open(vkey) as f:
                 key = f.read().strip()
-            with open(os.path.join(folder, "node.toml"), "a") as f:
+            config = os.path.join(folder, "node.toml")
+            with open(config) as f:
+                text = f.read()
+            store = new_store(tmp, os.path.basename(folder), kind)
+            with open(config, "w") as f:
+                f.write("".join(f'store = "{store}"\n' if line.startswith("store = ") else line + "\n"
+                                for line in text.splitlines()))
+            with open(config, "a") as f:
                 f.write(f'\n[[peers]]\nparty = "{peer}"\nurl = "http://127.0.0.1:{port}"\nkey = "{key}"\n')
         processes = [subprocess.Popen([DETENTE, "--json", "node", "--config", os.path.join(folder, "node.toml")],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for folder in (us, ru)]
@@ -80,14 +103,21 @@ def one_run(n):
         bases = ["BARKSDALE", "MINOT"]
         start = time.perf_counter()
         last = None
-        for i in range(n):
-            moved = {"what": "moved", "from": bases[i % 2], "to": bases[(i + 1) % 2]}
-            at = f"2020-10-{1 + i // 1440:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z"
-            body = json.dumps({"kind": "movement", "notice": {"events": [
-                {"uid": "US-B-B52H-001", "at": at, "change": moved}]}})
+        for first in range(0, n, batch):
+            notices = []
+            for i in range(first, min(n, first + batch)):
+                moved = {"what": "moved", "from": bases[i % 2], "to": bases[(i + 1) % 2]}
+                at = f"2020-{10 + i // 44640:02d}-{1 + (i // 1440) % 31:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z"
+                notices.append({"kind": "movement", "notice": {"events": [
+                    {"uid": "US-B-B52H-001", "at": at, "change": moved}]}})
+            body = json.dumps(notices[0] if batch == 1 else notices)
             code, answer = call(us_port, "POST", "/api/v1/notifications", operator, body)
-            assert code == 201, answer
-            last = answer["sequence"]
+            if batch == 1:
+                assert code == 201, answer
+                last = answer["sequence"]
+            else:
+                assert code == 200 and all(a["status"] == 201 for a in answer), answer
+                last = answer[-1]["sequence"]
         submitted = time.perf_counter() - start
         while True:
             _, status = call(us_port, "GET", "/api/v1/status", observer)
@@ -102,13 +132,13 @@ def one_run(n):
         key_prefix = os.path.join(tmp, "alone")
         subprocess.run([DETENTE, "keygen", "--name", "alone.example/record", "--out", key_prefix],
                        check=True, capture_output=True)
-        store = "sqlite:" + os.path.join(tmp, "alone.db")
+        store = new_store(tmp, "alone", kind)
         subprocess.run([DETENTE, "log", "init", "--store", store, "--key", key_prefix + ".key", "--party", "US"],
                        check=True, capture_output=True)
         lines = "".join(f"notification {i}\n" for i in range(n))
         start = time.perf_counter()
         subprocess.run([DETENTE, "log", "append", "--store", store, "--key", key_prefix + ".key", "--kind",
-                        "notification", "--treaty", "new-start", "--notice", "movement", "--lines", "--batch", "1", "--checkpoint",
+                        "notification", "--treaty", "new-start", "--notice", "movement", "--lines", "--batch", str(batch), "--checkpoint",
                         "-"], input=lines.encode(), check=True, capture_output=True)
         alone = time.perf_counter() - start
         return n / submitted, n / done, n / alone
@@ -117,7 +147,10 @@ def one_run(n):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    results = [one_run(n) for _ in range(runs)]
+    batch = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    kind = sys.argv[4] if len(sys.argv) > 4 else "sqlite"
+    assert kind in ("sqlite", "postgres"), "STORE is sqlite or postgres"
+    results = [one_run(n, batch, kind) for _ in range(runs)]
     for name, index in [("submitted/s", 0), ("end to end/s", 1), ("record alone/s", 2)]:
         values = [r[index] for r in results]
         print(f"{name:>15}: median {statistics.median(values):8.1f}  runs {', '.join(f'{v:.1f}' for v in values)}")

@@ -103,6 +103,25 @@ pub struct Declaration {
     members: Vec<Party>,
 }
 
+/// What a check of a notification looks up in the sender's database:
+/// a declaration, or a ledger's database now, which answers without being
+/// built into one.
+pub trait Lookup {
+    /// The kind of the item `uid`, if the database has it.
+    fn kind_of(&self, uid: &str) -> Option<&str>;
+    fn has_facility(&self, id: &str) -> bool;
+}
+
+impl Lookup for Declaration {
+    fn kind_of(&self, uid: &str) -> Option<&str> {
+        self.items.iter().find(|item| &*item.uid == uid).map(|item| self.classes[usize::from(item.class)].kind.as_str())
+    }
+
+    fn has_facility(&self, id: &str) -> bool {
+        self.header.facilities.iter().any(|f| f.id == id)
+    }
+}
+
 impl Declaration {
     pub fn header(&self) -> &Header {
         &self.header

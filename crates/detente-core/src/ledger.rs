@@ -12,15 +12,18 @@
 //! ledger then applies everything again in the order things happened, and
 //! admits the notification only if every later event still applies.
 
+mod state;
+
 use std::collections::HashMap;
 
 use crate::date::Date;
-use crate::declaration::{Declaration, Header};
+use crate::declaration::{Declaration, Lookup};
 use crate::diff::{Diff, DiffError, Field, ItemRecord, diff};
-use crate::error::{DecodeError, quoted};
+use crate::error::DecodeError;
 use crate::event::{Change, Event, Notice};
-use crate::model::{Facility, Status, Vocabulary};
+use crate::model::Vocabulary;
 use crate::time::Time;
+use state::State;
 
 /// A notification whose events the ledger holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,15 +50,6 @@ impl EventError {
     fn new(path: impl Into<String>, message: impl Into<String>) -> EventError {
         EventError { path: path.into(), message: message.into() }
     }
-}
-
-/// The database at one moment, items in the order of the declaration they
-/// started from, new ones after.
-#[derive(Debug, Clone)]
-struct State {
-    header: Header,
-    items: Vec<ItemRecord>,
-    by_uid: HashMap<String, usize>,
 }
 
 /// One item's life since the last full declaration.
@@ -85,6 +79,8 @@ pub struct Ledger {
     vocabulary: Vocabulary,
     base: Declaration,
     admitted: Vec<Admitted>,
+    /// Where each sequence number is in `admitted`.
+    positions: HashMap<u64, usize>,
     /// The database after every admitted event, so that events newer than
     /// all before them apply without a replay.
     current: State,
@@ -107,7 +103,7 @@ impl Ledger {
     /// may name any kind `vocabulary` knows.
     pub fn new(base: Declaration, vocabulary: Vocabulary) -> Ledger {
         let current = State::of(&base);
-        Ledger { vocabulary, base, admitted: Vec::new(), current, latest: None }
+        Ledger { vocabulary, base, admitted: Vec::new(), positions: HashMap::new(), current, latest: None }
     }
 
     /// The last full declaration: the initial one, or the last six-monthly update.
@@ -133,37 +129,41 @@ impl Ledger {
             }
         }
         let Some(earliest) = admitted.notice.events.iter().map(|e| e.at).min() else {
-            self.admitted.push(admitted);
+            self.keep(admitted);
             return Ok(());
         };
         let in_order = self.latest.is_none_or(|latest| earliest >= latest);
-        let mut notices: Vec<&Admitted> = Vec::new();
-        let mut state = if in_order {
-            self.current.clone()
-        } else {
-            notices.extend(&self.admitted);
-            State::of(&self.base)
-        };
-        notices.push(&admitted);
         let everything = Replay { before: None, known: None, check_from: Some(earliest) };
-        replay(&mut state, &notices, notices.len() - 1, everything, &self.vocabulary)?;
+        if in_order {
+            // The common case: nothing admitted happened after these events,
+            // so they apply on top of the database now, as a trial.
+            self.current.begin();
+            if let Err(error) = replay(&mut self.current, &[&admitted], 0, everything, &self.vocabulary) {
+                self.current.rollback();
+                return Err(error);
+            }
+            self.current.commit();
+        } else {
+            let mut notices: Vec<&Admitted> = self.admitted.iter().collect();
+            notices.push(&admitted);
+            let mut state = State::of(&self.base);
+            replay(&mut state, &notices, notices.len() - 1, everything, &self.vocabulary)?;
+            self.current = state;
+        }
         let newest = admitted.notice.events.iter().map(|e| e.at).max();
         self.latest = self.latest.max(newest);
-        self.current = state;
-        self.admitted.push(admitted);
+        self.keep(admitted);
         Ok(())
     }
 
-    /// Gives the notification numbered `from` the number `to`: a caller
-    /// may admit one before its record has numbered it.
-    pub fn renumber(&mut self, from: u64, to: u64) -> bool {
-        let found = self.admitted.iter_mut().find(|a| a.sequence == from);
-        found.map(|a| a.sequence = to).is_some()
+    fn keep(&mut self, admitted: Admitted) {
+        self.positions.entry(admitted.sequence).or_insert(self.admitted.len());
+        self.admitted.push(admitted);
     }
 
     /// Records when a notification was provided, once its receipt is known.
     pub fn provided(&mut self, sequence: u64, at: Time) -> bool {
-        let found = self.admitted.iter_mut().find(|a| a.sequence == sequence);
+        let found = self.positions.get(&sequence).map(|&i| &mut self.admitted[i]);
         found.map(|a| a.provided = Some(at)).is_some()
     }
 
@@ -270,6 +270,16 @@ impl Ledger {
     }
 }
 
+impl Lookup for Ledger {
+    fn kind_of(&self, uid: &str) -> Option<&str> {
+        self.current.by_uid.get(uid).map(|&i| self.current.items[i].kind.as_str())
+    }
+
+    fn has_facility(&self, id: &str) -> bool {
+        self.current.header.facilities.iter().any(|f| f.id == id)
+    }
+}
+
 /// Why a six-monthly update cannot become the full declaration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RebaseError {
@@ -325,10 +335,13 @@ fn replay(
         state.apply(&notice.events[e], &path).map_err(|error| blame(error, n == blamed, notices[n]))?;
         let at = notice.events[e].at;
         let moment_ends = order.get(i + 1).is_none_or(|&(n2, e2)| notices[n2].notice.events[e2].at != at);
-        if moment_ends
-            && only.check_from.is_some_and(|from| at >= from)
-            && let Err(error) = state.declaration(at.date(), vocabulary)
-        {
+        if !moment_ends {
+            continue;
+        }
+        if only.check_from.is_none_or(|from| at < from) {
+            // A moment before the ones checked held when it was admitted.
+            state.settle();
+        } else if let Err(error) = state.check(at.date(), vocabulary) {
             let moment: Vec<(usize, usize)> = order[..=i]
                 .iter()
                 .copied()
@@ -381,119 +394,4 @@ fn change_field(change: &Change, field: &str) -> String {
         _ => None,
     };
     own.map_or_else(String::new, |own| format!(".change.{own}"))
-}
-
-impl State {
-    fn of(declaration: &Declaration) -> State {
-        let items: Vec<ItemRecord> = declaration.specs().map(|s| ItemRecord::from(&s)).collect();
-        let by_uid = items.iter().enumerate().map(|(i, item)| (item.uid.clone(), i)).collect();
-        State { header: declaration.header().clone(), items, by_uid }
-    }
-
-    fn declaration(&self, as_of: Date, vocabulary: &Vocabulary) -> Result<Declaration, DecodeError> {
-        let header = Header { as_of, ..self.header.clone() };
-        Declaration::build(header, vocabulary, self.items.iter().map(ItemRecord::spec))
-    }
-
-    fn add_facilities(&mut self, facilities: &[Facility]) -> Result<(), EventError> {
-        for (i, facility) in facilities.iter().enumerate() {
-            match self.header.facilities.iter().find(|f| f.id == facility.id) {
-                Some(known) if known == facility => {}
-                Some(known) => {
-                    return Err(EventError::new(
-                        format!("facilities[{i}]"),
-                        format!("{} is already declared, as {} ({})", known.id, known.name, known.kind),
-                    ));
-                }
-                None => self.header.facilities.push(facility.clone()),
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies one event, checking what it says the item was.
-    fn apply(&mut self, event: &Event, path: &str) -> Result<(), EventError> {
-        let at = event.at;
-        let field = |name: &str| format!("{path}.change.{name}");
-        if let Change::Created { kind, type_name, facility, status, armament, warheads, range_km, launcher } =
-            &event.change
-        {
-            if self.by_uid.contains_key(&event.uid) {
-                return Err(EventError::new(format!("{path}.uid"), format!("{} is already declared", event.uid)));
-            }
-            self.by_uid.insert(event.uid.clone(), self.items.len());
-            self.items.push(ItemRecord {
-                uid: event.uid.clone(),
-                kind: kind.clone(),
-                type_name: type_name.clone(),
-                facility: facility.clone(),
-                status: *status,
-                warheads: *warheads,
-                armament: *armament,
-                range_km: *range_km,
-                launcher: launcher.clone(),
-            });
-            return Ok(());
-        }
-        let Some(&index) = self.by_uid.get(&event.uid) else {
-            let message = format!("no item {} in the database on {at}", quoted(&event.uid));
-            return Err(EventError::new(format!("{path}.uid"), message));
-        };
-        let item = &mut self.items[index];
-        if item.status == Status::Eliminated {
-            return Err(EventError::new(format!("{path}.change"), format!("{} was eliminated before {at}", item.uid)));
-        }
-        match &event.change {
-            Change::Created { .. } => unreachable!("handled above"),
-            Change::Moved { from, to } => {
-                if &item.facility != from {
-                    let message = format!("{} is at {} on {at}, not at {}", item.uid, item.facility, quoted(from));
-                    return Err(EventError::new(field("from"), message));
-                }
-                if from == to {
-                    return Err(EventError::new(field("to"), format!("{} is already at {to}", item.uid)));
-                }
-                item.facility = to.clone();
-            }
-            Change::StatusChanged { from, to } => {
-                if item.status != *from {
-                    let message = format!("{} is {} on {at}, not {from}", item.uid, item.status);
-                    return Err(EventError::new(field("from"), message));
-                }
-                if from == to {
-                    return Err(EventError::new(field("to"), format!("{} is already {to}", item.uid)));
-                }
-                item.status = *to;
-            }
-            Change::Loaded { launcher } => {
-                if let Some(current) = &item.launcher {
-                    let message = format!("{} is already in launcher {current} on {at}", item.uid);
-                    return Err(EventError::new(field("launcher"), message));
-                }
-                item.launcher = Some(launcher.clone());
-            }
-            Change::Unloaded { launcher } => {
-                if item.launcher.as_ref() != Some(launcher) {
-                    let place = item.launcher.as_deref().map_or("in no launcher".into(), |l| format!("in {l}"));
-                    let message = format!("{} is {place} on {at}, not in {}", item.uid, quoted(launcher));
-                    return Err(EventError::new(field("launcher"), message));
-                }
-                item.launcher = None;
-            }
-            Change::Converted { armament } => {
-                if item.status == Status::Converted {
-                    return Err(EventError::new(
-                        format!("{path}.change"),
-                        format!("{} is already converted", item.uid),
-                    ));
-                }
-                item.status = Status::Converted;
-                if let Some(armament) = armament {
-                    item.armament = Some(*armament);
-                }
-            }
-            Change::Eliminated => item.status = Status::Eliminated,
-        }
-        Ok(())
-    }
 }

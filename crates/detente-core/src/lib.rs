@@ -18,7 +18,7 @@ mod records;
 pub mod time;
 
 pub use date::Date;
-pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec};
+pub use declaration::{Declaration, Header, Item, ItemClass, ItemSpec, Lookup};
 pub use error::{DecodeError, FieldError, Location, quoted, shortened};
 pub use event::{Change, Event, Notice};
 pub use ledger::{Admitted, Ledger};

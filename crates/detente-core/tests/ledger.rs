@@ -11,21 +11,9 @@ fn vocabulary() -> Vocabulary {
     Vocabulary::new(["heavy-bomber"]).holding("icbm-launcher", ["icbm"])
 }
 
-const BASE: &str = "\
-# format: detente-declaration/2
-# party: US
-# as-of: 2020-09-01
-# facility: MINOT | icbm-base | Minot AFB, North Dakota
-# facility: BARKSDALE | air-base | Barksdale AFB, Louisiana
-# facility: HILL | storage-facility | Hill AFB, Utah
-uid,kind,type,facility,status,warheads,armament,range_km,launcher
-L1,icbm-launcher,Minuteman III,MINOT,deployed,0,,,
-M1,icbm,Minuteman III,MINOT,deployed,1,,13000,L1
-L2,icbm-launcher,Minuteman III,MINOT,non-deployed,0,,,
-M2,icbm,Minuteman III,HILL,non-deployed,0,,13000,
-B1,heavy-bomber,B-52H,BARKSDALE,deployed,0,nuclear,,
-B2,heavy-bomber,B-52H,MINOT,deployed,0,nuclear,,
-";
+/// A small US database: Minuteman III launchers and missiles at a base
+/// and in storage, and two B-52H bombers.
+const BASE: &str = include_str!("data/ledger-base.csv");
 
 fn declaration(text: &str) -> Declaration {
     read_csv(text.as_bytes(), &vocabulary()).unwrap()

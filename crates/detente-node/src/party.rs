@@ -10,6 +10,7 @@ use std::sync::Arc;
 use detente_core::Time;
 use detente_core::codec;
 use detente_log::entry::{Body, Content, SignedEntry};
+use detente_log::signatures::KeyTables;
 use detente_store::LogStore;
 use detente_store::admission::{Draft, admit};
 use detente_store::record::{Record, RecordError};
@@ -26,7 +27,7 @@ pub mod book;
 pub mod config;
 pub mod exchange;
 
-use book::{Book, Prepared, Refused};
+use book::{Book, Listed, Pending, Refused};
 pub use config::{ConfigFile, Peer, PeerFile, Role, TokenHashes, token_hash};
 
 /// The media type of a notification's contents in its entry.
@@ -61,10 +62,15 @@ pub struct Node<S> {
     clock: Clock,
     limits: Limits,
     peers: Vec<Peer>,
+    /// Each peer's key tables, for checking its signatures many at a time
+    /// (`None` for a key no signature could verify under).
+    tables: Vec<Option<KeyTables>>,
     /// Woken when an entry is recorded, so the outbox delivers it at once.
     recorded: tokio::sync::Notify,
     /// The sequencer: held from a submission's check to its durable append.
     book: Mutex<Book>,
+    /// Notifications waiting for the sequencer (see [`Node::notify_all`]).
+    waiting: std::sync::Mutex<Vec<Waiting>>,
 }
 
 /// Why a node cannot start.
@@ -98,11 +104,13 @@ impl<S: LogStore> Node<S> {
             tokens,
             clock,
             limits: NODE_LIMITS,
+            tables: peers.iter().map(|p| KeyTables::new(p.key.public_key())).collect(),
             peers,
             recorded: tokio::sync::Notify::new(),
             book,
+            waiting: std::sync::Mutex::new(Vec::new()),
         };
-        node.rebuild().await?;
+        node.rebuild(&mut *node.book.lock().await).await?;
         if let Some((media_type, bytes)) = declaration
             && node.record.size().await? == 0
         {
@@ -123,11 +131,10 @@ impl<S: LogStore> Node<S> {
         Time::from_unix_seconds(i64::try_from((self.clock)()).unwrap_or(i64::MAX))
     }
 
-    /// Reads every entry back into the book, checking each against its key
+    /// Reads every entry back into `book`, checking each against its key
     /// and every document against its digest.
-    async fn rebuild(&self) -> Result<(), StartError> {
+    async fn rebuild(&self, book: &mut Book) -> Result<(), StartError> {
         let size = self.record.size().await?;
-        let mut book = self.book.lock().await;
         let mut start = 0;
         while start < size {
             let end = size.min(start + 1024);
@@ -142,14 +149,24 @@ impl<S: LogStore> Node<S> {
                 }
                 let content = self.content(&entry).await.map_err(|e| unreadable(e.to_string()))?;
                 let applied = match entry.entry().body {
-                    Body::Receipt { .. } => self.apply_receipt(&mut book, &entry, &content).await,
-                    _ => self.apply(&mut book, &entry, content),
+                    Body::Receipt { .. } => self.apply_receipt(book, &entry, &content).await,
+                    _ => self.apply(book, &entry, content),
                 };
                 applied.map_err(|e| unreadable(e.to_string()))?;
             }
             start = end;
         }
         Ok(())
+    }
+
+    /// Makes the book again from the record, after an append that failed:
+    /// the book then holds exactly what was made durable, even where the
+    /// failure leaves it unclear whether the commit happened.
+    async fn reset(&self, book: &mut Book) {
+        *book = Book::new(self.catalogue.clone(), &self.treaty);
+        if let Err(error) = self.rebuild(book).await {
+            tracing::error!(%error, "the book could not be made again from the record");
+        }
     }
 
     /// An entry's content, from the entry or, by digest, from the store.
@@ -172,43 +189,49 @@ impl<S: LogStore> Node<S> {
         }
     }
 
-    /// Keeps what a recorded entry says in the book.
+    /// Keeps what a signed entry says in the book, and lists it.
     fn apply(&self, book: &mut Book, entry: &SignedEntry, content: Vec<u8>) -> Result<(), Refused> {
-        let prepared = self.prepare(book, entry, content)?;
-        book.take(prepared)
+        if let Some(pending) = self.admit_entry(book, entry, content)? {
+            book.list(pending, time_of(entry), entry.leaf_hash().to_hex());
+        }
+        Ok(())
     }
 
-    /// Checks what an entry says against the treaty and the book, changing
-    /// nothing: a declaration must be its signer's and of the date its
-    /// entry names, under the node's treaty; a notification of a kind the
-    /// treaty defines, whose events hold against its signer's database.
-    fn prepare(&self, book: &Book, entry: &SignedEntry, content: Vec<u8>) -> Result<Prepared, Refused> {
+    /// Checks what a signed entry says against the treaty and the book, and
+    /// keeps it there, or refuses it and changes nothing: a declaration
+    /// must be its signer's and of the date its entry names, under the
+    /// node's treaty; a notification of a kind the treaty defines, whose
+    /// events hold against its signer's database. A notification comes
+    /// back to be listed.
+    fn admit_entry(&self, book: &mut Book, entry: &SignedEntry, content: Vec<u8>) -> Result<Option<Pending>, Refused> {
         let party = &entry.entry().party;
         let media_type = entry.entry().content.media_type();
         let draft = Draft { body: entry.entry().body.clone(), media_type: media_type.into(), bytes: content };
-        admit(&self.catalogue, party, &draft).map_err(|e| Refused::new("entry", e.to_string()))?;
         match &entry.entry().body {
             Body::Declaration { treaty, .. } | Body::Notification { treaty, .. } if treaty != &self.treaty => {
                 Err(Refused::new("entry", format!("under {treaty}, and this node keeps {}", self.treaty)))
             }
-            Body::Declaration { .. } => {
+            Body::Declaration { as_of, .. } => {
                 let declaration = self.read_declaration(media_type, &draft.bytes)?;
-                book.check_declaration(&declaration)?;
-                Ok(Prepared::Declaration(declaration))
+                if declaration.party() != party || declaration.as_of() != *as_of {
+                    let says = format!("{} as of {}", declaration.party(), declaration.as_of());
+                    return Err(Refused::new(
+                        "entry",
+                        format!("the entry is {party}'s as of {as_of}, the document {says}"),
+                    ));
+                }
+                book.declare(declaration)?;
+                Ok(None)
             }
             Body::Notification { notice, .. } => {
                 let contents: detente_core::Notice = serde_json::from_slice(&draft.bytes)
                     .map_err(|e| Refused::new("content", detente_core::shortened(&e.to_string())))?;
-                let checked = book.check(party, notice, contents)?;
-                let recorded = Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX));
-                Ok(Prepared::Notification {
-                    checked: Box::new(checked),
-                    sequence: entry.entry().sequence,
-                    recorded,
-                    leaf_hash: entry.leaf_hash().to_hex(),
-                })
+                book.admit(party, notice, contents, entry.entry().sequence).map(Some)
             }
-            _ => Ok(Prepared::Nothing),
+            _ => {
+                admit(&self.catalogue, party, &draft).map_err(|e| Refused::new("entry", e.to_string()))?;
+                Ok(None)
+            }
         }
     }
 
@@ -227,17 +250,91 @@ impl<S: LogStore> Node<S> {
         read.map_err(|e| Refused::new(e.field.clone().unwrap_or_else(|| "declaration".into()), e.to_string()))
     }
 
-    /// Checks a notification of this node's party, records it, keeps it.
-    pub async fn notify(&self, kind: &str, notice: detente_core::Notice) -> Result<SignedEntry, Submitted> {
+    /// Checks a notification of this node's party, records it, lists it.
+    pub async fn notify(&self, kind: &str, notice: detente_core::Notice) -> Result<Listed, Submitted> {
+        self.notify_all(vec![(kind.to_owned(), notice)]).await.remove(0)
+    }
+
+    /// Checks notifications of this node's party, in order, and records
+    /// those that hold: each answer says how its notification fared.
+    ///
+    /// Group commit: every submission waits in `waiting`, and whoever
+    /// holds the sequencer next records all those waiting then in one
+    /// durable append and one checkpoint. While one batch is being made
+    /// durable the next one gathers, so the batches grow with the load.
+    pub async fn notify_all(&self, notices: Vec<(String, detente_core::Notice)>) -> Vec<Result<Listed, Submitted>> {
+        let answers: Vec<_> = {
+            let mut waiting = self.waiting.lock().expect("no panic while holding the queue");
+            notices
+                .into_iter()
+                .map(|(kind, notice)| {
+                    let (answer, answered) = tokio::sync::oneshot::channel();
+                    waiting.push(Waiting { kind, notice, answer });
+                    answered
+                })
+                .collect()
+        };
         let mut book = self.book.lock().await;
-        let bytes = serde_json::to_vec(&notice).expect("a notice serialises");
-        let checked = book.check(self.record.party(), kind, notice).map_err(Submitted::Refused)?;
-        let body = Body::Notification { treaty: self.treaty.clone(), notice: kind.to_owned(), refers_to: None };
-        let draft = Draft { body, media_type: NOTICE_MEDIA_TYPE.into(), bytes };
-        let entry = self.submit(draft).await?;
-        let recorded = Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX));
-        book.keep(checked, entry.entry().sequence, recorded, entry.leaf_hash().to_hex());
-        Ok(entry)
+        self.record_waiting(&mut book).await;
+        drop(book);
+        let mut results = Vec::with_capacity(answers.len());
+        for answered in answers {
+            // The sequencer answered before letting go of the book, and it
+            // is held here after this submission was queued.
+            results.push(answered.await.expect("a queued submission is answered"));
+        }
+        results
+    }
+
+    /// Records every notification waiting: checked one after another
+    /// against the book, then appended together.
+    async fn record_waiting(&self, book: &mut Book) {
+        let waiting = std::mem::take(&mut *self.waiting.lock().expect("no panic while holding the queue"));
+        if waiting.is_empty() {
+            return;
+        }
+        let size = match self.record.size().await {
+            Ok(size) => size,
+            Err(error) => {
+                let error = error.to_string();
+                for job in waiting {
+                    let _ = job.answer.send(Err(Submitted::Failed(error.clone())));
+                }
+                return;
+            }
+        };
+        let own = self.record.party().clone();
+        let mut drafts = Vec::new();
+        let mut admitted = Vec::new();
+        for Waiting { kind, notice, answer } in waiting {
+            let bytes = serde_json::to_vec(&notice).expect("a notice serialises");
+            let sequence = size + drafts.len() as u64;
+            match book.admit(&own, &kind, notice, sequence) {
+                Ok(pending) => {
+                    let body = Body::Notification { treaty: self.treaty.clone(), notice: kind, refers_to: None };
+                    drafts.push(Draft { body, media_type: NOTICE_MEDIA_TYPE.into(), bytes });
+                    admitted.push((pending, answer));
+                }
+                Err(refused) => {
+                    let _ = answer.send(Err(Submitted::Refused(refused)));
+                }
+            }
+        }
+        match self.append(book, drafts).await {
+            Ok(entries) => {
+                for ((pending, answer), entry) in admitted.into_iter().zip(entries) {
+                    debug_assert_eq!(pending.sequence(), entry.entry().sequence);
+                    book.list(pending, time_of(&entry), entry.leaf_hash().to_hex());
+                    let listed = book.listed().last().expect("just listed").clone();
+                    let _ = answer.send(Ok(listed));
+                }
+            }
+            Err(error) => {
+                for (_, answer) in admitted {
+                    let _ = answer.send(Err(Submitted::Failed(error.to_string())));
+                }
+            }
+        }
     }
 
     /// Checks a full declaration of this node's party, records it (the
@@ -250,32 +347,59 @@ impl<S: LogStore> Node<S> {
                 format!("a declaration of {}, and this is {}'s node", declaration.party(), self.record.party());
             return Err(Submitted::Refused(Refused::new("party", message)));
         }
-        book.check_declaration(&declaration).map_err(Submitted::Refused)?;
         let body = Body::Declaration { treaty: self.treaty.clone(), as_of: declaration.as_of() };
-        if let Content::Digest { sha256, .. } = Content::of(media_type, bytes.clone()) {
-            self.record.store().put_document(&detente_log::Hash(sha256), &bytes).await.map_err(RecordError::from)?;
-        }
-        let entry = self.submit(Draft { body, media_type: media_type.into(), bytes }).await?;
         book.declare(declaration).map_err(Submitted::Refused)?;
-        Ok(entry)
+        if let Content::Digest { sha256, .. } = Content::of(media_type, bytes.clone())
+            && let Err(error) = self.record.store().put_document(&detente_log::Hash(sha256), &bytes).await
+        {
+            self.reset(&mut book).await;
+            return Err(Submitted::Failed(RecordError::from(error).to_string()));
+        }
+        let mut entries = self.append(&mut book, vec![Draft { body, media_type: media_type.into(), bytes }]).await?;
+        Ok(entries.remove(0))
     }
 
-    /// Records one checked draft, and signs a checkpoint over it, so the
-    /// record can be verified and witnessed as it stands after every
-    /// submission.
-    async fn submit(&self, draft: Draft) -> Result<SignedEntry, Submitted> {
+    /// Records drafts the book has taken already, in one durable append,
+    /// and signs a checkpoint over them, so the record can be verified and
+    /// witnessed as it stands after every batch. If the append fails the
+    /// book is made again from the record.
+    async fn append(&self, book: &mut Book, drafts: Vec<Draft>) -> Result<Vec<SignedEntry>, Submitted> {
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
         let time = u64::try_from(self.now().unix_seconds()).unwrap_or(0);
-        let mut entries = self.record.submit(&self.signer, &self.catalogue, &[draft], time).await?;
-        let entry = entries.remove(0);
-        // The entry is durable now, so the caller keeps it whatever comes
-        // next; a checkpoint that fails here is signed with the next one.
+        let entries = match self.record.submit(&self.signer, &self.catalogue, &drafts, time).await {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.reset(book).await;
+                return Err(Submitted::Record(error));
+            }
+        };
+        // The entries are durable now, so the caller keeps them whatever
+        // comes next; a checkpoint that fails here is signed with the next one.
         if let Err(error) = self.record.checkpoint(&self.signer).await {
-            tracing::warn!(%error, "the checkpoint after an entry failed; the next one covers it");
+            tracing::warn!(%error, "the checkpoint after an append failed; the next one covers it");
         }
         self.recorded.notify_waiters();
-        tracing::info!(party = %entry.entry().party, sequence = entry.entry().sequence, body = ?entry.entry().body.kind(), "recorded");
-        Ok(entry)
+        for entry in &entries {
+            let entry = entry.entry();
+            tracing::debug!(party = %entry.party, sequence = entry.sequence, body = ?entry.body.kind(), "recorded");
+        }
+        tracing::info!(entries = entries.len(), last = entries.last().map(|e| e.entry().sequence), "recorded");
+        Ok(entries)
     }
+}
+
+/// A notification waiting for the sequencer, and where its answer goes.
+struct Waiting {
+    kind: String,
+    notice: detente_core::Notice,
+    answer: tokio::sync::oneshot::Sender<Result<Listed, Submitted>>,
+}
+
+/// When an entry's record took it.
+fn time_of(entry: &SignedEntry) -> Time {
+    Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX))
 }
 
 /// Why a submission was not recorded.
@@ -285,6 +409,9 @@ pub enum Submitted {
     Refused(Refused),
     #[error(transparent)]
     Record(#[from] RecordError),
+    /// A failure met by a batch this submission was part of.
+    #[error("the record failed: {0}")]
+    Failed(String),
 }
 
 /// Serves `node` on `listener` until `shutdown` completes, then lets the

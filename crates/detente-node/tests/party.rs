@@ -139,6 +139,64 @@ async fn the_node_records_what_the_engine_accepts_and_refuses_the_rest_naming_th
     server.stop().await;
 }
 
+/// A batch is checked in order, each notification on its own against the
+/// database the ones before it leave, and what holds is recorded in one
+/// append under one checkpoint, numbered without gaps.
+#[tokio::test]
+async fn a_batch_is_checked_in_order_and_recorded_in_one_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(node(dir.path()).await.unwrap()).await;
+    let batch = json!([
+        converted("US-B-B52H-001", "2020-10-08T09:00:00Z"),
+        converted("US-B-B52H-001", "2020-10-08T10:00:00Z"),
+        converted("US-B-B52H-002", "2020-10-08T11:00:00Z"),
+    ]);
+    let (status, answers) = server.notify(&batch).await;
+    assert_eq!(status, 200, "{answers}");
+    let said: Vec<(Option<u64>, Option<u64>, Option<&str>)> = answers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["status"].as_u64(), a["sequence"].as_u64(), a["field"].as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [(Some(201), Some(1), None), (Some(422), None, Some("events[0].change")), (Some(201), Some(2), None)]
+    );
+    let status = server.get("/api/v1/status").await;
+    assert_eq!((status["record"]["size"].as_u64(), status["record"]["checkpoint_size"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(server.totals("US").await, [673, 1455, 798]);
+    for (body, expected) in
+        [(json!([]), 422), (json!(vec![converted("US-B-B52H-003", "2020-10-09T00:00:00Z"); 1001]), 422)]
+    {
+        assert_eq!(server.notify(&body).await.0, expected);
+    }
+    assert_eq!(server.size().await, 3, "nothing refused was recorded");
+
+    // Submissions at once, each its own request: the sequencer numbers
+    // them all, once each, whatever the order they reach it.
+    let uids: Vec<String> = (3..=32).map(|i| format!("US-B-B52H-{i:03}")).collect();
+    let mut sent = tokio::task::JoinSet::new();
+    for uid in uids {
+        let (address, body) = (server.address, serde_json::to_vec(&converted(&uid, "2020-10-09T00:00:00Z")).unwrap());
+        let headers = [format!("Authorization: Bearer {OPERATOR}"), "Content-Type: application/json".to_owned()];
+        sent.spawn(async move { request(address, "POST", "/api/v1/notifications", &headers, &body).await });
+    }
+    let mut sequences = Vec::new();
+    while let Some(answer) = sent.join_next().await {
+        let (status, listed) = answer.unwrap();
+        assert_eq!(status, 201, "{listed}");
+        sequences.push(serde_json::from_str::<Value>(&listed).unwrap()["sequence"].as_u64().unwrap());
+    }
+    sequences.sort_unstable();
+    assert_eq!(sequences, (3..33).collect::<Vec<u64>>());
+    assert_eq!(server.totals("US").await, [648, 1430, 768]);
+    server.stop().await;
+    let server = serve(node(dir.path()).await.unwrap()).await;
+    assert_eq!(server.totals("US").await, [648, 1430, 768], "the record holds what the book did");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_document_changed_in_the_store_stops_the_node() {
     let dir = tempfile::tempdir().unwrap();
@@ -220,11 +278,12 @@ fn random_requests_never_break_the_node_or_record_what_they_should_not() {
     runtime.block_on(server.stop());
 }
 
-/// A new, empty database on the test server (`scripts/test-all` starts one).
-async fn postgres_database() -> String {
+/// A new, empty database on the test server (`scripts/test-all` starts one),
+/// named for the test that uses it.
+async fn postgres_database(test: &str) -> String {
     let server = std::env::var("DETENTE_TEST_POSTGRES")
         .expect("DETENTE_TEST_POSTGRES gives the test PostgreSQL server; scripts/test-all starts one and sets it");
-    let name = format!("detente_node_{}", std::process::id());
+    let name = format!("detente_node_{}_{test}", std::process::id());
     let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
     admin.close().await;
@@ -234,7 +293,7 @@ async fn postgres_database() -> String {
 /// The same node over PostgreSQL: it records, refuses, and rebuilds alike.
 #[tokio::test]
 async fn the_node_keeps_its_record_in_postgresql_alike() {
-    let address = postgres_database().await;
+    let address = postgres_database("alike").await;
     let dir = tempfile::tempdir().unwrap();
     let store = || async { detente_store::postgres::PgStore::open(&address).await.unwrap() };
     let server = serve(start_node(store().await, dir.path(), Vec::new()).await.unwrap()).await;
@@ -248,5 +307,37 @@ async fn the_node_keeps_its_record_in_postgresql_alike() {
     let server = serve(start_node(store().await, dir.path(), Vec::new()).await.unwrap()).await;
     assert_eq!(server.size().await, 2);
     assert_eq!(server.totals("US").await, [674, 1456, 799]);
+    server.stop().await;
+}
+
+/// An append the database refuses (here a trigger, standing in for a full
+/// disk or a lost connection) is answered 500, and leaves nothing behind:
+/// the node's database is what its record holds, so the same notification
+/// goes through afterwards under the number the failed one would have had.
+#[tokio::test]
+async fn a_failed_append_leaves_the_database_as_the_record_holds_it() {
+    let address = postgres_database("failed_append").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = detente_store::postgres::PgStore::open(&address).await.unwrap();
+    let server = serve(start_node(store, dir.path(), Vec::new()).await.unwrap()).await;
+    let (status, listed) = server.notify(&converted("US-B-B52H-001", "2020-10-08T09:00:00Z")).await;
+    assert_eq!(status, 201, "{listed}");
+    let fault = sqlx::PgPool::connect(&address).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+         CREATE TRIGGER refuse BEFORE UPDATE ON tree_size FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .execute(&fault)
+    .await
+    .unwrap();
+    let second = converted("US-B-B52H-002", "2020-10-09T09:00:00Z");
+    let (status, failed) = server.notify(&second).await;
+    assert_eq!(status, 500, "{failed}");
+    sqlx::raw_sql("DROP TRIGGER refuse ON tree_size").execute(&fault).await.unwrap();
+    assert_eq!(server.size().await, 2);
+    assert_eq!(server.totals("US").await, [674, 1456, 799], "the failed conversion is not counted");
+    let (status, listed) = server.notify(&second).await;
+    assert_eq!((status, listed["sequence"].as_u64()), (201, Some(2)), "{listed}");
+    assert_eq!(server.totals("US").await, [673, 1455, 798]);
     server.stop().await;
 }

@@ -54,3 +54,10 @@ pub fn record_error(error: RecordError) -> anyhow::Error {
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
+
+/// A runtime with a worker per core, for a server: signatures are checked
+/// and requests read on one core while the sequencer signs and records on
+/// another.
+pub fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

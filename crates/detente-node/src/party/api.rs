@@ -99,12 +99,20 @@ fn submitted(error: Submitted) -> Refusal {
             tracing::error!(%error, "the record refused a checked submission");
             refusal(StatusCode::INTERNAL_SERVER_ERROR, None, format!("the record failed: {error}"))
         }
+        Submitted::Failed(error) => {
+            refusal(StatusCode::INTERNAL_SERVER_ERROR, None, format!("the record failed: {error}"))
+        }
     }
 }
 
 /// The body of a request that must be JSON, decoded with the path of the
 /// first field at fault.
 async fn json_body<T: serde::de::DeserializeOwned, S>(node: &Node<S>, request: Request) -> Result<T, Refusal> {
+    decode(&json_bytes(node, request).await?)
+}
+
+/// The body of a request that must be JSON, within the limits.
+async fn json_bytes<S>(node: &Node<S>, request: Request) -> Result<axum::body::Bytes, Refusal> {
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -113,10 +121,14 @@ async fn json_body<T: serde::de::DeserializeOwned, S>(node: &Node<S>, request: R
     if !is_json {
         return Err(refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, "send application/json"));
     }
-    let bytes = crate::http::read_body(request.into_body(), &node.limits)
+    crate::http::read_body(request.into_body(), &node.limits)
         .await
-        .map_err(|(status, message)| refusal(status, None, message.trim_end()))?;
-    let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+        .map_err(|(status, message)| refusal(status, None, message.trim_end()))
+}
+
+/// JSON decoded, or refused with the path of the first field at fault.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
         let message = detente_core::shortened(&error.inner().to_string());
@@ -168,14 +180,42 @@ struct Submission {
     notice: Notice,
 }
 
+/// The most notifications one request may carry.
+const MAX_BATCH: usize = 1000;
+
+/// One notification is answered with its listing (201) or its refusal. A
+/// batch, an array of them, is answered 200 with an array holding, in
+/// order, each one's listing with `"status": 201` or its refusal
+/// `{"status", "error", "field"}`: each fares on its own.
 async fn notify<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
     operator(&node, request.headers())?;
-    let submission: Submission = json_body(&node, request).await?;
-    let entry = node.notify(&submission.kind, submission.notice).await.map_err(submitted)?;
-    let book = node.book.lock().await;
-    let own = node.record.party();
-    let listed = book.listed().iter().rev().find(|l| &l.party == own && l.sequence == entry.entry().sequence);
-    Ok((StatusCode::CREATED, axum::Json(json!(listed))).into_response())
+    let bytes = json_bytes(&node, request).await?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+        let submission: Submission = decode(&bytes)?;
+        let listed = node.notify(&submission.kind, submission.notice).await.map_err(submitted)?;
+        return Ok((StatusCode::CREATED, axum::Json(json!(listed))).into_response());
+    }
+    let batch: Vec<Submission> = decode(&bytes)?;
+    if batch.is_empty() || batch.len() > MAX_BATCH {
+        let message = format!("a batch holds 1 to {MAX_BATCH} notifications");
+        return Err(refusal(StatusCode::UNPROCESSABLE_ENTITY, None, message));
+    }
+    let results = node.notify_all(batch.into_iter().map(|s| (s.kind, s.notice)).collect()).await;
+    let answers: Vec<serde_json::Value> = results
+        .into_iter()
+        .map(|result| match result {
+            Ok(listed) => {
+                let mut answer = json!(listed);
+                answer["status"] = json!(201);
+                answer
+            }
+            Err(error) => {
+                let Refusal { status, field, message } = submitted(error);
+                json!({ "status": status.as_u16(), "error": message, "field": field })
+            }
+        })
+        .collect();
+    Ok(axum::Json(answers).into_response())
 }
 
 async fn declare<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
@@ -332,13 +372,19 @@ async fn database<S: LogStore>(
     Ok(([(header::CONTENT_TYPE, "application/json")], Body::from(json)).into_response())
 }
 
-/// A peer's envelope: no token, since the entry's signature by a key in
-/// the node's configuration is what lets it in.
+/// A peer's envelope: no token, since the entries' signatures by a key in
+/// the node's configuration are what let them in. A 409 says which entry
+/// the node takes next.
 async fn receive<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
     let envelope: super::exchange::Envelope = json_body(&node, request).await?;
-    let receipt = node.receive(envelope).await.map_err(|r| refusal(r.status, Some(r.field), r.message))?;
-    let answer = super::exchange::Answer {
-        receipt: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, receipt),
-    };
-    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
+    match node.receive(envelope).await {
+        Ok(answer) => Ok((StatusCode::OK, axum::Json(answer)).into_response()),
+        Err(rejected) => {
+            let mut body = json!({ "error": rejected.message, "field": rejected.field });
+            if let Some(next) = rejected.next {
+                body["next"] = json!(next);
+            }
+            Ok((rejected.status, axum::Json(body)).into_response())
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use detente_core::ledger::{Admitted, Ledger};
 use detente_core::{Declaration, Notice, Party, Time};
-use detente_treaty::notification::{Carries, NotificationKind};
+use detente_treaty::notification::Carries;
 use detente_treaty::{Catalogue, Count, Finding, Options, Treaty, count, unnotified};
 use serde::Serialize;
 
@@ -58,23 +58,21 @@ impl Refused {
     }
 }
 
-/// An entry checked against the treaty and the book, ready to be kept
-/// once it is recorded.
+/// A notification admitted to its sender's ledger, listed once its entry
+/// is recorded (at once for another party's entry, which is signed already).
 #[derive(Debug)]
-pub enum Prepared {
-    Declaration(Declaration),
-    Notification { checked: Box<Checked>, sequence: u64, recorded: Time, leaf_hash: String },
-    Nothing,
+pub struct Pending {
+    party: Party,
+    kind: String,
+    sequence: u64,
+    due: Option<Time>,
+    events: usize,
 }
 
-/// A notification checked against its kind and the sender's ledger, ready
-/// to be recorded and then kept.
-#[derive(Debug)]
-pub struct Checked {
-    pub party: Party,
-    pub kind: String,
-    pub notice: Notice,
-    ledger: Ledger,
+impl Pending {
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
 }
 
 #[derive(Debug)]
@@ -85,10 +83,16 @@ pub struct Book {
     /// The as-of dates of every declaration recorded, per party.
     declared: BTreeMap<Party, Vec<detente_core::Date>>,
     listed: Vec<Listed>,
+    /// Where each party's notification is in `listed`, by its sequence.
+    places: std::collections::HashMap<(Party, u64), usize>,
     findings: Vec<(Party, Finding)>,
     /// Per peer, the last of its entries this node received, and the
     /// receipt it gave for each: a duplicate gets the same receipt again.
     received: BTreeMap<Party, u64>,
+    /// Per peer, the last of its entries this node has seen in order,
+    /// delivered or only shown (its receipts). Not in the record: after a
+    /// restart the peer is asked again from the last entry received.
+    seen: BTreeMap<Party, u64>,
     receipts: std::collections::HashMap<(Party, u64), Vec<u8>>,
     /// Per peer, the last of this node's entries it acknowledged.
     delivered: BTreeMap<Party, u64>,
@@ -102,8 +106,10 @@ impl Book {
             ledgers: BTreeMap::new(),
             declared: BTreeMap::new(),
             listed: Vec::new(),
+            places: std::collections::HashMap::new(),
             findings: Vec::new(),
             received: BTreeMap::new(),
+            seen: BTreeMap::new(),
             receipts: std::collections::HashMap::new(),
             delivered: BTreeMap::new(),
         }
@@ -112,6 +118,19 @@ impl Book {
     /// The last entry of `peer` this node received.
     pub fn received(&self, peer: &Party) -> Option<u64> {
         self.received.get(peer).copied()
+    }
+
+    /// The entry of `peer` this node takes next: every one before it was
+    /// received, or shown as one a peer is not sent.
+    pub fn expected(&self, peer: &Party) -> u64 {
+        let received = self.received(peer).map_or(0, |r| r + 1);
+        received.max(self.seen.get(peer).map_or(0, |s| s + 1))
+    }
+
+    /// Notes that `peer`'s entries up to `sequence` were seen in order.
+    pub fn note_seen(&mut self, peer: &Party, sequence: u64) {
+        let last = self.seen.entry(peer.clone()).or_insert(sequence);
+        *last = (*last).max(sequence);
     }
 
     /// The receipt this node gave for entry `sequence` of `peer`.
@@ -130,7 +149,7 @@ impl Book {
     /// Notes when `party`'s notification `sequence` was provided; the
     /// first receipt counts.
     pub fn provided(&mut self, party: &Party, sequence: u64, at: Time) {
-        let Some(listed) = self.listed.iter_mut().rev().find(|l| &l.party == party && l.sequence == sequence) else {
+        let Some(listed) = self.places.get(&(party.clone(), sequence)).map(|&i| &mut self.listed[i]) else {
             return;
         };
         if listed.provided.is_none() {
@@ -167,11 +186,14 @@ impl Book {
         &self.listed
     }
 
-    /// Checks a notification of `party` without changing anything: its kind
-    /// is the treaty's, it carries what the kind says, and its events hold
-    /// against the party's database.
-    pub fn check(&self, party: &Party, kind: &str, notice: Notice) -> Result<Checked, Refused> {
-        let treaty = self.treaty();
+    /// Admits a notification of `party`, numbered `sequence` in its
+    /// record: its kind is the treaty's, it carries what the kind says, and
+    /// its events hold against the party's database. Refused, it changes
+    /// nothing; admitted, it is in the party's ledger, and is listed by
+    /// [`Book::list`] once recorded.
+    pub fn admit(&mut self, party: &Party, kind: &str, notice: Notice, sequence: u64) -> Result<Pending, Refused> {
+        let catalogue = Arc::clone(&self.catalogue);
+        let treaty = catalogue.treaty(&self.treaty).expect("the node's treaty is in its catalogue");
         let Some(definition) = treaty.notifications.iter().find(|k| k.id == kind) else {
             let known: Vec<&str> = treaty.notifications.iter().map(|k| k.id.as_str()).collect();
             return Err(Refused::new(
@@ -182,58 +204,24 @@ impl Book {
         if definition.carries == Carries::Declaration {
             return Err(Refused::new("kind", format!("a {kind} carries a whole declaration: submit it as one")));
         }
-        let Some(ledger) = self.ledgers.get(party) else {
+        let Some(ledger) = self.ledgers.get_mut(party) else {
             return Err(Refused::new("party", format!("{party} has declared no database yet")));
         };
-        definition.check(&notice, &ledger.now()).map_err(|e| Refused::new(e.path, e.message))?;
-        let mut ledger = ledger.clone();
-        let trial = Admitted { sequence: u64::MAX, kind: kind.to_owned(), provided: None, notice: notice.clone() };
-        ledger.admit(trial).map_err(|e| Refused::new(e.path, e.message))?;
-        Ok(Checked { party: party.clone(), kind: kind.to_owned(), notice, ledger })
+        definition.check(&notice, &*ledger).map_err(|e| Refused::new(e.path, e.message))?;
+        let due = definition.due_by(&notice, None, &treaty.dates);
+        let events = notice.events.len();
+        let admitted = Admitted { sequence, kind: kind.to_owned(), provided: None, notice };
+        ledger.admit(admitted).map_err(|e| Refused::new(e.path, e.message))?;
+        Ok(Pending { party: party.clone(), kind: kind.to_owned(), sequence, due, events })
     }
 
-    /// Keeps a checked notification once its entry is recorded.
-    pub fn keep(&mut self, checked: Checked, sequence: u64, recorded: Time, leaf_hash: String) {
-        let Checked { party, kind, notice, mut ledger } = checked;
-        let definition = self.kind(&kind).expect("checked against the treaty");
-        let due = definition.due_by(&notice, None, &self.treaty().dates);
+    /// Lists an admitted notification, recorded at `recorded` as the
+    /// entry with `leaf_hash`.
+    pub fn list(&mut self, pending: Pending, recorded: Time, leaf_hash: String) {
+        let Pending { party, kind, sequence, due, events } = pending;
         let late = due.is_some_and(|due| recorded > due);
-        ledger.renumber(u64::MAX, sequence);
-        self.listed.push(Listed {
-            party: party.clone(),
-            sequence,
-            kind,
-            recorded,
-            due,
-            provided: None,
-            late,
-            events: notice.events.len(),
-            leaf_hash,
-        });
-        self.ledgers.insert(party, ledger);
-    }
-
-    /// Keeps a prepared entry.
-    pub fn take(&mut self, prepared: Prepared) -> Result<(), Refused> {
-        match prepared {
-            Prepared::Declaration(declaration) => self.declare(declaration),
-            Prepared::Notification { checked, sequence, recorded, leaf_hash } => {
-                self.keep(*checked, sequence, recorded, leaf_hash);
-                Ok(())
-            }
-            Prepared::Nothing => Ok(()),
-        }
-    }
-
-    /// Whether [`Book::declare`] would take `declaration`, changing nothing.
-    pub fn check_declaration(&self, declaration: &Declaration) -> Result<(), Refused> {
-        match self.ledgers.get(declaration.party()) {
-            None => Ok(()),
-            Some(ledger) => {
-                ledger.clone().rebase(declaration.clone()).map_err(|e| Refused::new("as-of", e.to_string()))?;
-                Ok(())
-            }
-        }
+        self.places.entry((party.clone(), sequence)).or_insert(self.listed.len());
+        self.listed.push(Listed { party, sequence, kind, recorded, due, provided: None, late, events, leaf_hash });
     }
 
     /// Keeps a full declaration: the first of a party starts its ledger,
@@ -255,10 +243,6 @@ impl Book {
         }
         self.declared.entry(party).or_default().push(as_of);
         Ok(())
-    }
-
-    fn kind(&self, id: &str) -> Option<&NotificationKind> {
-        self.treaty().notifications.iter().find(|k| k.id == id)
     }
 
     /// Every finding: those kept as notifications came, the data

@@ -4,11 +4,19 @@
 //! own record, applies it to its copy of the sender's database, and answers
 //! with that receipt, which the sender records in turn (docs/node.md).
 //!
-//! Exactly once, in order: each envelope names the entry delivered to that
-//! peer before it (`previous`), so a receiver holds back anything after a
-//! gap (409, saying what it has) and answers a duplicate with the receipt
-//! it gave the first time. The outbox keeps no state of its own: what each
-//! peer acknowledged is read from the receipts in the record.
+//! Exactly once, in order: an envelope carries a run of the sender's
+//! entries with no number missing, those a peer is sent and, between them,
+//! those it is not (the sender's receipts), shown so the receiver can tell
+//! that nothing was skipped. A receiver holds back a run that starts after
+//! the entry it expects (409, naming that entry) and answers a duplicate
+//! with the receipt it gave the first time. The outbox keeps no state of
+//! its own but a cursor: what each peer acknowledged is read from the
+//! receipts in the record.
+//!
+//! Batches: an envelope holds up to [`MAX_ENVELOPE_ENTRIES`] entries, and
+//! the receiver records its receipts for all of them in one durable append,
+//! the sender the receipts it gets back in one more. Under load the
+//! batches fill while the last one is in flight.
 
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::time::Duration;
@@ -16,60 +24,88 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use detente_core::Time;
 use detente_log::Hash;
 use detente_log::checkpoint::SignedCheckpoint;
-use detente_log::entry::{Body, Content, Reference, SignedEntry};
+use detente_log::entry::{Body, Content, Reference, SignedEntry, verify_all, verify_bytes};
 use detente_log::tree;
 use detente_store::LogStore;
 use detente_store::admission::Draft;
 use serde::{Deserialize, Serialize};
 
 use super::book::{Book, Refused};
-use super::{Node, Peer, Submitted};
+use super::{Node, Peer, Submitted, time_of};
 
 /// The media type of a receipt's content: the other party's signed entry.
 pub const ENTRY_MEDIA_TYPE: &str = "application/vnd.detente.entry";
+
+/// The most entries one envelope carries.
+pub const MAX_ENVELOPE_ENTRIES: usize = 1000;
+
+/// What a sender's envelope may weigh before it is sent as it is: well
+/// under the receiver's 4 MiB body limit, after base64 and JSON.
+const ENVELOPE_BUDGET_BYTES: usize = 2 << 20;
 
 /// What a sender posts to `/peer/v1/entries`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
-    /// The sender's signed entry, base64.
-    pub entry: String,
-    /// The document the entry records by digest, base64, if it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document: Option<String>,
-    /// The sequence of the entry delivered to this peer before this one.
-    pub previous: Option<u64>,
-    /// The sender's entries between that one and this one, base64: what is
-    /// not delivered (its receipts), shown so the receiver can tell that
-    /// nothing was skipped.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub between: Vec<String>,
-    /// The sender's newest checkpoint (a signed note) and the entry's
-    /// inclusion proof in it (base64 of the proof's 32-byte hashes).
+    /// The sender's entries, numbered one after another.
+    pub entries: Vec<Sent>,
+    /// The sender's newest checkpoint (a signed note), which includes
+    /// every entry delivered here.
     pub checkpoint: String,
-    pub proof: String,
 }
 
-/// The receiver's answer: its receipt entry, base64.
+/// One entry of an envelope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sent {
+    /// The sender's signed entry, base64.
+    pub entry: String,
+    /// For an entry delivered, its inclusion proof in the checkpoint:
+    /// base64 of the proof's 32-byte hashes. None for an entry only shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+    /// The document an entry delivered records by digest, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+}
+
+/// The receiver's answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
-    pub receipt: String,
+    /// Its receipt entries, base64: one for each entry delivered, in the
+    /// envelope's order, up to the first it refused.
+    pub receipts: Vec<String>,
+    /// The sender's entry it expects next.
+    pub next: u64,
+    /// The entry it refused, if any, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<RefusedEntry>,
 }
 
-/// Why an envelope is refused, with the status that says so.
+/// An entry of an envelope that the receiver refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedEntry {
+    pub sequence: u64,
+    pub field: String,
+    pub error: String,
+}
+
+/// Why an envelope is refused, with the status that says so, and, for a
+/// 409, the sender's entry the receiver expects next.
 #[derive(Debug)]
 pub struct Rejected {
     pub status: StatusCode,
     pub field: &'static str,
     pub message: String,
+    pub next: Option<u64>,
 }
 
 fn rejected(status: StatusCode, field: &'static str, message: impl Into<String>) -> Rejected {
-    Rejected { status, field, message: message.into() }
+    Rejected { status, field, message: message.into(), next: None }
 }
 
 fn base64(field: &'static str, text: &str) -> Result<Vec<u8>, Rejected> {
@@ -81,9 +117,30 @@ fn deliverable(entry: &SignedEntry) -> bool {
     matches!(entry.entry().body, Body::Notification { .. } | Body::Declaration { .. })
 }
 
+/// An entry of an envelope, decoded, with what came with it.
+struct Opened {
+    entry: SignedEntry,
+    bytes: Vec<u8>,
+    proof: Option<String>,
+    document: Option<String>,
+}
+
 impl<S: LogStore> Node<S> {
     fn peer(&self, party: &detente_core::Party) -> Option<&Peer> {
         self.peers.iter().find(|p| &p.party == party)
+    }
+
+    /// Checks that `peer` signed every one of `entries`; on failure, the
+    /// position of the first it did not, and why.
+    fn signed_by(&self, peer: &Peer, entries: &[&SignedEntry]) -> Result<(), (usize, String)> {
+        let tables = self.peers.iter().position(|p| p.party == peer.party).and_then(|i| self.tables[i].as_ref());
+        let signed: Vec<(&[u8], u32)> = entries.iter().map(|e| (e.bytes(), e.key_id())).collect();
+        match tables {
+            Some(tables) => verify_all(&signed, &peer.key, tables).map_err(|(i, e)| (i, e.to_string())),
+            None => signed.iter().enumerate().try_for_each(|(i, &(bytes, key_id))| {
+                verify_bytes(bytes, key_id, &peer.key).map_err(|e| (i, e.to_string()))
+            }),
+        }
     }
 
     /// Keeps, when the node starts, what one of its own receipt entries
@@ -117,66 +174,124 @@ impl<S: LogStore> Node<S> {
         Ok(())
     }
 
-    /// Checks an envelope from a peer, records and applies its entry, and
-    /// gives the receipt (the same one again for a duplicate).
-    pub async fn receive(&self, envelope: Envelope) -> Result<Vec<u8>, Rejected> {
-        let bytes = base64("entry", &envelope.entry)?;
-        let entry =
-            SignedEntry::decode(&bytes).map_err(|e| rejected(StatusCode::BAD_REQUEST, "entry", e.to_string()))?;
-        let sender = entry.entry().party.clone();
-        let forbidden = |message: String| rejected(StatusCode::FORBIDDEN, "entry", message);
-        let peer = self.peer(&sender).ok_or_else(|| forbidden(format!("{sender} is not a peer of this node")))?;
-        entry.verify(&peer.key).map_err(|e| forbidden(format!("the entry is not signed by {sender}'s key: {e}")))?;
-        if !deliverable(&entry) {
-            return Err(rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "entry",
-                "only notifications and declarations are delivered",
-            ));
-        }
-        let sequence = entry.entry().sequence;
+    /// Checks an envelope from a peer, records and applies the entries it
+    /// delivers, and gives their receipts (the same ones again for
+    /// duplicates), up to the first entry refused.
+    pub async fn receive(&self, envelope: Envelope) -> Result<Answer, Rejected> {
+        let (peer, opened) = self.open(&envelope)?;
+        let sender = peer.party.clone();
+        let first = opened.first().map_or(0, |o| o.entry.entry().sequence);
         let mut book = self.book.lock().await;
-        if let Some(receipt) = book.receipt(&sender, sequence) {
-            // The same entry again gets the same receipt; another entry
-            // signed with the same number is the sender showing two
-            // histories, and is refused.
-            let first = SignedEntry::decode(receipt).ok().and_then(|r| match &r.entry().body {
-                Body::Receipt { of } => Some(of.leaf_hash),
-                _ => None,
-            });
-            if first != Some(entry.leaf_hash()) {
-                let message = format!("{sender} signed another entry {sequence} before: two histories");
-                return Err(rejected(StatusCode::CONFLICT, "entry", message));
-            }
-            return Ok(receipt.to_vec());
+        let expected = book.expected(&sender);
+        if first > expected {
+            let message = format!("entries from {first} on: this node takes {sender}'s entry {expected} next");
+            return Err(Rejected { next: Some(expected), ..rejected(StatusCode::CONFLICT, "entries", message) });
         }
-        check_order(&entry, &envelope, book.received(&sender), peer)?;
-        check_inclusion(&entry, &envelope, peer)?;
-        let document = self.document_of(&entry, envelope.document.as_deref())?;
+        let mut receipts: Vec<Vec<u8>> = Vec::new();
+        let mut fresh = Vec::new();
+        let mut refused = None;
+        let mut checkpoint = None;
+        for opened in opened {
+            let sequence = opened.entry.entry().sequence;
+            if !deliverable(&opened.entry) {
+                if sequence >= expected {
+                    book.note_seen(&sender, sequence);
+                }
+                continue;
+            }
+            if let Some(receipt) = book.receipt(&sender, sequence) {
+                receipts.push(duplicate(receipt, &opened.entry, &sender)?);
+                continue;
+            }
+            if checkpoint.is_none() {
+                checkpoint = Some(open_checkpoint(&envelope.checkpoint, peer)?);
+            }
+            let checkpoint = checkpoint.as_ref().expect("opened just now");
+            match self.take(&mut book, checkpoint, opened).await {
+                Ok(taken) => fresh.push(taken),
+                Err(rejection) if receipts.is_empty() && fresh.is_empty() => return Err(rejection),
+                Err(rejection) => {
+                    let error = rejection.message;
+                    refused = Some(RefusedEntry { sequence, field: rejection.field.into(), error });
+                    break;
+                }
+            }
+        }
+        let drafts: Vec<Draft> = fresh.iter().map(|taken| taken.draft.clone()).collect();
+        let recorded = self.append(&mut book, drafts).await.map_err(|e| match e {
+            Submitted::Refused(r) => rejected(StatusCode::UNPROCESSABLE_ENTITY, "entries", r.to_string()),
+            other => internal(other),
+        })?;
+        for (taken, receipt) in fresh.into_iter().zip(recorded) {
+            book.provided(&sender, taken.sequence, time_of(&receipt));
+            book.note_received(&sender, taken.sequence, receipt.bytes().to_vec());
+            receipts.push(receipt.bytes().to_vec());
+        }
+        let next = book.expected(&sender);
+        tracing::info!(from = %sender, receipts = receipts.len(), next, "received");
+        Ok(Answer { receipts: receipts.iter().map(|r| BASE64.encode(r)).collect(), next, refused })
+    }
+
+    /// The envelope's entries, decoded and each checked to be the signed
+    /// entry of one peer, numbered one after another.
+    fn open(&self, envelope: &Envelope) -> Result<(&Peer, Vec<Opened>), Rejected> {
+        if envelope.entries.is_empty() || envelope.entries.len() > MAX_ENVELOPE_ENTRIES {
+            let message = format!("an envelope carries 1 to {MAX_ENVELOPE_ENTRIES} entries");
+            return Err(rejected(StatusCode::UNPROCESSABLE_ENTITY, "entries", message));
+        }
+        let mut opened = Vec::with_capacity(envelope.entries.len());
+        let mut peer: Option<&Peer> = None;
+        for (i, sent) in envelope.entries.iter().enumerate() {
+            let bytes = base64("entries", &sent.entry)?;
+            let entry = SignedEntry::decode(&bytes)
+                .map_err(|e| rejected(StatusCode::BAD_REQUEST, "entries", format!("entries[{i}]: {e}")))?;
+            let sender = &entry.entry().party;
+            let forbidden = |message: String| rejected(StatusCode::FORBIDDEN, "entries", message);
+            let this = self.peer(sender).ok_or_else(|| forbidden(format!("{sender} is not a peer of this node")))?;
+            if peer.is_some_and(|p| p.party != this.party) {
+                return Err(rejected(StatusCode::UNPROCESSABLE_ENTITY, "entries", "an envelope is one party's"));
+            }
+            peer = Some(this);
+            let previous = opened.last().map(|o: &Opened| o.entry.entry().sequence);
+            if previous.is_some_and(|p| p.checked_add(1) != Some(entry.entry().sequence)) {
+                let message = format!("entries[{i}] does not follow the entry before it");
+                return Err(rejected(StatusCode::UNPROCESSABLE_ENTITY, "entries", message));
+            }
+            opened.push(Opened { entry, bytes, proof: sent.proof.clone(), document: sent.document.clone() });
+        }
+        let peer = peer.expect("at least one entry");
+        let entries: Vec<&SignedEntry> = opened.iter().map(|o| &o.entry).collect();
+        self.signed_by(peer, &entries).map_err(|(i, e)| {
+            rejected(
+                StatusCode::FORBIDDEN,
+                "entries",
+                format!("entries[{i}] is not signed by {}'s key: {e}", peer.party),
+            )
+        })?;
+        Ok((peer, opened))
+    }
+
+    /// Checks one new entry delivered, and admits it to the book; its
+    /// receipt is recorded with the rest of the envelope's.
+    async fn take(&self, book: &mut Book, checkpoint: &SignedCheckpoint, opened: Opened) -> Result<Taken, Rejected> {
+        let Opened { entry, bytes, proof, document } = opened;
+        check_inclusion(&entry, checkpoint, proof.as_deref())?;
+        let document = self.document_of(&entry, document.as_deref())?;
         let content = match (&entry.entry().content, &document) {
             (Content::Inline { bytes, .. }, _) => bytes.clone(),
             (Content::Digest { .. }, Some(document)) => document.clone(),
             (Content::Digest { .. }, None) => unreachable!("document_of gives the document of a by-digest entry"),
         };
-        // Checked first, kept only once the receipt is durable, so that a
-        // failure on the way changes nothing and a retry meets the same book.
-        let prepared = self
-            .prepare(&book, &entry, content)
-            .map_err(|e| rejected(StatusCode::UNPROCESSABLE_ENTITY, "entry", e.to_string()))?;
-        if let (Some(document), Content::Digest { sha256, .. }) = (document, &entry.entry().content) {
-            self.record.store().put_document(&Hash(*sha256), &document).await.map_err(internal)?;
+        if let (Some(document), Content::Digest { sha256, .. }) = (&document, &entry.entry().content) {
+            self.record.store().put_document(&Hash(*sha256), document).await.map_err(internal)?;
         }
-        let of = Reference { party: sender.clone(), sequence, leaf_hash: entry.leaf_hash() };
-        let draft = Draft { body: Body::Receipt { of }, media_type: ENTRY_MEDIA_TYPE.into(), bytes };
-        let receipt = self.submit(draft).await.map_err(|e| match e {
-            Submitted::Refused(r) => rejected(StatusCode::UNPROCESSABLE_ENTITY, "entry", r.to_string()),
-            Submitted::Record(e) => internal(e),
-        })?;
-        book.take(prepared).map_err(|e| internal(format!("a checked entry could not be kept: {e}")))?;
-        book.provided(&sender, sequence, time_of(&receipt));
-        book.note_received(&sender, sequence, receipt.bytes().to_vec());
-        tracing::info!(from = %sender, sequence, "received");
-        Ok(receipt.bytes().to_vec())
+        // Kept in the book before the receipt is durable: if the append
+        // fails, the book is made again from the record.
+        self.apply(book, &entry, content)
+            .map_err(|e| rejected(StatusCode::UNPROCESSABLE_ENTITY, "entries", e.to_string()))?;
+        let sequence = entry.entry().sequence;
+        let of = Reference { party: entry.entry().party.clone(), sequence, leaf_hash: entry.leaf_hash() };
+        Ok(Taken { sequence, draft: Draft { body: Body::Receipt { of }, media_type: ENTRY_MEDIA_TYPE.into(), bytes } })
     }
 
     /// The document a by-digest entry records, which must come with it and
@@ -198,31 +313,8 @@ impl<S: LogStore> Node<S> {
         Ok(Some(bytes))
     }
 
-    /// The envelope for own entry `sequence`, with the newest checkpoint.
-    async fn envelope(&self, entry: &SignedEntry, previous: Option<u64>) -> Result<Envelope, String> {
-        let checkpoint = self.record.latest().await.map_err(|e| e.to_string())?.ok_or("no checkpoint yet")?;
-        let size = checkpoint.checkpoint.size;
-        let proof = self.record.inclusion_proof(entry.entry().sequence, size).await.map_err(|e| e.to_string())?;
-        let proof: Vec<u8> = proof.iter().flat_map(|h| h.0).collect();
-        let document = match &entry.entry().content {
-            Content::Digest { sha256, .. } => {
-                let stored = self.record.store().document(&Hash(*sha256)).await.map_err(|e| e.to_string())?;
-                Some(BASE64.encode(stored.ok_or("a recorded document is missing from the store")?))
-            }
-            Content::Inline { .. } => None,
-        };
-        Ok(Envelope {
-            entry: BASE64.encode(entry.bytes()),
-            document,
-            previous,
-            between: Vec::new(),
-            checkpoint: checkpoint.note.to_string(),
-            proof: BASE64.encode(proof),
-        })
-    }
-
-    /// Delivers this node's entries to peer `index`, one at a time and in
-    /// order, until `stop` says so. Each attempt that fails waits longer
+    /// Delivers this node's entries to peer `index`, a batch at a time and
+    /// in order, until `stop` says so. Each attempt that fails waits longer
     /// (100 ms doubling to 30 s, with jitter so peers coming back are not
     /// all retried at once); a recorded entry wakes it at once.
     pub(super) async fn deliver(
@@ -232,6 +324,9 @@ impl<S: LogStore> Node<S> {
     ) {
         let peer = self.peers[index].clone();
         let mut wait = Duration::from_millis(100);
+        // The entry the peer said it takes next, when it is past the last
+        // it acknowledged (the entries between were only shown).
+        let mut cursor = None;
         loop {
             if *stop.borrow() {
                 return;
@@ -241,7 +336,7 @@ impl<S: LogStore> Node<S> {
             let recorded = self.recorded.notified();
             tokio::pin!(recorded);
             recorded.as_mut().enable();
-            match self.deliver_next(&peer).await {
+            match self.deliver_next(&peer, &mut cursor).await {
                 Ok(true) => {
                     wait = Duration::from_millis(100);
                     continue;
@@ -268,102 +363,182 @@ impl<S: LogStore> Node<S> {
         }
     }
 
-    /// Delivers the next entry `peer` has not acknowledged; `false` when
-    /// there is none.
-    async fn deliver_next(&self, peer: &Peer) -> Result<bool, String> {
+    /// Delivers the next batch of entries `peer` has not acknowledged;
+    /// `false` when there is none.
+    async fn deliver_next(&self, peer: &Peer, cursor: &mut Option<u64>) -> Result<bool, String> {
         let size = self.record.size().await.map_err(|e| e.to_string())?;
         let after = self.book.lock().await.delivered(&peer.party);
-        let mut next = after.map_or(0, |a| a + 1);
-        let mut between = Vec::new();
-        let entry = loop {
-            if next >= size {
-                return Ok(false);
-            }
-            let read = self.record.store().read_entries(next, next + 1).await.map_err(|e| e.to_string())?;
-            let bytes = read.into_iter().next().ok_or_else(|| format!("entry {next} is missing from the store"))?;
-            let entry = SignedEntry::decode(&bytes).map_err(|e| e.to_string())?;
-            if deliverable(&entry) {
-                break entry;
-            }
-            between.push(BASE64.encode(&bytes));
-            next += 1;
-        };
-        // The peer's last entry from this node is the last it acknowledged:
-        // what lies between is not sent to peers.
-        let envelope = Envelope { between, ..self.envelope(&entry, after).await? };
+        let start = after.map_or(0, |a| a + 1).max(cursor.unwrap_or(0));
+        let Some(envelope) = self.envelope(start, size).await? else { return Ok(false) };
+        let sent: Vec<SignedEntry> = envelope
+            .entries
+            .iter()
+            .filter(|s| s.proof.is_some())
+            .map(|s| {
+                SignedEntry::decode(&BASE64.decode(&s.entry).expect("encoded here")).expect("read from the record")
+            })
+            .collect();
         let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
         let (status, answer) = post(&peer.authority, "/peer/v1/entries", body, self.limits.body_timeout).await?;
         if status == 409 {
-            return Err(format!("{} holds entry {next} back: {}", peer.party, String::from_utf8_lossy(&answer)));
+            let next = serde_json::from_slice::<serde_json::Value>(&answer).ok().and_then(|a| a["next"].as_u64());
+            if let Some(next) = next.filter(|&n| n <= size) {
+                // The peer restarted, or has more than this node thought:
+                // go on from what it asks for.
+                *cursor = Some(next);
+            }
+            return Err(format!("{} holds entry {start} on back: {}", peer.party, String::from_utf8_lossy(&answer)));
         }
         if status != 200 && status != 201 {
             return Err(format!("{} answered {status}: {}", peer.party, String::from_utf8_lossy(&answer)));
         }
         let answer: Answer = serde_json::from_slice(&answer).map_err(|e| format!("{}'s answer: {e}", peer.party))?;
-        let receipt_bytes = BASE64.decode(&answer.receipt).map_err(|e| format!("{}'s receipt: {e}", peer.party))?;
-        let receipt = SignedEntry::decode(&receipt_bytes).map_err(|e| format!("{}'s receipt: {e}", peer.party))?;
-        receipt.verify(&peer.key).map_err(|e| format!("{}'s receipt is not signed by its key: {e}", peer.party))?;
-        let expected = Reference { party: self.record.party().clone(), sequence: next, leaf_hash: entry.leaf_hash() };
+        if answer.receipts.len() > sent.len() {
+            return Err(format!("{} gave more receipts than entries were sent", peer.party));
+        }
+        let receipts = answer
+            .receipts
+            .iter()
+            .map(|r| BASE64.decode(r).ok().and_then(|bytes| SignedEntry::decode(&bytes).ok()))
+            .collect::<Option<Vec<SignedEntry>>>()
+            .ok_or_else(|| format!("{}'s answer holds a receipt that is not a signed entry", peer.party))?;
+        self.signed_by(peer, &receipts.iter().collect::<Vec<_>>())
+            .map_err(|(i, e)| format!("{}'s receipt {i} is not signed by its key: {e}", peer.party))?;
+        let mut drafts = Vec::with_capacity(receipts.len());
+        let mut acknowledged = Vec::with_capacity(receipts.len());
+        for (entry, receipt) in sent.iter().zip(receipts) {
+            let (draft, received) = self.check_receipt(peer, entry, receipt)?;
+            drafts.push(draft);
+            acknowledged.push((entry.entry().sequence, received));
+        }
+        let mut book = self.book.lock().await;
+        self.append(&mut book, drafts).await.map_err(|e| e.to_string())?;
+        for (sequence, received) in acknowledged {
+            book.note_delivered(self.record.party(), &peer.party, sequence, received);
+        }
+        drop(book);
+        *cursor = Some(answer.next.min(size));
+        tracing::info!(to = %peer.party, receipts = answer.receipts.len(), next = answer.next, "delivered");
+        match answer.refused {
+            Some(refused) => Err(format!(
+                "{} refused entry {} (field {}): {}",
+                peer.party, refused.sequence, refused.field, refused.error
+            )),
+            None => Ok(true),
+        }
+    }
+
+    /// The envelope of this node's entries from `start`, up to the last
+    /// deliverable one that fits; `None` when there is nothing to send.
+    async fn envelope(&self, start: u64, size: u64) -> Result<Option<Envelope>, String> {
+        if start >= size {
+            return Ok(None);
+        }
+        let end = size.min(start + MAX_ENVELOPE_ENTRIES as u64);
+        let read = self.record.store().read_entries(start, end).await.map_err(|e| e.to_string())?;
+        let checkpoint = self.record.latest().await.map_err(|e| e.to_string())?.ok_or("no checkpoint yet")?;
+        let covered = checkpoint.checkpoint.size;
+        let mut entries = Vec::with_capacity(read.len());
+        let mut weight = 0;
+        let mut last_delivered = None;
+        for (sequence, bytes) in (start..).zip(read) {
+            let entry = SignedEntry::decode(&bytes).map_err(|e| e.to_string())?;
+            let mut sent = Sent { entry: BASE64.encode(&bytes), proof: None, document: None };
+            if deliverable(&entry) {
+                if sequence >= covered {
+                    break;
+                }
+                let proof = self.record.inclusion_proof(sequence, covered).await.map_err(|e| e.to_string())?;
+                sent.proof = Some(BASE64.encode(proof.iter().flat_map(|h| h.0).collect::<Vec<u8>>()));
+                if let Content::Digest { sha256, .. } = &entry.entry().content {
+                    let stored = self.record.store().document(&Hash(*sha256)).await.map_err(|e| e.to_string())?;
+                    sent.document = Some(BASE64.encode(stored.ok_or("a recorded document is missing from the store")?));
+                }
+            }
+            weight += sent.entry.len()
+                + sent.proof.as_ref().map_or(0, String::len)
+                + sent.document.as_ref().map_or(0, String::len);
+            if weight > ENVELOPE_BUDGET_BYTES && !entries.is_empty() {
+                break;
+            }
+            if sent.proof.is_some() {
+                last_delivered = Some(entries.len());
+            }
+            entries.push(sent);
+        }
+        match last_delivered {
+            // Entries only shown after the last delivered wait for the next one.
+            Some(last) => entries.truncate(last + 1),
+            // A run of entries only shown, longer than one envelope, goes on its own.
+            None if end < size && !entries.is_empty() => {}
+            None => return Ok(None),
+        }
+        Ok(Some(Envelope { entries, checkpoint: checkpoint.note.to_string() }))
+    }
+
+    /// A peer's receipt for `entry`, its signature checked, as the draft
+    /// that records it, with the time it was received.
+    fn check_receipt(
+        &self,
+        peer: &Peer,
+        entry: &SignedEntry,
+        receipt: SignedEntry,
+    ) -> Result<(Draft, detente_core::Time), String> {
+        let sequence = entry.entry().sequence;
+        let expected = Reference { party: self.record.party().clone(), sequence, leaf_hash: entry.leaf_hash() };
         if !matches!(&receipt.entry().body, Body::Receipt { of } if *of == expected) {
-            return Err(format!("{}'s receipt is not for entry {next}", peer.party));
+            return Err(format!("{}'s receipt is not for entry {sequence}", peer.party));
         }
         // The receipt's time decides what was late: it cannot be before the
         // entry, nor more than five minutes ahead of this node's clock.
         let received = time_of(&receipt);
-        if received < time_of(&entry) || self.now().seconds_until(received) > 300 {
+        if received < time_of(entry) || self.now().seconds_until(received) > 300 {
             return Err(format!("{}'s receipt is dated {received}, outside the entry's time and now", peer.party));
         }
-        let mut book = self.book.lock().await;
         let of =
             Reference { party: peer.party.clone(), sequence: receipt.entry().sequence, leaf_hash: receipt.leaf_hash() };
-        let draft = Draft { body: Body::Receipt { of }, media_type: ENTRY_MEDIA_TYPE.into(), bytes: receipt_bytes };
-        self.submit(draft).await.map_err(|e| e.to_string())?;
-        book.note_delivered(self.record.party(), &peer.party, next, received);
-        tracing::info!(to = %peer.party, sequence = next, "delivered");
-        Ok(true)
+        let draft =
+            Draft { body: Body::Receipt { of }, media_type: ENTRY_MEDIA_TYPE.into(), bytes: receipt.bytes().to_vec() };
+        Ok((draft, received))
     }
 }
 
-/// The entry follows the last one received from its sender with nothing
-/// deliverable skipped: `previous` is that last one, and every entry of the
-/// sender's in between is shown, signed by it, numbered in turn, and not
-/// one a peer is sent. Someone replaying a later entry cannot skip any.
-fn check_order(entry: &SignedEntry, envelope: &Envelope, last: Option<u64>, peer: &Peer) -> Result<(), Rejected> {
-    let sequence = entry.entry().sequence;
-    let conflict = |message: String| rejected(StatusCode::CONFLICT, "previous", message);
-    if envelope.previous != last {
-        let has = last.map_or("none yet".into(), |l| format!("up to entry {l}"));
-        return Err(conflict(format!(
-            "entry {sequence} follows {:?}, but this node has {has} of {}'s",
-            envelope.previous, peer.party
-        )));
-    }
-    let first = last.map_or(0, |l| l + 1);
-    let shown = u64::try_from(envelope.between.len()).unwrap_or(u64::MAX);
-    if first.checked_add(shown) != Some(sequence) {
-        return Err(conflict(format!("entries {first} to {sequence} are not all shown before entry {sequence}")));
-    }
-    for (i, text) in envelope.between.iter().enumerate() {
-        let field = "between";
-        let bytes =
-            BASE64.decode(text).map_err(|e| rejected(StatusCode::BAD_REQUEST, field, format!("not base64: {e}")))?;
-        let shown = SignedEntry::decode(&bytes).map_err(|e| rejected(StatusCode::BAD_REQUEST, field, e.to_string()))?;
-        let expected = first + i as u64;
-        let signed = shown.verify(&peer.key).is_ok() && shown.entry().party == peer.party;
-        if !signed || shown.entry().sequence != expected || deliverable(&shown) {
-            let message = format!("between[{i}] is not {}'s undelivered entry {expected}", peer.party);
-            return Err(rejected(StatusCode::UNPROCESSABLE_ENTITY, field, message));
-        }
-    }
-    Ok(())
+/// An entry taken from an envelope, and the draft of its receipt.
+struct Taken {
+    sequence: u64,
+    draft: Draft,
 }
 
-/// The envelope's checkpoint is the sender's, and includes the entry.
-fn check_inclusion(entry: &SignedEntry, envelope: &Envelope, peer: &Peer) -> Result<(), Rejected> {
+/// The receipt given before for an entry sent again: the same entry gets
+/// the same receipt; another entry signed with the same number is its
+/// sender showing two histories, and is refused.
+fn duplicate(receipt: &[u8], entry: &SignedEntry, sender: &detente_core::Party) -> Result<Vec<u8>, Rejected> {
+    let first = SignedEntry::decode(receipt).ok().and_then(|r| match &r.entry().body {
+        Body::Receipt { of } => Some(of.leaf_hash),
+        _ => None,
+    });
+    if first != Some(entry.leaf_hash()) {
+        let sequence = entry.entry().sequence;
+        let message = format!("{sender} signed another entry {sequence} before: two histories");
+        return Err(rejected(StatusCode::CONFLICT, "entries", message));
+    }
+    Ok(receipt.to_vec())
+}
+
+/// The envelope's checkpoint, which must be the sender's.
+fn open_checkpoint(note: &str, peer: &Peer) -> Result<SignedCheckpoint, Rejected> {
+    SignedCheckpoint::open(note, &peer.key, &[]).map_err(|e| {
+        rejected(StatusCode::UNPROCESSABLE_ENTITY, "checkpoint", format!("not {}'s signed checkpoint: {e}", peer.party))
+    })
+}
+
+/// The checkpoint includes the entry, by the proof sent with it.
+fn check_inclusion(entry: &SignedEntry, checkpoint: &SignedCheckpoint, proof: Option<&str>) -> Result<(), Rejected> {
     let unprocessable = |field, message: String| rejected(StatusCode::UNPROCESSABLE_ENTITY, field, message);
-    let checkpoint = SignedCheckpoint::open(&envelope.checkpoint, &peer.key, &[])
-        .map_err(|e| unprocessable("checkpoint", format!("not {}'s signed checkpoint: {e}", peer.party)))?;
-    let proof = base64("proof", &envelope.proof)?;
+    let proof = base64(
+        "proof",
+        proof.ok_or_else(|| unprocessable("proof", "an entry delivered comes with its inclusion proof".into()))?,
+    )?;
     if proof.len() % 32 != 0 {
         return Err(unprocessable("proof", "a proof is whole 32-byte hashes".into()));
     }
@@ -373,12 +548,8 @@ fn check_inclusion(entry: &SignedEntry, envelope: &Envelope, peer: &Peer) -> Res
         .map_err(|e| unprocessable("proof", format!("entry {index} is not in the checkpoint of size {size}: {e}")))
 }
 
-fn time_of(entry: &SignedEntry) -> Time {
-    Time::from_unix_seconds(i64::try_from(entry.entry().time).unwrap_or(i64::MAX))
-}
-
 fn internal(error: impl std::fmt::Display) -> Rejected {
-    rejected(StatusCode::INTERNAL_SERVER_ERROR, "entry", format!("the record failed: {error}"))
+    rejected(StatusCode::INTERNAL_SERVER_ERROR, "entries", format!("the record failed: {error}"))
 }
 
 /// One HTTP/1.1 POST of JSON to `authority`, within `timeout`.

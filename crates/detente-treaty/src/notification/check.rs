@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use detente_core::{Change, Date, Declaration, Notice, Time, quoted};
+use detente_core::{Change, Date, Lookup, Notice, Time, quoted};
 
 use super::{Carries, Due, FieldType, NotificationKind};
 use crate::treaty::{Dates, Treaty};
@@ -41,7 +41,7 @@ pub struct Missing {
 impl NotificationKind {
     /// Checks what a notification of this kind carries, against the
     /// sender's database as it stands before it (`database`).
-    pub fn check(&self, notice: &Notice, database: &Declaration) -> Result<(), NoticeError> {
+    pub fn check(&self, notice: &Notice, database: &impl Lookup) -> Result<(), NoticeError> {
         if self.carries != Carries::Events && !notice.events.is_empty() {
             return Err(error("events", format!("a {} notification carries no item events", self.id)));
         }
@@ -63,7 +63,7 @@ impl NotificationKind {
             }
             let kind = match &event.change {
                 Change::Created { kind, .. } => Some(kind.as_str()),
-                _ => database.specs().find(|s| s.uid == event.uid).map(|s| s.kind),
+                _ => database.kind_of(&event.uid),
             };
             if let Some(kind) = kind.filter(|k| !self.item_kinds.is_empty() && !self.item_kinds.iter().any(|i| i == k))
             {
@@ -74,7 +74,7 @@ impl NotificationKind {
         self.check_fields(notice, database)
     }
 
-    fn check_fields(&self, notice: &Notice, database: &Declaration) -> Result<(), NoticeError> {
+    fn check_fields(&self, notice: &Notice, database: &impl Lookup) -> Result<(), NoticeError> {
         for name in notice.fields.keys() {
             if self.field(name).is_none() {
                 let known: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
@@ -97,9 +97,9 @@ impl NotificationKind {
                     Err("write it on one line, and not empty".into())
                 }
                 FieldType::Text => Ok(()),
-                FieldType::Uid if database.specs().any(|s| s.uid == value) => Ok(()),
+                FieldType::Uid if database.kind_of(value).is_some() => Ok(()),
                 FieldType::Uid => Err(format!("no item {} in the database", quoted(value))),
-                FieldType::Facility if database.header().facilities.iter().any(|f| &f.id == value) => Ok(()),
+                FieldType::Facility if database.has_facility(value) => Ok(()),
                 FieldType::Facility => Err(format!("no facility {} in the database", quoted(value))),
             };
             sound.map_err(|message| error(path, message))?;

@@ -13,7 +13,7 @@ use super::keys::write_private;
 use crate::args::{InitArgs, NodeArgs};
 use crate::error::Outcome;
 use crate::inputs::{self, fresh_seed};
-use crate::stores::{open_store, record_error, runtime};
+use crate::stores::{open_store, record_error, server_runtime};
 use crate::{bad_input, data};
 
 /// What `init` wrote.
@@ -116,7 +116,7 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
     // numbers, never keys or tokens.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(colour).with_target(false).try_init();
-    runtime()?.block_on(async {
+    server_runtime()?.block_on(async {
         let store = open_store(&address).await?;
         let record = match Record::open(store.clone()).await {
             Err(RecordError::NotInitialised) => {
