@@ -7,7 +7,7 @@ Reproduce (from the repository root; Python's standard library only):
     python3 bench/exchange.py [N] [RUNS] [BATCH] [STORE]   # default 500 notifications, 3 runs, 1 per request, sqlite
     scripts/with-postgres python3 bench/exchange.py N RUNS BATCH postgres
 
-Each run writes a US and a Russian node with `detente init` in a fresh folder,
+Each run writes a US and a Russian node with `detente init` in a fresh folder (`nodes.py`),
 starts both (embedded SQLite, every write durable), and submits N valid
 notifications to the US node (a B-52H moved between two bases and back), in
 requests of BATCH notifications, one request after another. A notification counts from its submission until its receipt
@@ -25,81 +25,21 @@ record alone, then keeps its record in a new database on the PostgreSQL
 server that `scripts/with-postgres` starts (DETENTE_TEST_POSTGRES).
 """
 
-import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DETENTE = os.path.join(ROOT, "target", "release", "detente")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(port, method, path, token, body=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {token}"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    answer = json.loads(response.read() or b"null")
-    connection.close()
-    return response.status, answer
-
-
-def new_store(tmp, name, kind):
-    """The store address for a record called `name`: a SQLite file, or a new PostgreSQL database."""
-    if kind == "sqlite":
-        return "sqlite:" + os.path.join(tmp, name + ".db")
-    server = os.environ["DETENTE_TEST_POSTGRES"]
-    database = f"detente_bench_{os.getpid()}_{time.monotonic_ns()}_{name}"
-    subprocess.run(["psql", "-q", f"{server}/postgres", "-c", f"CREATE DATABASE {database}"], check=True)
-    return f"{server}/{database}"
+from nodes import DETENTE, Pair, call, new_store
 
 
 def one_run(n, batch, kind):
     with tempfile.TemporaryDirectory() as tmp:
-        us, ru = os.path.join(tmp, "us"), os.path.join(tmp, "ru")
-        us_port, ru_port = free_port(), free_port()
-        # Each node needs the other's key before it starts: write keys first.
-        for folder, party, port in [(us, "US", us_port), (ru, "RU", ru_port)]:
-            subprocess.run([DETENTE, "init", "--party", party, "--dir", folder, "--listen", f"127.0.0.1:{port}"],
-                           check=True, capture_output=True)
-        for folder, peer, port, vkey in [(us, "RU", ru_port, os.path.join(ru, "ru.vkey")),
-                                         (ru, "US", us_port, os.path.join(us, "us.vkey"))]:
-            with open(vkey) as f:
-                key = f.read().strip()
-            config = os.path.join(folder, "node.toml")
-            with open(config) as f:
-                text = f.read()
-            store = new_store(tmp, os.path.basename(folder), kind)
-            with open(config, "w") as f:
-                f.write("".join(f'store = "{store}"\n' if line.startswith("store = ") else line + "\n"
-                                for line in text.splitlines()))
-            with open(config, "a") as f:
-                f.write(f'\n[[peers]]\nparty = "{peer}"\nurl = "http://127.0.0.1:{port}"\nkey = "{key}"\n')
-        processes = [subprocess.Popen([DETENTE, "--json", "node", "--config", os.path.join(folder, "node.toml")],
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for folder in (us, ru)]
-        for p in processes:
-            p.stdout.readline()
-        operator = open(os.path.join(us, "operator.token")).read().strip()
-        observer = open(os.path.join(us, "observer.token")).read().strip()
-        # Let the two declarations cross first.
-        while True:
-            _, status = call(us_port, "GET", "/api/v1/status", observer)
-            if status["peers"][0]["delivered_up_to"] is not None and status["peers"][0]["received_up_to"] is not None:
-                break
-            time.sleep(0.05)
+        pair = Pair(tmp, kind)
+        us_port, operator = pair.us_port, pair.operator
         bases = ["BARKSDALE", "MINOT"]
         start = time.perf_counter()
         last = None
@@ -119,15 +59,9 @@ def one_run(n, batch, kind):
                 assert code == 200 and all(a["status"] == 201 for a in answer), answer
                 last = answer[-1]["sequence"]
         submitted = time.perf_counter() - start
-        while True:
-            _, status = call(us_port, "GET", "/api/v1/status", observer)
-            if status["peers"][0]["delivered_up_to"] == last:
-                break
-            time.sleep(0.01)
+        pair.wait_delivered(last)
         done = time.perf_counter() - start
-        for p in processes:
-            p.send_signal(2)
-            p.wait()
+        pair.stop()
         # The record alone: the same number of entries, one durable commit each.
         key_prefix = os.path.join(tmp, "alone")
         subprocess.run([DETENTE, "keygen", "--name", "alone.example/record", "--out", key_prefix],

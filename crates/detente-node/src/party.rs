@@ -26,6 +26,7 @@ mod api;
 pub mod book;
 pub mod config;
 pub mod exchange;
+pub mod feed;
 
 use book::{Book, Listed, Pending, Refused};
 pub use config::{ConfigFile, Peer, PeerFile, Role, TokenHashes, token_hash};
@@ -65,8 +66,11 @@ pub struct Node<S> {
     /// Each peer's key tables, for checking its signatures many at a time
     /// (`None` for a key no signature could verify under).
     tables: Vec<Option<KeyTables>>,
-    /// Woken when an entry is recorded, so the outbox delivers it at once.
-    recorded: tokio::sync::Notify,
+    /// The record's size, sent after every append: it wakes the outboxes,
+    /// so they deliver at once, and the change feed.
+    recorded: tokio::sync::watch::Sender<u64>,
+    /// `true` once the node is told to stop: the outboxes and the feeds end.
+    stopping: tokio::sync::watch::Sender<bool>,
     /// The sequencer: held from a submission's check to its durable append.
     book: Mutex<Book>,
     /// Notifications waiting for the sequencer (see [`Node::notify_all`]).
@@ -106,7 +110,8 @@ impl<S: LogStore> Node<S> {
             limits: NODE_LIMITS,
             tables: peers.iter().map(|p| KeyTables::new(p.key.public_key())).collect(),
             peers,
-            recorded: tokio::sync::Notify::new(),
+            recorded: tokio::sync::watch::Sender::new(0),
+            stopping: tokio::sync::watch::Sender::new(false),
             book,
             waiting: std::sync::Mutex::new(Vec::new()),
         };
@@ -116,6 +121,7 @@ impl<S: LogStore> Node<S> {
         {
             node.declare(&media_type, bytes).await.map_err(|e| StartError::Declaration(e.to_string()))?;
         }
+        node.recorded.send_replace(node.record.size().await?);
         Ok(node)
     }
 
@@ -274,13 +280,26 @@ impl<S: LogStore> Node<S> {
                 })
                 .collect()
         };
-        let mut book = self.book.lock().await;
-        self.record_waiting(&mut book).await;
-        drop(book);
-        let mut results = Vec::with_capacity(answers.len());
+        let mut answers = answers.into_iter();
+        let mut first = answers.next().expect("at least one notification");
+        // Either another holder of the sequencer takes this submission into
+        // its group, and the answer comes without waiting for the book, or
+        // this one gets the book and records every submission waiting. A
+        // submission already answered must not queue for the book: it would
+        // hold its client's answer back for the next group's append.
+        let answered = tokio::select! {
+            answered = &mut first => answered,
+            mut book = self.book.lock() => {
+                self.record_waiting(&mut book).await;
+                drop(book);
+                first.await
+            }
+        };
+        let mut results = Vec::with_capacity(answers.len() + 1);
+        results.push(answered.expect("a queued submission is answered"));
         for answered in answers {
-            // The sequencer answered before letting go of the book, and it
-            // is held here after this submission was queued.
+            // Taken into the same group as the first: the holder of the
+            // book answers them all before letting it go.
             results.push(answered.await.expect("a queued submission is answered"));
         }
         results
@@ -380,7 +399,9 @@ impl<S: LogStore> Node<S> {
         if let Err(error) = self.record.checkpoint(&self.signer).await {
             tracing::warn!(%error, "the checkpoint after an append failed; the next one covers it");
         }
-        self.recorded.notify_waiters();
+        if let Some(last) = entries.last() {
+            self.recorded.send_replace(last.entry().sequence + 1);
+        }
         for entry in &entries {
             let entry = entry.entry();
             tracing::debug!(party = %entry.party, sequence = entry.sequence, body = ?entry.body.kind(), "recorded");
@@ -423,14 +444,14 @@ pub async fn run<S: LogStore + 'static>(
 ) -> std::io::Result<()> {
     let limits = node.limits;
     let node = Arc::new(node);
-    // The outboxes stop when the server is told to; the watch carries that
-    // to each of them, and the server's own shutdown follows.
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let outboxes: Vec<_> =
-        (0..node.peers.len()).map(|index| tokio::spawn(node.clone().deliver(index, stopping.clone()))).collect();
+    // The outboxes and the change feeds stop when the server is told to;
+    // the node's `stopping` carries that to each of them, and the server's
+    // own shutdown follows.
+    let outboxes: Vec<_> = (0..node.peers.len()).map(|index| tokio::spawn(node.clone().deliver(index))).collect();
+    let stopping = node.clone();
     let told = async move {
         shutdown.await;
-        let _ = stop.send(true);
+        stopping.stopping.send_replace(true);
     };
     let served = crate::http::serve(listener, api::router(node), limits, told).await;
     for outbox in outboxes {

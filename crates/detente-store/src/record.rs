@@ -464,8 +464,22 @@ impl<S: LogStore> Record<S> {
     /// The inclusion proof of entry `index` in the tree of `size` entries,
     /// from one query for the stored hashes it needs.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, RecordError> {
-        self.with_planned(tree::inclusion_indexes(index, size), |stored| tree::prove_inclusion(index, size, stored))
-            .await
+        Ok(self.inclusion_proofs(&[index], size).await?.remove(0))
+    }
+
+    /// The inclusion proofs of entries `indexes` in the tree of `size`
+    /// entries, from one query for all the stored hashes they need: an
+    /// envelope of a thousand entries costs one read, not a thousand.
+    pub async fn inclusion_proofs(&self, indexes: &[u64], size: u64) -> Result<Vec<Vec<Hash>>, RecordError> {
+        let mut plan = Vec::new();
+        for &index in indexes {
+            plan.extend(tree::inclusion_indexes(index, size).map_err(|e| RecordError::Proof(e.to_string()))?);
+        }
+        plan.sort_unstable();
+        plan.dedup();
+        let stored = self.read_all(&plan).await?;
+        let prove = |index| tree::prove_inclusion(index, size, &stored).map_err(|e| RecordError::Proof(e.to_string()));
+        indexes.iter().map(|&index| prove(index)).collect()
     }
 
     /// The tlog-witness `add-checkpoint` request that takes a witness from

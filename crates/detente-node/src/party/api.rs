@@ -29,6 +29,7 @@ pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
         .route("/api/v1/counts", get(counts::<S>))
         .route("/api/v1/findings", get(findings::<S>))
         .route("/api/v1/deadlines", get(deadlines::<S>))
+        .route("/api/v1/feed", get(feed::<S>))
         .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
         .route("/api/v1/parties/{party}/database", get(database::<S>))
         .route("/peer/v1/entries", axum::routing::post(receive::<S>))
@@ -250,6 +251,32 @@ struct ListQuery {
     /// node took them (each listed notification gives its `place`).
     after: Option<usize>,
     limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    after: Option<u64>,
+}
+
+/// The change feed (server-sent events), from the entry after the client's
+/// `Last-Event-ID`, or after `?after=`, or from the first.
+async fn feed<S: LogStore + 'static>(
+    State(node): State<Arc<Node<S>>>,
+    headers: HeaderMap,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    role(&node, &headers)?;
+    let Query(query) =
+        query.map_err(|_| refusal(StatusCode::BAD_REQUEST, None, "the query takes after, a sequence"))?;
+    let after = match headers.get("last-event-id") {
+        Some(id) => Some(id.to_str().ok().and_then(|id| id.parse().ok()).ok_or_else(|| {
+            refusal(StatusCode::BAD_REQUEST, Some("Last-Event-ID"), "the last event's id, a sequence")
+        })?),
+        None => query.after,
+    };
+    let events = node.feed(after);
+    Ok(axum::response::sse::Sse::new(events).keep_alive(axum::response::sse::KeepAlive::default()).into_response())
 }
 
 async fn notifications<S: LogStore>(

@@ -125,6 +125,30 @@ struct Opened {
     document: Option<String>,
 }
 
+/// One peer's outbox: where its delivery stands between runs.
+struct Outbox {
+    peer: Peer,
+    /// The entry the peer said it takes next, when it is past the last it
+    /// acknowledged (the entries between were only shown).
+    cursor: Option<u64>,
+    /// The task recording the receipts of the run before.
+    recording: Option<tokio::task::JoinHandle<Result<(), String>>>,
+}
+
+impl Outbox {
+    /// Waits for the receipts of the run before to be recorded. If they
+    /// could not be, delivery starts again from the last entry the record
+    /// says was acknowledged, and the peer gives the same receipts again.
+    async fn settle(&mut self) -> Result<(), String> {
+        let Some(recording) = self.recording.take() else { return Ok(()) };
+        let recorded = recording.await.unwrap_or_else(|e| Err(format!("the recording task failed: {e}")));
+        if recorded.is_err() {
+            self.cursor = None;
+        }
+        recorded
+    }
+}
+
 impl<S: LogStore> Node<S> {
     fn peer(&self, party: &detente_core::Party) -> Option<&Peer> {
         self.peers.iter().find(|p| &p.party == party)
@@ -317,40 +341,44 @@ impl<S: LogStore> Node<S> {
     /// in order, until `stop` says so. Each attempt that fails waits longer
     /// (100 ms doubling to 30 s, with jitter so peers coming back are not
     /// all retried at once); a recorded entry wakes it at once.
-    pub(super) async fn deliver(
-        self: std::sync::Arc<Self>,
-        index: usize,
-        mut stop: tokio::sync::watch::Receiver<bool>,
-    ) {
-        let peer = self.peers[index].clone();
+    pub(super) async fn deliver(self: std::sync::Arc<Self>, index: usize)
+    where
+        S: 'static,
+    {
+        let mut outbox = Outbox { peer: self.peers[index].clone(), cursor: None, recording: None };
+        let mut stop = self.stopping.subscribe();
         let mut wait = Duration::from_millis(100);
-        // The entry the peer said it takes next, when it is past the last
-        // it acknowledged (the entries between were only shown).
-        let mut cursor = None;
         loop {
             if *stop.borrow() {
+                if let Err(problem) = outbox.settle().await {
+                    tracing::warn!(peer = %outbox.peer.party, %problem, "receipts not recorded; sent again on restart");
+                }
                 return;
             }
-            // Registered before looking, so an entry recorded meanwhile
+            // Subscribed before looking, so an entry recorded meanwhile
             // still wakes it.
-            let recorded = self.recorded.notified();
-            tokio::pin!(recorded);
-            recorded.as_mut().enable();
-            match self.deliver_next(&peer, &mut cursor).await {
+            let mut recorded = self.recorded.subscribe();
+            let delivered = match self.deliver_next(&mut outbox).await {
+                Ok(true) => Ok(true),
+                Ok(false) => outbox.settle().await.map(|()| false),
+                Err(problem) => Err(problem),
+            };
+            match delivered {
                 Ok(true) => {
                     wait = Duration::from_millis(100);
                     continue;
                 }
                 Ok(false) => {
                     tokio::select! {
-                        () = recorded => {}
+                        _ = recorded.changed() => {}
                         _ = stop.changed() => {}
                         () = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
                     continue;
                 }
                 Err(problem) => {
-                    tracing::warn!(peer = %peer.party, %problem, retry_in_ms = wait.as_millis() as u64, "delivery failed")
+                    let peer = &outbox.peer.party;
+                    tracing::warn!(%peer, %problem, retry_in_ms = wait.as_millis() as u64, "delivery failed")
                 }
             }
             let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish()
@@ -363,12 +391,17 @@ impl<S: LogStore> Node<S> {
         }
     }
 
-    /// Delivers the next batch of entries `peer` has not acknowledged;
-    /// `false` when there is none.
-    async fn deliver_next(&self, peer: &Peer, cursor: &mut Option<u64>) -> Result<bool, String> {
+    /// Delivers the next run of entries the peer has not acknowledged;
+    /// `false` when there is none. The peer's receipts are recorded by a
+    /// task of their own, while the next run is on its way.
+    async fn deliver_next(self: &std::sync::Arc<Self>, outbox: &mut Outbox) -> Result<bool, String>
+    where
+        S: 'static,
+    {
+        let peer = outbox.peer.clone();
         let size = self.record.size().await.map_err(|e| e.to_string())?;
         let after = self.book.lock().await.delivered(&peer.party);
-        let start = after.map_or(0, |a| a + 1).max(cursor.unwrap_or(0));
+        let start = after.map_or(0, |a| a + 1).max(outbox.cursor.unwrap_or(0));
         let Some(envelope) = self.envelope(start, size).await? else { return Ok(false) };
         let sent: Vec<SignedEntry> = envelope
             .entries
@@ -380,12 +413,14 @@ impl<S: LogStore> Node<S> {
             .collect();
         let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
         let (status, answer) = post(&peer.authority, "/peer/v1/entries", body, self.limits.body_timeout).await?;
+        // The run before this one is recorded first, so receipts keep their order.
+        outbox.settle().await?;
         if status == 409 {
             let next = serde_json::from_slice::<serde_json::Value>(&answer).ok().and_then(|a| a["next"].as_u64());
             if let Some(next) = next.filter(|&n| n <= size) {
                 // The peer restarted, or has more than this node thought:
                 // go on from what it asks for.
-                *cursor = Some(next);
+                outbox.cursor = Some(next);
             }
             return Err(format!("{} holds entry {start} on back: {}", peer.party, String::from_utf8_lossy(&answer)));
         }
@@ -402,22 +437,26 @@ impl<S: LogStore> Node<S> {
             .map(|r| BASE64.decode(r).ok().and_then(|bytes| SignedEntry::decode(&bytes).ok()))
             .collect::<Option<Vec<SignedEntry>>>()
             .ok_or_else(|| format!("{}'s answer holds a receipt that is not a signed entry", peer.party))?;
-        self.signed_by(peer, &receipts.iter().collect::<Vec<_>>())
+        self.signed_by(&peer, &receipts.iter().collect::<Vec<_>>())
             .map_err(|(i, e)| format!("{}'s receipt {i} is not signed by its key: {e}", peer.party))?;
         let mut drafts = Vec::with_capacity(receipts.len());
         let mut acknowledged = Vec::with_capacity(receipts.len());
         for (entry, receipt) in sent.iter().zip(receipts) {
-            let (draft, received) = self.check_receipt(peer, entry, receipt)?;
+            let (draft, received) = self.check_receipt(&peer, entry, receipt)?;
             drafts.push(draft);
             acknowledged.push((entry.entry().sequence, received));
         }
-        let mut book = self.book.lock().await;
-        self.append(&mut book, drafts).await.map_err(|e| e.to_string())?;
-        for (sequence, received) in acknowledged {
-            book.note_delivered(self.record.party(), &peer.party, sequence, received);
-        }
-        drop(book);
-        *cursor = Some(answer.next.min(size));
+        let node = std::sync::Arc::clone(self);
+        let party = peer.party.clone();
+        outbox.recording = Some(tokio::spawn(async move {
+            let mut book = node.book.lock().await;
+            node.append(&mut book, drafts).await.map_err(|e| e.to_string())?;
+            for (sequence, received) in acknowledged {
+                book.note_delivered(node.record.party(), &party, sequence, received);
+            }
+            Ok(())
+        }));
+        outbox.cursor = Some(answer.next.min(size));
         tracing::info!(to = %peer.party, receipts = answer.receipts.len(), next = answer.next, "delivered");
         match answer.refused {
             Some(refused) => Err(format!(
@@ -438,40 +477,45 @@ impl<S: LogStore> Node<S> {
         let read = self.record.store().read_entries(start, end).await.map_err(|e| e.to_string())?;
         let checkpoint = self.record.latest().await.map_err(|e| e.to_string())?.ok_or("no checkpoint yet")?;
         let covered = checkpoint.checkpoint.size;
+        // What a proof in this checkpoint weighs at most, in base64: one
+        // hash per level of the tree.
+        let proof_weight = (u64::BITS - covered.leading_zeros()) as usize * 44;
         let mut entries = Vec::with_capacity(read.len());
+        let mut delivered = Vec::new();
         let mut weight = 0;
-        let mut last_delivered = None;
         for (sequence, bytes) in (start..).zip(read) {
             let entry = SignedEntry::decode(&bytes).map_err(|e| e.to_string())?;
             let mut sent = Sent { entry: BASE64.encode(&bytes), proof: None, document: None };
-            if deliverable(&entry) {
+            let deliver = deliverable(&entry);
+            if deliver {
                 if sequence >= covered {
                     break;
                 }
-                let proof = self.record.inclusion_proof(sequence, covered).await.map_err(|e| e.to_string())?;
-                sent.proof = Some(BASE64.encode(proof.iter().flat_map(|h| h.0).collect::<Vec<u8>>()));
                 if let Content::Digest { sha256, .. } = &entry.entry().content {
                     let stored = self.record.store().document(&Hash(*sha256)).await.map_err(|e| e.to_string())?;
                     sent.document = Some(BASE64.encode(stored.ok_or("a recorded document is missing from the store")?));
                 }
             }
-            weight += sent.entry.len()
-                + sent.proof.as_ref().map_or(0, String::len)
-                + sent.document.as_ref().map_or(0, String::len);
+            weight += sent.entry.len() + sent.document.as_ref().map_or(0, String::len) + proof_weight;
             if weight > ENVELOPE_BUDGET_BYTES && !entries.is_empty() {
                 break;
             }
-            if sent.proof.is_some() {
-                last_delivered = Some(entries.len());
+            if deliver {
+                delivered.push((entries.len(), sequence));
             }
             entries.push(sent);
         }
-        match last_delivered {
+        match delivered.last() {
             // Entries only shown after the last delivered wait for the next one.
-            Some(last) => entries.truncate(last + 1),
+            Some(&(last, _)) => entries.truncate(last + 1),
             // A run of entries only shown, longer than one envelope, goes on its own.
             None if end < size && !entries.is_empty() => {}
             None => return Ok(None),
+        }
+        let sequences: Vec<u64> = delivered.iter().map(|&(_, sequence)| sequence).collect();
+        let proofs = self.record.inclusion_proofs(&sequences, covered).await.map_err(|e| e.to_string())?;
+        for ((place, _), proof) in delivered.into_iter().zip(proofs) {
+            entries[place].proof = Some(BASE64.encode(proof.iter().flat_map(|h| h.0).collect::<Vec<u8>>()));
         }
         Ok(Some(Envelope { entries, checkpoint: checkpoint.note.to_string() }))
     }

@@ -129,6 +129,31 @@ impl Running {
         panic!("{path} never reached the state awaited: {}", self.get(path));
     }
 
+    /// Reads the change feed from its start until `done` holds of the
+    /// changes read (their data), within 30 s.
+    fn feed(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let address = self.url.strip_prefix("http://").unwrap();
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+        write!(
+            stream,
+            "GET /api/v1/feed HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\r\n",
+            self.observer
+        )
+        .unwrap();
+        let mut changes = Vec::new();
+        for line in BufReader::new(stream).lines() {
+            let line = line.expect("the feed goes on within 30 s");
+            if let Some(data) = line.strip_prefix("data: ") {
+                changes.push(serde_json::from_str(data).unwrap());
+                if done(&changes) {
+                    return changes;
+                }
+            }
+        }
+        panic!("the feed ended before the state awaited: {changes:?}");
+    }
+
     fn stop(self) -> String {
         rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), rustix::process::Signal::INT)
             .unwrap();
@@ -195,6 +220,19 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     });
     assert_eq!(us_totals(&us_status, "US"), [674, 1456, 799]);
     assert!(us_status["counts"]["RU"].is_object(), "the U.S. node has Russia's declaration too: {us_status}");
+    // The U.S. change feed tells the same story, entry by entry.
+    let changes = us_node.feed(|changes| {
+        let delivered = changes.iter().any(|c| c["what"] == "delivered" && c["sequence"].as_u64() == Some(sequence));
+        delivered && changes.iter().any(|c| c["what"] == "received")
+    });
+    assert_eq!((changes[0]["what"].as_str(), changes[0]["as_of"].as_str()), (Some("declared"), Some("2020-09-01")));
+    assert_eq!(
+        (changes[1]["what"].as_str(), changes[1]["notice"].as_str()),
+        (Some("notified"), Some("change-in-data"))
+    );
+    let received = changes.iter().find(|c| c["what"] == "received").unwrap();
+    assert_eq!((received["from"].as_str(), received["sequence"].as_u64()), (Some("RU"), Some(0)), "{changes:?}");
+    assert!(changes.iter().all(|c| c["what"] != "delivered" || c["to"] == "RU"), "{changes:?}");
     // The receipt is in the U.S. record: the Russian node's signed receipt,
     // kept as the content of a U.S. receipt entry.
     let own = us_node.get("/api/v1/notifications?party=US");
