@@ -9,6 +9,7 @@ mod demo;
 mod history;
 mod json;
 mod node;
+mod node_faults;
 mod powercut;
 mod readme;
 mod record;

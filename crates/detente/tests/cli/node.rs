@@ -10,21 +10,26 @@ use serde_json::Value;
 
 use super::{bad, detente, exit, ok};
 
-fn call(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+pub fn call(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+    try_call(url, method, path, token, body).unwrap()
+}
+
+/// One request; an error if the node is not there or dies under it.
+pub fn try_call(url: &str, method: &str, path: &str, token: &str, body: &str) -> std::io::Result<(u16, Value)> {
     let address = url.strip_prefix("http://").unwrap();
-    let mut stream = TcpStream::connect(address).unwrap();
+    let mut stream = TcpStream::connect(address)?;
     let content = if body.is_empty() { String::new() } else { "Content-Type: application/json\r\n".to_owned() };
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n{content}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
+    )?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    stream.read_to_string(&mut response)?;
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok());
+    let status = status.ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {response:?}")))?;
     let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
 #[test]
@@ -83,15 +88,15 @@ fn a_node_refuses_a_key_others_can_read_and_a_config_that_names_a_bad_field() {
 }
 
 /// A node started as its own process, with its URL and tokens.
-struct Running {
-    child: std::process::Child,
-    url: String,
-    operator: String,
-    observer: String,
+pub struct Running {
+    pub child: std::process::Child,
+    pub url: String,
+    pub operator: String,
+    pub observer: String,
 }
 
 impl Running {
-    fn start(dir: &str) -> Running {
+    pub fn start(dir: &str) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
             .args(["--json", "node", "--config", &format!("{dir}/node.toml")])
             .stdout(Stdio::piped())
@@ -110,7 +115,7 @@ impl Running {
         }
     }
 
-    fn get(&self, path: &str) -> Value {
+    pub fn get(&self, path: &str) -> Value {
         let (status, body) = call(&self.url, "GET", path, &self.observer, "");
         assert_eq!(status, 200, "{path}: {body}");
         body
@@ -118,7 +123,7 @@ impl Running {
 
     /// Polls `path` until `done` holds of its answer: at most 600 times,
     /// 50 ms apart, so the test ends even if the exchange never does.
-    fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..600 {
             let answer = self.get(path);
             if done(&answer) {
@@ -168,15 +173,9 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn us_totals(status: &Value, reader: &str) -> Vec<u64> {
-    status["counts"]["US"][reader]
-        .as_array()
-        .map_or(vec![], |l| l.iter().map(|x| x["total"].as_u64().unwrap()).collect())
-}
-
-#[test]
-fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_starts_late() {
-    let dir = tempfile::tempdir().unwrap();
+/// A US and a Russian node written with `detente init` in `dir`, each the
+/// other's peer: their folders.
+pub fn pair(dir: &tempfile::TempDir) -> (String, String) {
     let at = |name: &str| dir.path().join(name).display().to_string();
     let (us, ru) = (at("us"), at("ru"));
     let (us_port, ru_port) = (free_port(), free_port());
@@ -194,6 +193,19 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     };
     peer(&us, "RU", ru_port, &format!("{ru}/ru.vkey"));
     peer(&ru, "US", us_port, &format!("{us}/us.vkey"));
+    (us, ru)
+}
+
+fn us_totals(status: &Value, reader: &str) -> Vec<u64> {
+    status["counts"]["US"][reader]
+        .as_array()
+        .map_or(vec![], |l| l.iter().map(|x| x["total"].as_u64().unwrap()).collect())
+}
+
+#[test]
+fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_starts_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let (us, ru) = pair(&dir);
 
     // The Russian node is down while the United States notifies.
     let us_node = Running::start(&us);
