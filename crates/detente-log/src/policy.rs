@@ -43,7 +43,10 @@ enum Member {
     Group(usize),
 }
 
-/// A policy line that could not be read.
+/// The most witnesses [`Policy::disjoint_quorums`] checks.
+pub const MAX_WITNESSES_CHECKED: usize = 20;
+
+/// A policy line that could not be read (line 0: the policy as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("policy line {line}: {message}")]
 pub struct PolicyError {
@@ -184,22 +187,52 @@ impl Policy {
 
     /// Whether the witnesses named in `cosigners` make up the quorum.
     pub fn quorum_met(&self, cosigners: &[String]) -> bool {
+        self.met_by(|i| cosigners.contains(&self.witnesses[i].name))
+    }
+
+    /// Whether the witnesses for which `cosigned(index)` holds make up the quorum.
+    fn met_by(&self, cosigned: impl Fn(usize) -> bool) -> bool {
         // Groups only name groups defined before them, so one pass in
         // definition order decides every group once: linear, however the
         // groups share members.
         let mut met = Vec::with_capacity(self.groups.len());
+        let member_met = |member: Member, met: &[bool]| match member {
+            Member::Witness(i) => cosigned(i),
+            Member::Group(i) => met[i],
+        };
         for group in &self.groups {
-            let witnessed = group.members.iter().filter(|&&m| self.member_met(m, cosigners, &met)).count();
+            let witnessed = group.members.iter().filter(|&&m| member_met(m, &met)).count();
             met.push(witnessed >= group.threshold);
         }
-        self.quorum.is_none_or(|member| self.member_met(member, cosigners, &met))
+        self.quorum.is_none_or(|member| member_met(member, &met))
     }
 
-    fn member_met(&self, member: Member, cosigners: &[String], groups_met: &[bool]) -> bool {
-        match member {
-            Member::Witness(i) => cosigners.contains(&self.witnesses[i].name),
-            Member::Group(i) => groups_met[i],
+    /// Two sets of witnesses with no witness in common that each make up
+    /// the quorum, if the policy allows any. A log that can gather two such
+    /// quorums can have each cosign a different history without any one
+    /// witness seeing both, so a policy that relies on witnesses to stop
+    /// a log showing two histories must have none.
+    ///
+    /// The quorum only grows with its cosigners, so it is enough to try
+    /// every set against the set of all the others: `2^n` evaluations for
+    /// `n` witnesses, which is why the number is capped.
+    pub fn disjoint_quorums(&self) -> Result<Option<(Vec<String>, Vec<String>)>, PolicyError> {
+        let n = self.witnesses.len();
+        if n > MAX_WITNESSES_CHECKED {
+            let message = format!(
+                "{n} witnesses are more than the {MAX_WITNESSES_CHECKED} whose quorums can be checked to overlap"
+            );
+            return Err(PolicyError { line: 0, message });
         }
+        let all = (1u32 << n) - 1;
+        let names = |set: u32| (0..n).filter(|i| set & (1 << i) != 0).map(|i| self.witnesses[i].name.clone()).collect();
+        for set in 0..=all {
+            let other = all & !set;
+            if self.met_by(|i| set & (1 << i) != 0) && self.met_by(|i| other & (1 << i) != 0) {
+                return Ok(Some((names(set), names(other))));
+            }
+        }
+        Ok(None)
     }
 
     /// The quorum rule in words, for reports: the quorum's group, then each
@@ -285,6 +318,34 @@ mod tests {
         assert!(policy.quorum_met(&["A".to_string()]));
         assert!(!policy.quorum_met(&[]));
         assert_eq!(policy.describe_quorum().matches(" = ").count(), 200);
+    }
+
+    fn policy_of(witnesses: usize, groups: &str) -> Policy {
+        let mut text = format!("log {}\n", key("l", Algorithm::Ed25519, 1));
+        for i in 0..witnesses {
+            text.push_str(&format!("witness W{i} {}\n", key(&format!("w{i}"), Algorithm::Cosignature, 10 + i as u8)));
+        }
+        Policy::parse(&(text + groups)).unwrap()
+    }
+
+    #[test]
+    fn quorums_that_can_be_disjoint_are_found() {
+        let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let any = policy_of(3, "group g any W0 W1 W2\nquorum g\n");
+        assert_eq!(any.disjoint_quorums().unwrap(), Some((set(&["W0"]), set(&["W1", "W2"]))));
+        let two_of_three = policy_of(3, "group g 2 W0 W1 W2\nquorum g\n");
+        assert_eq!(two_of_three.disjoint_quorums().unwrap(), None);
+        let two_of_four = policy_of(4, "group g 2 W0 W1 W2 W3\nquorum g\n");
+        assert!(two_of_four.disjoint_quorums().unwrap().is_some());
+        let three_of_four = policy_of(4, "group g 3 W0 W1 W2 W3\nquorum g\n");
+        assert_eq!(three_of_four.disjoint_quorums().unwrap(), None);
+        // Nested: one of the parties and the neutral W2 always share W2.
+        let nested = policy_of(3, "group parties any W0 W1\ngroup q all parties W2\nquorum q\n");
+        assert_eq!(nested.disjoint_quorums().unwrap(), None);
+        // No quorum at all: the empty set meets it twice over.
+        assert_eq!(policy_of(1, "quorum none\n").disjoint_quorums().unwrap(), Some((vec![], set(&["W0"]))));
+        let many = policy_of(21, "quorum W0\n");
+        assert!(many.disjoint_quorums().unwrap_err().message.contains("more than the 20"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+pub mod client;
 pub mod http;
 pub mod party;
 pub mod witness;
