@@ -43,6 +43,9 @@ enum Member {
     Group(usize),
 }
 
+/// Two sets of witnesses, by name, with none in common, each meeting a quorum.
+pub type DisjointQuorums = (Vec<String>, Vec<String>);
+
 /// The most witnesses [`Policy::disjoint_quorums`] checks.
 pub const MAX_WITNESSES_CHECKED: usize = 20;
 
@@ -216,7 +219,7 @@ impl Policy {
     /// The quorum only grows with its cosigners, so it is enough to try
     /// every set against the set of all the others: `2^n` evaluations for
     /// `n` witnesses, which is why the number is capped.
-    pub fn disjoint_quorums(&self) -> Result<Option<(Vec<String>, Vec<String>)>, PolicyError> {
+    pub fn disjoint_quorums(&self) -> Result<Option<DisjointQuorums>, PolicyError> {
         let n = self.witnesses.len();
         if n > MAX_WITNESSES_CHECKED {
             let message = format!(

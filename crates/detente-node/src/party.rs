@@ -11,10 +11,10 @@ use detente_core::Time;
 use detente_core::codec;
 use detente_log::entry::{Body, Content, SignedEntry};
 use detente_log::signatures::KeyTables;
-use detente_store::LogStore;
 use detente_store::admission::{Draft, admit};
 use detente_store::record::{Record, RecordError};
 use detente_store::signer::Signer;
+use detente_store::{LogStore, WitnessStore};
 use detente_treaty::Catalogue;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
@@ -27,6 +27,7 @@ pub mod book;
 pub mod config;
 pub mod exchange;
 pub mod feed;
+pub mod witnessing;
 
 use book::{Book, Listed, Pending, Refused};
 pub use config::{ConfigFile, Peer, PeerFile, Role, TokenHashes, token_hash};
@@ -51,6 +52,11 @@ pub struct Setup {
     /// record is empty.
     pub declaration: Option<(String, Vec<u8>)>,
     pub peers: Vec<Peer>,
+    /// The witness policy of the node's record; `None`: it is not witnessed.
+    pub policy: Option<detente_log::policy::Policy>,
+    /// This node's cosigner key, with which it witnesses its peers' records
+    /// at `POST /add-checkpoint`; `None`: it witnesses nobody.
+    pub cosigner: Option<detente_log::keys::SigningKey>,
 }
 
 /// A running party's node.
@@ -75,6 +81,10 @@ pub struct Node<S> {
     book: Mutex<Book>,
     /// Notifications waiting for the sequencer (see [`Node::notify_all`]).
     waiting: std::sync::Mutex<Vec<Waiting>>,
+    policy: Option<detente_log::policy::Policy>,
+    /// What the witnesses have cosigned, kept by the witnessing task.
+    quorum: std::sync::Mutex<witnessing::QuorumState>,
+    cosigner: Option<detente_log::keys::SigningKey>,
 }
 
 /// Why a node cannot start.
@@ -88,16 +98,22 @@ pub enum StartError {
     Unreadable { sequence: u64, problem: String },
     #[error("the declaration to record: {0}")]
     Declaration(String),
+    #[error("the witness policy: {0}")]
+    Policy(String),
 }
 
 impl<S: LogStore> Node<S> {
     /// The node of `record`, its book rebuilt from every entry the record
     /// holds. An empty record first records `declaration`, if given.
     pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
-        let Setup { catalogue, treaty, tokens, clock, declaration, peers } = setup;
+        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner } = setup;
         if catalogue.treaty(&treaty).is_none() {
             return Err(StartError::UnknownTreaty(treaty));
         }
+        let quorum = match &policy {
+            Some(policy) => witnessing::QuorumState::of(policy, record.key()).map_err(StartError::Policy)?,
+            None => witnessing::QuorumState::default(),
+        };
         let catalogue = Arc::new(catalogue);
         let book = Mutex::new(Book::new(catalogue.clone(), &treaty));
         let node = Node {
@@ -114,6 +130,9 @@ impl<S: LogStore> Node<S> {
             stopping: tokio::sync::watch::Sender::new(false),
             book,
             waiting: std::sync::Mutex::new(Vec::new()),
+            policy,
+            quorum: std::sync::Mutex::new(quorum),
+            cosigner,
         };
         node.rebuild(&mut *node.book.lock().await).await?;
         if let Some((media_type, bytes)) = declaration
@@ -437,31 +456,32 @@ pub enum Submitted {
 
 /// Serves `node` on `listener` until `shutdown` completes, then lets the
 /// requests in flight finish.
-pub async fn run<S: LogStore + 'static>(
+pub async fn run<S: LogStore + WitnessStore + Clone + 'static>(
     node: Node<S>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = node.limits;
     let node = Arc::new(node);
-    // The outboxes and the change feeds stop when the server is told to;
+    // The outboxes, the witnessing and the change feeds stop when the server is told to;
     // the node's `stopping` carries that to each of them, and the server's
     // own shutdown follows.
-    let outboxes: Vec<_> = (0..node.peers.len()).map(|index| tokio::spawn(node.clone().deliver(index))).collect();
+    let mut tasks: Vec<_> = (0..node.peers.len()).map(|index| tokio::spawn(node.clone().deliver(index))).collect();
+    tasks.push(tokio::spawn(node.clone().witness_rounds()));
     let stopping = node.clone();
     let told = async move {
         shutdown.await;
         stopping.stopping.send_replace(true);
     };
     let served = crate::http::serve(listener, api::router(node), limits, told).await;
-    for outbox in outboxes {
-        let _ = outbox.await;
+    for task in tasks {
+        let _ = task.await;
     }
     served
 }
 
 /// The node's routes, for [`run`] and for tests that drive it without a socket.
-pub fn router<S: LogStore + 'static>(node: Node<S>) -> axum::Router {
+pub fn router<S: LogStore + WitnessStore + Clone + 'static>(node: Node<S>) -> axum::Router {
     api::router(Arc::new(node))
 }
 

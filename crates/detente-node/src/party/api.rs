@@ -13,16 +13,27 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use detente_core::{Notice, Party, Time};
-use detente_store::LogStore;
 use detente_store::record::RecordError;
+use detente_store::{LogStore, WitnessStore};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::book::Refused;
 use super::{Node, Role, Submitted};
 
-pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
-    Router::new()
+pub(super) fn router<S: LogStore + WitnessStore + Clone + 'static>(node: Arc<Node<S>>) -> Router {
+    // A node with a cosigner key is a witness of its peers' records too,
+    // under the same limits, keeping what it cosigned in the node's store.
+    let witness = node.cosigner.clone().map(|key| {
+        crate::witness::router(crate::witness::Config {
+            store: node.record.store().clone(),
+            key,
+            logs: node.peers.iter().map(|peer| peer.key.clone()).collect(),
+            clock: node.clock.clone(),
+            limits: node.limits,
+        })
+    });
+    let api = Router::new()
         .route("/api/v1/status", get(status::<S>))
         .route("/api/v1/notifications", get(notifications::<S>).post(notify::<S>))
         .route("/api/v1/declarations", axum::routing::post(declare::<S>))
@@ -30,13 +41,18 @@ pub(super) fn router<S: LogStore + 'static>(node: Arc<Node<S>>) -> Router {
         .route("/api/v1/findings", get(findings::<S>))
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/feed", get(feed::<S>))
+        .route("/api/v1/quorum", get(quorum::<S>))
         .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
         .route("/api/v1/parties/{party}/database", get(database::<S>))
         .route("/peer/v1/entries", axum::routing::post(receive::<S>))
         .fallback(|| async {
             refusal(StatusCode::NOT_FOUND, None, "no such route: the API is under /api/v1/ (docs/node.md)")
         })
-        .with_state(node)
+        .with_state(node);
+    match witness {
+        Some(witness) => api.merge(witness),
+        None => api,
+    }
 }
 
 /// A refusal: its status, the field at fault if any, and why. It answers
@@ -169,6 +185,32 @@ async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMa
             "received_up_to": book.received(&peer.party),
         })).collect::<Vec<_>>(),
         "counts": counts,
+        "witnessed": node.quorum.lock().expect("the quorum state is never left half-written").witnessed.as_ref()
+            .map(|w| json!({ "size": w.size, "quorum_met": w.quorum_met })),
+    }))
+    .into_response())
+}
+
+/// What the witnesses have cosigned of this node's record, and the forks
+/// this node, as a witness, caught in its peers' records.
+async fn quorum<S: LogStore + WitnessStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
+    role(&node, &headers)?;
+    let failed = |e: detente_store::StoreError| refusal(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string());
+    let evidence = node.record.store().evidence().await.map_err(failed)?;
+    let evidence: Vec<_> = evidence
+        .into_iter()
+        .map(|e| {
+            let text = detente_log::witness::ForkEvidence { cosigned: e.cosigned, request: e.request }.to_text();
+            json!({ "origin": e.origin, "received": e.received, "reason": e.reason, "evidence": text })
+        })
+        .collect();
+    let state = node.quorum.lock().expect("the quorum state is never left half-written").clone();
+    Ok(axum::Json(json!({
+        "policy": node.policy.as_ref().map(|p| p.describe_quorum()),
+        "witnessed": state.witnessed,
+        "witnesses": state.witnesses,
+        "witnessing_peers": node.cosigner.is_some(),
+        "evidence": evidence,
     }))
     .into_response())
 }

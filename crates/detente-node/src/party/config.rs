@@ -33,6 +33,13 @@ pub struct ConfigFile {
     /// The other parties' nodes this one delivers to and receives from.
     #[serde(default)]
     pub peers: Vec<PeerFile>,
+    /// The witness policy of this node's record (C2SP tlog-policy),
+    /// relative to this file: every checkpoint goes to each witness it
+    /// names, at the URL it gives. Its quorums must share a witness.
+    pub policy: Option<PathBuf>,
+    /// This node's cosigner key (mode 0600): with it the node witnesses its
+    /// peers' records at `POST /add-checkpoint`.
+    pub witness_key: Option<PathBuf>,
 }
 
 /// A peer as written: its party, its node's address and its record's key.
@@ -171,6 +178,8 @@ impl ConfigFile {
         config.key = folder.join(&config.key);
         config.treaties = config.treaties.iter().map(|t| folder.join(t)).collect();
         config.declaration = config.declaration.map(|d| folder.join(d));
+        config.policy = config.policy.map(|p| folder.join(p));
+        config.witness_key = config.witness_key.map(|k| folder.join(k));
         if let Some(path) = config.store.strip_prefix("sqlite:") {
             config.store = format!("sqlite:{}", folder.join(path).display());
         }

@@ -9,12 +9,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use detente_log::keys::{Algorithm, SigningKey};
+use detente_log::policy::Policy;
 use detente_node::party::exchange::Envelope;
 use detente_node::party::{Node, Peer, Setup, StartError, TokenHashes, run, token_hash};
-use detente_store::LogStore;
 use detente_store::record::Record;
 use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
+use detente_store::{LogStore, WitnessStore};
 use detente_treaty::Catalogue;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,6 +68,16 @@ pub async fn node_with_peers(dir: &Path, peers: Vec<Peer>) -> Result<Node<Sqlite
 
 /// The US node over `store`, its signer state in `dir`.
 pub async fn start_node<S: LogStore + Clone>(store: S, dir: &Path, peers: Vec<Peer>) -> Result<Node<S>, StartError> {
+    start_witnessed_node(store, dir, peers, None).await
+}
+
+/// The US node over `store`, witnessed under `policy`.
+pub async fn start_witnessed_node<S: LogStore + Clone>(
+    store: S,
+    dir: &Path,
+    peers: Vec<Peer>,
+    policy: Option<Policy>,
+) -> Result<Node<S>, StartError> {
     let record = match Record::open(store.clone()).await {
         Ok(record) => record,
         Err(_) => Record::init(store, key().verifier(), "US".parse().unwrap()).await.unwrap(),
@@ -81,6 +92,8 @@ pub async fn start_node<S: LogStore + Clone>(store: S, dir: &Path, peers: Vec<Pe
         clock: Arc::new(|| NOW),
         declaration,
         peers,
+        policy,
+        cosigner: None,
     };
     Node::start(record, signer, setup).await
 }
@@ -91,7 +104,7 @@ pub struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-pub async fn serve<S: LogStore + 'static>(node: Node<S>) -> Server {
+pub async fn serve<S: LogStore + WitnessStore + Clone + 'static>(node: Node<S>) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -21,6 +21,7 @@ use crate::{bad_input, data};
 struct Written {
     config: String,
     verifier_key: String,
+    witness_key: String,
     operator_token_file: String,
     observer_token_file: String,
 }
@@ -48,6 +49,11 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
         .map_err(|e| bad_input!("--party: {e}"))?;
     write_private(&dir.join(format!("{party}.key")), &format!("{}\n", key.to_private_text()))?;
     data::write_atomically(&dir.join(format!("{party}.vkey")), |out| writeln!(out, "{}", key.verifier()))?;
+    let witness =
+        SigningKey::from_seed(&format!("{party}.detente.local/witness"), Algorithm::Cosignature, fresh_seed()?)
+            .map_err(|e| bad_input!("--party: {e}"))?;
+    write_private(&dir.join(format!("{party}-witness.key")), &format!("{}\n", witness.to_private_text()))?;
+    data::write_atomically(&dir.join(format!("{party}-witness.vkey")), |out| writeln!(out, "{}", witness.verifier()))?;
     let mut tokens = Vec::new();
     for role in ["operator", "observer"] {
         let token = fresh_seed()?.iter().map(|b| format!("{b:02x}")).collect::<String>();
@@ -68,7 +74,11 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
          key = \"{party}.key\"\n\
          store = \"sqlite:{party}.db\"\n\
          treaty = \"new-start\"\n\
-         {declaration_line}\n\
+         {declaration_line}\
+         # This node witnesses its peers' records with this key.\n\
+         witness_key = \"{party}-witness.key\"\n\
+         # The witnesses of this record and their quorum (a C2SP tlog-policy).\n\
+         # policy = \"record.policy\"\n\n\
          # SHA-256 of the tokens in operator.token and observer.token.\n\
          [tokens]\n\
          operator_sha256 = \"{operator}\"\n\
@@ -83,6 +93,7 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
     let written = Written {
         config: config_path.display().to_string(),
         verifier_key: key.verifier().to_string(),
+        witness_key: witness.verifier().to_string(),
         operator_token_file: dir.join("operator.token").display().to_string(),
         observer_token_file: dir.join("observer.token").display().to_string(),
     };
@@ -111,6 +122,9 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             Some((if json { "application/json" } else { "text/csv" }.to_owned(), bytes))
         }
     };
+    let policy = config.policy.as_deref().map(inputs::policy).transpose()?;
+    let cosigner =
+        config.witness_key.as_deref().map(|path| inputs::signing_key(path, Algorithm::Cosignature)).transpose()?;
     let address = Address::parse(&config.store).map_err(|e| bad_input!("store: {e}"))?;
     // Logs go to standard error; they name parties, kinds and sequence
     // numbers, never keys or tokens.
@@ -142,6 +156,8 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             clock: context.clock.clone(),
             declaration,
             peers,
+            policy,
+            cosigner,
         };
         let node =
             Node::start(record, signer, setup).await.map_err(|e| bad_input!("{}: {e}", args.config.display()))?;

@@ -87,6 +87,17 @@ fn a_node_refuses_a_key_others_can_read_and_a_config_that_names_a_bad_field() {
     assert!(!std::path::Path::new(&format!("{node_dir}/ru.db")).exists(), "nothing was created");
 }
 
+/// Starts `detente ARGS` as a server process, which prints where it
+/// listens as its first line of JSON: the process and that URL.
+fn listening(args: &[impl AsRef<std::ffi::OsStr>], stderr: Stdio) -> (std::process::Child, String) {
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_detente")).args(args).stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let started: Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("not JSON: {first:?}"));
+    (child, started["listening"].as_str().unwrap().to_owned())
+}
+
 /// A node started as its own process, with its URL and tokens.
 pub struct Running {
     pub child: std::process::Child,
@@ -97,22 +108,9 @@ pub struct Running {
 
 impl Running {
     pub fn start(dir: &str) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
-            .args(["--json", "node", "--config", &format!("{dir}/node.toml")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-        let started: Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("not JSON: {first:?}"));
+        let (child, url) = listening(&["--json", "node", "--config", &format!("{dir}/node.toml")], Stdio::piped());
         let token = |role: &str| std::fs::read_to_string(format!("{dir}/{role}.token")).unwrap().trim().to_owned();
-        Running {
-            child,
-            url: started["listening"].as_str().unwrap().to_owned(),
-            operator: token("operator"),
-            observer: token("observer"),
-        }
+        Running { child, url, operator: token("operator"), observer: token("observer") }
     }
 
     pub fn get(&self, path: &str) -> Value {
@@ -196,6 +194,71 @@ pub fn pair(dir: &tempfile::TempDir) -> (String, String) {
     (us, ru)
 }
 
+/// A neutral witness, `detente witness serve` as its own process,
+/// following the records of the nodes in `nodes` (folders from [`pair`]).
+pub struct Witness {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Witness {
+    pub fn start(dir: &tempfile::TempDir, nodes: &[&str]) -> Witness {
+        let prefix = dir.path().join("neutral").display().to_string();
+        ok(&["keygen", "--witness", "--name", "neutral.detente.local/witness", "--out", &prefix]);
+        let mut args =
+            vec!["--json".to_owned(), "witness".into(), "serve".into(), "--listen".into(), "127.0.0.1:0".into()];
+        args.extend(["--store".into(), format!("sqlite:{prefix}.db"), "--key".into(), format!("{prefix}.key")]);
+        for node in nodes {
+            args.extend(["--log-key".into(), record_vkey(node)]);
+        }
+        let (child, url) = listening(&args, Stdio::null());
+        Witness { child, url }
+    }
+
+    pub fn vkey(&self, dir: &tempfile::TempDir) -> String {
+        std::fs::read_to_string(dir.path().join("neutral.vkey")).unwrap().trim().to_owned()
+    }
+
+    pub fn stop(mut self) {
+        rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), rustix::process::Signal::INT)
+            .unwrap();
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+/// The path of the record's verifier key in a node's folder.
+fn record_vkey(node: &str) -> String {
+    let party = std::path::Path::new(node).file_name().unwrap().to_string_lossy().into_owned();
+    format!("{node}/{party}.vkey")
+}
+
+/// Has each node of a [`pair`] witnessed by the other node and by
+/// `witness`, both needed: writes each record's policy and names it in the
+/// node's configuration.
+pub fn witness_pair(dir: &tempfile::TempDir, (us, ru): (&str, &str), witness: &Witness) {
+    let port = |node: &str| {
+        let config = std::fs::read_to_string(format!("{node}/node.toml")).unwrap();
+        config.lines().find_map(|l| l.strip_prefix("listen = \"127.0.0.1:")).unwrap().trim_end_matches('"').to_owned()
+    };
+    for (node, other, name) in [(us, ru, "RU"), (ru, us, "US")] {
+        let party = std::path::Path::new(other).file_name().unwrap().to_string_lossy().into_owned();
+        let log = std::fs::read_to_string(record_vkey(node)).unwrap();
+        let other_witness = std::fs::read_to_string(format!("{other}/{party}-witness.vkey")).unwrap();
+        let policy = format!(
+            "log {}\nwitness {name} {} http://127.0.0.1:{}\nwitness NEUTRAL {} {}\ngroup q all {name} NEUTRAL\nquorum q\n",
+            log.trim(),
+            other_witness.trim(),
+            port(other),
+            witness.vkey(dir),
+            witness.url
+        );
+        std::fs::write(format!("{node}/record.policy"), policy).unwrap();
+        let config = std::fs::read_to_string(format!("{node}/node.toml")).unwrap();
+        let config = config.replace("# policy = \"record.policy\"", "policy = \"record.policy\"");
+        std::fs::write(format!("{node}/node.toml"), config).unwrap();
+    }
+}
+
 fn us_totals(status: &Value, reader: &str) -> Vec<u64> {
     status["counts"]["US"][reader]
         .as_array()
@@ -206,6 +269,8 @@ fn us_totals(status: &Value, reader: &str) -> Vec<u64> {
 fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_starts_late() {
     let dir = tempfile::tempdir().unwrap();
     let (us, ru) = pair(&dir);
+    let witness = Witness::start(&dir, &[&us, &ru]);
+    witness_pair(&dir, (&us, &ru), &witness);
 
     // The Russian node is down while the United States notifies.
     let us_node = Running::start(&us);
@@ -252,12 +317,28 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     let history = us_node.get("/api/v1/parties/US/items/US-B-B52H-001");
     assert!(history["steps"][0]["provided"].is_string(), "the receipt says when it was provided: {history}");
 
+    // Each record's latest checkpoint is cosigned by the other node and by
+    // the neutral witness, which is the quorum of its policy.
+    for node in [&us_node, &ru_node] {
+        let size = node.get("/api/v1/status")["record"]["size"].clone();
+        let quorum =
+            node.until("/api/v1/quorum", |q| q["witnessed"]["size"] == size && q["witnessed"]["quorum_met"] == true);
+        assert_eq!(quorum["witnesses"].as_array().unwrap().len(), 2, "{quorum}");
+        assert!(quorum["evidence"].as_array().unwrap().is_empty(), "{quorum}");
+    }
+
     let logs = [us_node.stop(), ru_node.stop()].concat();
     assert!(logs.contains("delivered") && logs.contains("received"), "{logs}");
     for (dir, party) in [(&us, "us"), (&ru, "ru")] {
         let store = format!("sqlite:{dir}/{party}.db");
         let verified = detente(&["log", "verify", "--store", &store, "--key", &format!("{dir}/{party}.vkey")]);
         assert_eq!(exit(&verified), Some(0), "{}", String::from_utf8_lossy(&verified.stderr));
+        // Against the policy alone: the checkpoint the store keeps carries its quorum.
+        let witnessed =
+            detente(&["--json", "log", "verify", "--store", &store, "--policy", &format!("{dir}/record.policy")]);
+        assert_eq!(exit(&witnessed), Some(0), "{}", String::from_utf8_lossy(&witnessed.stderr));
+        let report: Value = serde_json::from_slice(&witnessed.stdout).unwrap();
+        assert_eq!(report["witnessed"]["quorum_met"], true, "{report}");
     }
 
     // Restarted, each node knows what it delivered: nothing is sent twice.
@@ -276,4 +357,5 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     assert_eq!(sizes(), before, "no entry delivered or receipted twice");
     us_node.stop();
     ru_node.stop();
+    witness.stop();
 }
