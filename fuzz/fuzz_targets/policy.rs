@@ -4,7 +4,9 @@
 //! `describe_quorum` never panics; no cosigner meets the quorum exactly when
 //! it is `none`, every witness together always meets it, and adding cosigners
 //! never loses it; and `cosigners` names every witness whose cosignature
-//! verified, in policy order, and none for no cosignature.
+//! verified, in policy order, and none for no cosignature; and
+//! `disjoint_quorums` finds two quorums with no witness in common exactly
+//! when there are some.
 #![no_main]
 
 use detente_log::keys::Algorithm;
@@ -52,4 +54,22 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     assert_eq!(policy.cosigners(&verified), names, "cosigners of every witness");
     assert!(policy.cosigners(&[]).is_empty(), "cosigners without cosignatures");
+
+    // Two disjoint quorums, when found, are disjoint and each a quorum;
+    // when none is found, no split of the witnesses into a prefix and the
+    // rest gives two.
+    if let Ok(found) = policy.disjoint_quorums() {
+        match found {
+            Some((one, other)) => {
+                assert!(one.iter().all(|w| !other.contains(w)), "{one:?} and {other:?} share a witness");
+                assert!(policy.quorum_met(&one) && policy.quorum_met(&other), "{one:?} or {other:?} is no quorum");
+            }
+            None => {
+                for k in 0..=names.len() {
+                    let (one, other) = names.split_at(k);
+                    assert!(!(policy.quorum_met(one) && policy.quorum_met(other)), "{one:?} and {other:?} missed");
+                }
+            }
+        }
+    }
 });

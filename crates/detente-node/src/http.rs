@@ -75,6 +75,20 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_over(listener, None, router, limits, shutdown).await
+}
+
+/// [`serve`], over TLS when `tls` is given. The handshake runs in the
+/// connection's own task, under the header deadline, so a client that
+/// starts one and never finishes holds its place no longer than one that
+/// never sends its headers.
+pub async fn serve_over(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let places = Arc::new(Semaphore::new(limits.max_connections));
@@ -101,20 +115,15 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
-        let mut stop = stop.clone();
+        let (http, router, stop, tls) = (http.clone(), router.clone(), stop.clone(), tls.clone());
         connections.spawn(async move {
-            let mut connection = std::pin::pin!(connection);
-            let closing = tokio::select! {
-                // The connection's own end (closed, timed out, reset) is the client's business.
-                _ = connection.as_mut() => false,
-                () = tokio::time::sleep(limits.max_connection_age) => true,
-                _ = stop.wait_for(|stopping| *stopping) => true,
-            };
-            if closing {
-                // Answer the request in flight, if any, then close.
-                connection.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
+            match tls {
+                None => drive(&http, stream, router, limits, stop).await,
+                Some(tls) => {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
+                        drive(&http, stream, router, limits, stop).await;
+                    }
+                }
             }
             drop(place);
         });
@@ -126,6 +135,32 @@ pub async fn serve(
     let _ =
         tokio::time::timeout(limits.shutdown_grace, async { while connections.join_next().await.is_some() {} }).await;
     Ok(())
+}
+
+/// Serves one connection until it ends, it has lived its longest, or the
+/// server stops.
+async fn drive<S>(
+    http: &hyper::server::conn::http1::Builder,
+    stream: S,
+    router: Router,
+    limits: Limits,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    let mut connection = std::pin::pin!(connection);
+    let closing = tokio::select! {
+        // The connection's own end (closed, timed out, reset) is the client's business.
+        _ = connection.as_mut() => false,
+        () = tokio::time::sleep(limits.max_connection_age) => true,
+        _ = stop.wait_for(|stopping| *stopping) => true,
+    };
+    if closing {
+        // Answer the request in flight, if any, then close.
+        connection.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
+    }
 }
 
 /// A request's body, whole, within the body deadline and size cap: the

@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub mod client;
 pub mod http;
 pub mod party;
+pub mod tls;
 pub mod witness;
 
 /// Seconds since the Unix epoch, as the caller reads them.

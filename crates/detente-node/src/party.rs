@@ -57,6 +57,8 @@ pub struct Setup {
     /// This node's cosigner key, with which it witnesses its peers' records
     /// at `POST /add-checkpoint`; `None`: it witnesses nobody.
     pub cosigner: Option<detente_log::keys::SigningKey>,
+    /// Serve over TLS with this acceptor's certificate.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// A running party's node.
@@ -85,6 +87,7 @@ pub struct Node<S> {
     /// What the witnesses have cosigned, kept by the witnessing task.
     quorum: std::sync::Mutex<witnessing::QuorumState>,
     cosigner: Option<detente_log::keys::SigningKey>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Why a node cannot start.
@@ -106,7 +109,7 @@ impl<S: LogStore> Node<S> {
     /// The node of `record`, its book rebuilt from every entry the record
     /// holds. An empty record first records `declaration`, if given.
     pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
-        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner } = setup;
+        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner, tls } = setup;
         if catalogue.treaty(&treaty).is_none() {
             return Err(StartError::UnknownTreaty(treaty));
         }
@@ -133,6 +136,7 @@ impl<S: LogStore> Node<S> {
             policy,
             quorum: std::sync::Mutex::new(quorum),
             cosigner,
+            tls,
         };
         node.rebuild(&mut *node.book.lock().await).await?;
         if let Some((media_type, bytes)) = declaration
@@ -473,7 +477,7 @@ pub async fn run<S: LogStore + WitnessStore + Clone + 'static>(
         shutdown.await;
         stopping.stopping.send_replace(true);
     };
-    let served = crate::http::serve(listener, api::router(node), limits, told).await;
+    let served = crate::http::serve_over(listener, node.tls.clone(), api::router(node), limits, told).await;
     for task in tasks {
         let _ = task.await;
     }

@@ -21,10 +21,6 @@ use detente_treaty::Catalogue;
 
 const RU_2020: &str = include_str!("../../../data/declarations/ru-2020-09-01.csv");
 
-fn ru_key() -> SigningKey {
-    SigningKey::from_seed("ru.detente.example/record", Algorithm::Ed25519, [8; 32]).unwrap()
-}
-
 /// A Russian record, kept here without a node, and the envelopes of its
 /// entries as its outbox would send them.
 struct Sender {
@@ -96,8 +92,11 @@ fn movement(uid: &str, at: &str, from: &str, to: &str) -> String {
 #[tokio::test]
 async fn the_inbox_takes_each_peer_entry_once_in_order_and_refuses_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let ru =
-        || Peer { party: "RU".parse().unwrap(), authority: "127.0.0.1:9".into(), key: ru_key().verifier().clone() };
+    let ru = || Peer {
+        party: "RU".parse().unwrap(),
+        target: detente_node::client::Target::parse("http://127.0.0.1:9", None).unwrap(),
+        key: ru_key().verifier().clone(),
+    };
     let server = serve(node_with_peers(dir.path(), vec![ru()]).await.unwrap()).await;
     let sender = Sender::new(dir.path()).await;
     let declaration = sender

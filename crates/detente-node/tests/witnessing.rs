@@ -17,7 +17,7 @@ use detente_log::keys::{Algorithm, SigningKey};
 use detente_log::policy::Policy;
 use detente_log::witness::{Fork, ForkEvidence};
 use detente_node::http::Limits;
-use detente_node::party::{Node, Peer, Setup, StartError, TokenHashes, token_hash};
+use detente_node::party::{Peer, StartError};
 use detente_store::record::Record;
 use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
@@ -76,7 +76,7 @@ async fn a_node_gathers_its_quorum_and_reports_a_witness_that_is_down() {
     let policy =
         policy(&[("A", &a, Some(at_a)), ("B", &b, Some(at_b)), ("C", &c, Some(down))], "group q 2 A B C\nquorum q\n");
     let store = SqliteStore::open(&dir.path().join("us.db")).await.unwrap();
-    let node = start_witnessed_node(store, dir.path(), Vec::new(), Some(policy.clone())).await.unwrap();
+    let node = start_node_with(store, dir.path(), Vec::new(), Some(policy.clone()), None).await.unwrap();
     let server = serve(node).await;
     let (status, _) = server.notify(&converted("US-B-B52H-001", "2020-10-08T09:00:00Z")).await;
     assert_eq!(status, 201);
@@ -115,7 +115,7 @@ async fn a_node_refuses_a_policy_whose_quorums_can_be_disjoint_or_that_is_not_it
     let no_url = policy(&[("A", &a, None)], "quorum A\n");
     for (policy, expected) in [(weak, "share no witness"), (not_ours, "no `log` line"), (no_url, "has no URL")] {
         let store = SqliteStore::open(&dir.path().join("us.db")).await.unwrap();
-        match start_witnessed_node(store, dir.path(), Vec::new(), Some(policy)).await {
+        match start_node_with(store, dir.path(), Vec::new(), Some(policy), None).await {
             Err(StartError::Policy(message)) => assert!(message.contains(expected), "{message}"),
             other => panic!("expected the policy refused for {expected:?}, got {other:?}"),
         }
@@ -162,23 +162,12 @@ async fn quorum_met(record: &Record<SqliteStore>, lines: &[String], policy: &Pol
 
 /// The Russian node, a witness of the US record with `key`, serving.
 async fn russian_witness(dir: &Path, key: &SigningKey) -> Server {
-    let ru = SigningKey::from_seed("ru.detente.example/record", Algorithm::Ed25519, [8; 32]).unwrap();
-    let store = SqliteStore::open(&dir.join("ru.db")).await.unwrap();
-    let record = Record::init(store, ru.verifier(), "RU".parse().unwrap()).await.unwrap();
-    let us =
-        Peer { party: "US".parse().unwrap(), authority: "127.0.0.1:9".into(), key: common::key().verifier().clone() };
-    let setup = Setup {
-        catalogue: catalogue(),
-        treaty: "new-start".into(),
-        tokens: TokenHashes { operator_sha256: token_hash(OPERATOR), observer_sha256: token_hash(OBSERVER) },
-        clock: Arc::new(|| NOW),
-        declaration: None,
-        peers: vec![us],
-        policy: None,
-        cosigner: Some(key.clone()),
+    let us = Peer {
+        party: "US".parse().unwrap(),
+        target: detente_node::client::Target::parse("http://127.0.0.1:9", None).unwrap(),
+        key: common::key().verifier().clone(),
     };
-    let node = Node::start(record, Signer::new(ru, dir.join("ru.key.signed")), setup).await.unwrap();
-    serve(node).await
+    serve(russian_node(dir, vec![us], Some(key.clone()), None).await).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

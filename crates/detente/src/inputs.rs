@@ -41,6 +41,13 @@ fn wrong_kind(algorithm: Algorithm) -> &'static str {
 }
 
 fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
+    let text = String::from_utf8(private_file(path)?).map_err(|_| bad_input!("{}: not UTF-8 text", path.display()))?;
+    SigningKey::parse(text.trim_end()).map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+/// Reads a file holding a secret (a private key of any kind), refusing one
+/// that is not the user's own or that others may read.
+pub fn private_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
@@ -64,8 +71,7 @@ fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
             ));
         }
     }
-    let text = data::read_text(path)?;
-    SigningKey::parse(text.trim_end()).map_err(|e| bad_input!("{}: {e}", path.display()))
+    std::fs::read(path).map_err(|e| bad_input!("{}: {e}", path.display()))
 }
 
 /// Reads verifier keys of the given kind, each as text or a file's path.

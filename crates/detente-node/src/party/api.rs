@@ -180,7 +180,7 @@ async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMa
         "notifications": book.listed().len(),
         "peers": node.peers.iter().map(|peer| json!({
             "party": peer.party,
-            "url": format!("http://{}", peer.authority),
+            "url": peer.target.url(),
             "delivered_up_to": book.delivered(&peer.party),
             "received_up_to": book.received(&peer.party),
         })).collect::<Vec<_>>(),

@@ -15,8 +15,10 @@ use subtle::ConstantTimeEq as _;
 pub struct ConfigFile {
     /// The party this node keeps the record of.
     pub party: Party,
-    /// Where the API listens. Loopback only until TLS is configured.
+    /// Where the API listens: loopback only, unless `tls` is set.
     pub listen: SocketAddr,
+    /// Serve over TLS with this certificate and key.
+    pub tls: Option<TlsFiles>,
     /// The record's signing key (`PRIVATE+KEY+…`, mode 0600); its signer
     /// state is kept beside it as `<key>.signed`.
     pub key: PathBuf,
@@ -47,8 +49,12 @@ pub struct ConfigFile {
 #[serde(deny_unknown_fields)]
 pub struct PeerFile {
     pub party: Party,
-    /// `http://host:port` on loopback, until TLS is configured.
+    /// `https://host:port`, or `http://address:port` on loopback only.
     pub url: String,
+    /// With https: the SHA-256 of the peer's certificate's public key
+    /// (SubjectPublicKeyInfo), as `detente init --tls` prints it; the only
+    /// certificate the node accepts from that peer.
+    pub spki_sha256: Option<String>,
     /// The peer record's verifier key (C2SP vkey text).
     pub key: String,
 }
@@ -57,8 +63,7 @@ pub struct PeerFile {
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub party: Party,
-    /// `host:port`.
-    pub authority: String,
+    pub target: crate::client::Target,
     pub key: detente_log::keys::VerifierKey,
 }
 
@@ -67,14 +72,19 @@ impl PeerFile {
         if &self.party == own {
             return Err(format!("{} is this node's own party", self.party));
         }
-        let authority = self.url.strip_prefix("http://").map(|a| a.trim_end_matches('/')).unwrap_or_default();
-        let loopback = authority.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
-        if !loopback {
-            return Err(format!("{:?} is not http://ADDRESS:PORT on loopback (TLS comes later)", self.url));
-        }
+        let target = crate::client::Target::parse(&self.url, self.spki_sha256.as_deref())?;
         let key = detente_log::keys::VerifierKey::parse(&self.key).map_err(|e| format!("key: {e}"))?;
-        Ok(Peer { party: self.party.clone(), authority: authority.to_owned(), key })
+        Ok(Peer { party: self.party.clone(), target, key })
     }
+}
+
+/// The node's certificate and its private key, as PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    pub certificate: PathBuf,
+    /// Mode 0600, the user's own, as every private key.
+    pub key: PathBuf,
 }
 
 /// The API's tokens, kept as their SHA-256 only: a file that leaks gives
@@ -120,18 +130,11 @@ impl TokenHashes {
 
 /// The SHA-256 of a token, as the configuration keeps it.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::tls::hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn decode_hash(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut hash = [0u8; 32];
-    for (i, byte) in hash.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(hash)
+    crate::tls::parse_pin(hex).ok()
 }
 
 /// A configuration that cannot be used, naming the field.
@@ -161,9 +164,9 @@ impl ConfigFile {
             let message = "the observer's token must differ from the operator's".into();
             return Err(ConfigError::Field { field: "tokens.observer_sha256", message });
         }
-        if !config.listen.ip().is_loopback() {
+        if !config.listen.ip().is_loopback() && config.tls.is_none() {
             let message = format!(
-                "{} is not a loopback address: serving beyond this machine needs TLS, which this version does not offer yet",
+                "{} is not a loopback address: serving beyond this machine needs TLS (the [tls] section)",
                 config.listen
             );
             return Err(ConfigError::Field { field: "listen", message });
@@ -176,6 +179,9 @@ impl ConfigFile {
             }
         }
         config.key = folder.join(&config.key);
+        if let Some(tls) = &mut config.tls {
+            (tls.certificate, tls.key) = (folder.join(&tls.certificate), folder.join(&tls.key));
+        }
         config.treaties = config.treaties.iter().map(|t| folder.join(t)).collect();
         config.declaration = config.declaration.map(|d| folder.join(d));
         config.policy = config.policy.map(|p| folder.join(p));
@@ -221,5 +227,40 @@ mod tests {
         assert!(ConfigFile::parse(&same, Path::new(".")).is_err());
         let unknown = ConfigFile::parse(&file("colour = \"red\""), Path::new(".")).unwrap_err().to_string();
         assert!(unknown.contains("colour"), "{unknown}");
+    }
+
+    #[test]
+    fn beyond_loopback_needs_tls_and_peers_there_a_key_pin() {
+        let tls = "[tls]\ncertificate = \"us.crt\"\nkey = \"us.tls.key\"\n";
+        let outside = file(tls).replace("127.0.0.1:7401", "192.0.2.1:7401");
+        let config = ConfigFile::parse(&outside, Path::new("/etc/detente")).unwrap();
+        assert_eq!(config.tls.unwrap().key, Path::new("/etc/detente/us.tls.key"));
+        let peer = |url: &str, pin: &str| {
+            format!(
+                "{}\n[[peers]]\nparty = \"RU\"\nurl = \"{url}\"\n{pin}key = \"{}\"\n",
+                file(""),
+                detente_log::keys::SigningKey::from_seed(
+                    "ru.example/record",
+                    detente_log::keys::Algorithm::Ed25519,
+                    [1; 32]
+                )
+                .unwrap()
+                .verifier()
+            )
+        };
+        let pin = format!("spki_sha256 = \"{}\"\n", "ab".repeat(32));
+        assert!(ConfigFile::parse(&peer("https://ru.example:7402", &pin), Path::new(".")).is_ok());
+        for (url, pin, expected) in [
+            ("https://ru.example:7402", String::new(), "needs the server's key pin"),
+            ("http://192.0.2.2:7402", String::new(), "off loopback"),
+            ("http://127.0.0.1:7402", pin.clone(), "needs https"),
+            ("https://ru.example:7402", "spki_sha256 = \"abc\"\n".to_owned(), "64 hexadecimal digits"),
+        ] {
+            let error = ConfigFile::parse(&peer(url, &pin), Path::new(".")).unwrap_err();
+            assert!(
+                matches!(&error, ConfigError::Field { field: "peers", message } if message.contains(expected)),
+                "{error}"
+            );
+        }
     }
 }

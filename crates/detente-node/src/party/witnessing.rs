@@ -25,6 +25,7 @@ use detente_store::LogStore;
 use serde::Serialize;
 
 use super::Node;
+use crate::client::Target;
 
 impl QuorumState {
     /// The state before any witness is asked, once `policy` is checked to
@@ -58,23 +59,15 @@ pub fn check_policy(policy: &Policy, record_key: &VerifierKey) -> Result<(), Str
     }
 }
 
-/// Where a witness is reached: `http://ADDRESS:PORT[/prefix]` on loopback
-/// (TLS comes later), as `(authority, path prefix)`.
-fn endpoint(witness: &Witness) -> Result<(String, String), String> {
-    let url = witness.url.as_deref().ok_or_else(|| format!("witness {} has no URL", witness.name))?;
-    let rest =
-        url.strip_prefix("http://").ok_or_else(|| format!("witness {}: {url:?} is not http://…", witness.name))?;
-    let (authority, prefix) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let loopback = authority.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback());
-    if !loopback {
-        return Err(format!("witness {}: {url:?} is not on loopback (TLS comes later)", witness.name));
-    }
-    Ok((authority.to_owned(), format!("/{}", prefix.trim_end_matches('/'))))
-}
-
-/// The witnesses of the policy, resolved.
-fn endpoints(policy: &Policy) -> Result<Vec<(String, String)>, String> {
-    policy.witnesses().iter().map(endpoint).collect()
+/// The witnesses of the policy, each reached at the URL it gives: plain
+/// HTTP on loopback (a witness's answers are checked by its key, but a
+/// pinned TLS witness needs its pin in the policy, which C2SP has no line for).
+fn endpoints(policy: &Policy) -> Result<Vec<Target>, String> {
+    let target = |witness: &Witness| {
+        let url = witness.url.as_deref().ok_or_else(|| format!("witness {} has no URL", witness.name))?;
+        Target::parse(url, None).map_err(|e| format!("witness {}: {e}", witness.name))
+    };
+    policy.witnesses().iter().map(target).collect()
 }
 
 /// What the node knows of its witnesses, as `GET /api/v1/quorum` shows it.
@@ -169,8 +162,7 @@ impl<S: LogStore> Node<S> {
     /// (it lost its state, or never saw it) says where it is in a 409, and
     /// is asked once more from there; a witness at or past `size` with
     /// another checkpoint holds a checkpoint this record never signed.
-    async fn ask(&self, (authority, prefix): &(String, String), key: &VerifierKey, size: u64) -> Asked {
-        let path = format!("{prefix}/add-checkpoint").replace("//", "/");
+    async fn ask(&self, witness: &Target, key: &VerifierKey, size: u64) -> Asked {
         let mut old_size = None;
         for _ in 0..2 {
             let request = match old_size {
@@ -183,7 +175,7 @@ impl<S: LogStore> Node<S> {
             };
             let body = request.to_text().into_bytes();
             let (status, body) =
-                match crate::client::post(authority, &path, "text/plain", body, self.limits.body_timeout).await {
+                match witness.post("/add-checkpoint", "text/plain", body, self.limits.body_timeout).await {
                     Ok(answer) => answer,
                     Err(error) => return Asked::Failed(error),
                 };

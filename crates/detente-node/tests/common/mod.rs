@@ -68,15 +68,16 @@ pub async fn node_with_peers(dir: &Path, peers: Vec<Peer>) -> Result<Node<Sqlite
 
 /// The US node over `store`, its signer state in `dir`.
 pub async fn start_node<S: LogStore + Clone>(store: S, dir: &Path, peers: Vec<Peer>) -> Result<Node<S>, StartError> {
-    start_witnessed_node(store, dir, peers, None).await
+    start_node_with(store, dir, peers, None, None).await
 }
 
-/// The US node over `store`, witnessed under `policy`.
-pub async fn start_witnessed_node<S: LogStore + Clone>(
+/// The US node over `store`, witnessed under `policy`, serving over `tls`.
+pub async fn start_node_with<S: LogStore + Clone>(
     store: S,
     dir: &Path,
     peers: Vec<Peer>,
     policy: Option<Policy>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<Node<S>, StartError> {
     let record = match Record::open(store.clone()).await {
         Ok(record) => record,
@@ -94,8 +95,39 @@ pub async fn start_witnessed_node<S: LogStore + Clone>(
         peers,
         policy,
         cosigner: None,
+        tls,
     };
     Node::start(record, signer, setup).await
+}
+
+pub fn ru_key() -> SigningKey {
+    SigningKey::from_seed("ru.detente.example/record", Algorithm::Ed25519, [8; 32]).unwrap()
+}
+
+/// A Russian node with no declaration of its own, its record in `dir`.
+pub async fn russian_node(
+    dir: &Path,
+    peers: Vec<Peer>,
+    cosigner: Option<SigningKey>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Node<SqliteStore> {
+    let store = SqliteStore::open(&dir.join("ru.db")).await.unwrap();
+    let record = match Record::open(store.clone()).await {
+        Ok(record) => record,
+        Err(_) => Record::init(store, ru_key().verifier(), "RU".parse().unwrap()).await.unwrap(),
+    };
+    let setup = Setup {
+        catalogue: catalogue(),
+        treaty: "new-start".into(),
+        tokens: TokenHashes { operator_sha256: token_hash(OPERATOR), observer_sha256: token_hash(OBSERVER) },
+        clock: Arc::new(|| NOW),
+        declaration: None,
+        peers,
+        policy: None,
+        cosigner,
+        tls,
+    };
+    Node::start(record, Signer::new(ru_key(), dir.join("ru.key.signed")), setup).await.unwrap()
 }
 
 pub struct Server {
@@ -105,7 +137,15 @@ pub struct Server {
 }
 
 pub async fn serve<S: LogStore + WitnessStore + Clone + 'static>(node: Node<S>) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), node)
+}
+
+/// Serves `node` on a listener bound already, so that its address can be
+/// given to its peers before it starts.
+pub fn serve_on<S: LogStore + WitnessStore + Clone + 'static>(
+    listener: tokio::net::TcpListener,
+    node: Node<S>,
+) -> Server {
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(run(node, listener, async {

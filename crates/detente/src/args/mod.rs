@@ -219,6 +219,11 @@ pub struct InitArgs {
     /// default the shipped 2020-09-01 one, if there is one for the party.
     #[arg(long, value_name = "FILE")]
     pub declaration: Option<PathBuf>,
+    /// Serve over TLS: write a self-signed certificate for the listen
+    /// address and localhost, and print its key pin (SPKI SHA-256), by
+    /// which peers name this node.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 #[derive(Debug, Args)]

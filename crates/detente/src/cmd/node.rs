@@ -22,6 +22,9 @@ struct Written {
     config: String,
     verifier_key: String,
     witness_key: String,
+    /// The SHA-256 of the TLS certificate's public key, with `--tls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spki_sha256: Option<String>,
     operator_token_file: String,
     observer_token_file: String,
 }
@@ -60,6 +63,13 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
         write_private(&dir.join(format!("{role}.token")), &format!("{token}\n"))?;
         tokens.push(token_hash(&token));
     }
+    let (tls_section, spki_sha256) = match args.tls {
+        true => {
+            let (section, pin) = write_certificate(dir, &party, args.listen)?;
+            (section, Some(pin))
+        }
+        false => (String::new(), None),
+    };
     let declaration_line = match &declaration {
         Some((name, bytes)) => {
             data::write_atomically(&dir.join(name), |out| out.write_all(bytes))?;
@@ -79,6 +89,7 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
          witness_key = \"{party}-witness.key\"\n\
          # The witnesses of this record and their quorum (a C2SP tlog-policy).\n\
          # policy = \"record.policy\"\n\n\
+         {tls_section}\
          # SHA-256 of the tokens in operator.token and observer.token.\n\
          [tokens]\n\
          operator_sha256 = \"{operator}\"\n\
@@ -94,12 +105,35 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
         config: config_path.display().to_string(),
         verifier_key: key.verifier().to_string(),
         witness_key: witness.verifier().to_string(),
+        spki_sha256,
         operator_token_file: dir.join("operator.token").display().to_string(),
         observer_token_file: dir.join("observer.token").display().to_string(),
     };
     context.out.result(&written, |w| format!("{}\n", w.config))?;
     context.out.note(&format!("start it with: detente node --config {}", config_path.display()));
     Ok(Outcome::Done)
+}
+
+/// Writes a self-signed certificate for `listen` and localhost, with its
+/// key (mode 0600) and its pin (`<party>.spki`): the configuration's
+/// `[tls]` section, and the pin.
+fn write_certificate(dir: &Path, party: &str, listen: std::net::SocketAddr) -> anyhow::Result<(String, String)> {
+    let key = rcgen::KeyPair::generate().map_err(|e| anyhow::anyhow!("making the TLS key: {e}"))?;
+    let names = vec!["localhost".to_owned(), listen.ip().to_string()];
+    let params = rcgen::CertificateParams::new(names).map_err(|e| anyhow::anyhow!("the certificate's names: {e}"))?;
+    let certificate = params.self_signed(&key).map_err(|e| anyhow::anyhow!("signing the certificate: {e}"))?;
+    let pem = certificate.pem();
+    let pin = detente_node::tls::spki_sha256_of_pem(pem.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_private(&dir.join(format!("{party}.tls.key")), &key.serialize_pem())?;
+    data::write_atomically(&dir.join(format!("{party}.tls.crt")), |out| out.write_all(pem.as_bytes()))?;
+    data::write_atomically(&dir.join(format!("{party}.spki")), |out| writeln!(out, "{pin}"))?;
+    let section = format!(
+        "# The node's certificate; peers pin its key by the SHA-256 in {party}.spki.\n\
+         [tls]\n\
+         certificate = \"{party}.tls.crt\"\n\
+         key = \"{party}.tls.key\"\n\n"
+    );
+    Ok((section, pin))
 }
 
 pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
@@ -125,6 +159,17 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
     let policy = config.policy.as_deref().map(inputs::policy).transpose()?;
     let cosigner =
         config.witness_key.as_deref().map(|path| inputs::signing_key(path, Algorithm::Cosignature)).transpose()?;
+    let tls = match &config.tls {
+        None => None,
+        Some(files) => {
+            let certificate =
+                std::fs::read(&files.certificate).map_err(|e| bad_input!("{}: {e}", files.certificate.display()))?;
+            let key = inputs::private_file(&files.key)?;
+            let acceptor = detente_node::tls::acceptor(&certificate, &key)
+                .map_err(|e| bad_input!("{}: field tls: {e}", args.config.display()))?;
+            Some(acceptor)
+        }
+    };
     let address = Address::parse(&config.store).map_err(|e| bad_input!("store: {e}"))?;
     // Logs go to standard error; they name parties, kinds and sequence
     // numbers, never keys or tokens.
@@ -158,11 +203,13 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             peers,
             policy,
             cosigner,
+            tls,
         };
         let node =
             Node::start(record, signer, setup).await.map_err(|e| bad_input!("{}: {e}", args.config.display()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr()?);
         match context.out.json_wanted() {
             true => context.out.json_line(&serde_json::json!({ "party": config.party, "listening": url }))?,
             false => context.out.text(&format!("node {} listening on {url}\n", config.party))?,

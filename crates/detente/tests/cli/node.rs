@@ -98,6 +98,41 @@ fn listening(args: &[impl AsRef<std::ffi::OsStr>], stderr: Stdio) -> (std::proce
     (child, started["listening"].as_str().unwrap().to_owned())
 }
 
+#[test]
+fn init_tls_writes_a_certificate_whose_pin_alone_reaches_the_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let node_dir = dir.path().join("us").display().to_string();
+    let written = detente(&["--json", "init", "--tls", "--dir", &node_dir, "--listen", "127.0.0.1:0"]);
+    assert_eq!(exit(&written), Some(0), "{}", String::from_utf8_lossy(&written.stderr));
+    let written: Value = serde_json::from_slice(&written.stdout).unwrap();
+    let pin = std::fs::read_to_string(format!("{node_dir}/us.spki")).unwrap().trim().to_owned();
+    assert_eq!(written["spki_sha256"], pin.as_str());
+    let certificate = std::fs::read(format!("{node_dir}/us.tls.crt")).unwrap();
+    assert_eq!(detente_node::tls::spki_sha256_of_pem(&certificate).unwrap(), pin, "the pin is the certificate's key's");
+
+    let node = Running::start(&node_dir);
+    assert!(node.url.starts_with("https://127.0.0.1:"), "{}", node.url);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = |pin: &str| {
+        let target = detente_node::client::Target::parse(&node.url, Some(pin)).unwrap();
+        let request = get_request("/api/v1/status", &node.observer);
+        runtime.block_on(target.send(request, std::time::Duration::from_secs(10)))
+    };
+    let (code, body) = status(&pin).unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["party"], "US");
+    let other = "0".repeat(64);
+    assert!(status(&other).unwrap_err().contains("not the pinned"));
+    node.stop();
+}
+
+fn get_request(path: &str, token: &str) -> detente_node::client::Request {
+    let mut request = detente_node::client::Request::new(Default::default());
+    *request.uri_mut() = path.parse().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
 /// A node started as its own process, with its URL and tokens.
 pub struct Running {
     pub child: std::process::Child,

@@ -114,14 +114,8 @@ impl<S: LogStore> Node<S> {
             })
             .collect();
         let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
-        let (status, answer) = crate::client::post(
-            &peer.authority,
-            "/peer/v1/entries",
-            "application/json",
-            body,
-            self.limits.body_timeout,
-        )
-        .await?;
+        let (status, answer) =
+            peer.target.post("/peer/v1/entries", "application/json", body, self.limits.body_timeout).await?;
         // The run before this one is recorded first, so receipts keep their order.
         outbox.settle().await?;
         if status == 409 {
