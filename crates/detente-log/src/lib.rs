@@ -20,6 +20,7 @@ pub mod keys;
 pub mod note;
 pub mod policy;
 pub mod signatures;
+pub mod tiles;
 pub mod tree;
 pub mod witness;
 

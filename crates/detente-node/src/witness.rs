@@ -71,6 +71,22 @@ struct Witness<S> {
     in_flight: Semaphore,
 }
 
+/// The tlog-witness route, for the node's OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(handle))]
+pub struct WitnessApi;
+
+/// Checks a log's checkpoint against the last one this witness cosigned
+/// and cosigns it (C2SP tlog-witness; with a node, its peers' records).
+#[utoipa::path(post, path = "/add-checkpoint",
+    request_body(content = String, content_type = "text/plain", description = "old <size>, the consistency proof's hashes, a blank line, the signed checkpoint"),
+    responses(
+        (status = 200, description = "The witness's cosignature line", content_type = "text/plain"),
+        (status = 400, description = "Not an add-checkpoint request"),
+        (status = 403, description = "The log's signature does not verify"),
+        (status = 404, description = "A log this witness does not follow"),
+        (status = 409, description = "The old size is not this witness's; the body is its size (text/x.tlog.size)"),
+        (status = 422, description = "The consistency proof does not hold")))]
 async fn handle<S: WitnessStore>(State(witness): State<Arc<Witness<S>>>, request: Request) -> Response {
     let config = &witness.config;
     let body = match read_body(request.into_body(), &config.limits).await {

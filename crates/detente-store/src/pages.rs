@@ -14,7 +14,7 @@ use detente_log::Hash;
 use crate::StoreError;
 
 /// Entries per bundle: the C2SP tlog-tiles width.
-pub const BUNDLE: u64 = 256;
+pub const BUNDLE: u64 = detente_log::tiles::TILE_WIDTH;
 /// Hashes per page: 2 KiB, so a page fits one SQLite page (4 KiB) without
 /// overflow pages; a proof reads about one page per level of the tree.
 pub const PAGE: u64 = 64;

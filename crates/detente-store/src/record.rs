@@ -461,6 +461,21 @@ impl<S: LogStore> Record<S> {
         Ok(ProofBundle { extra: Some(entry), index, proof, checkpoint: latest.note.to_string() })
     }
 
+    /// Stored hashes `indexes`, in order (a tile's, for tlog-tiles).
+    pub async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, RecordError> {
+        let found = self.read_all(indexes).await?;
+        Ok(indexes.iter().map(|i| found[i]).collect())
+    }
+
+    /// Entries `[start, end)` as a C2SP tlog-tiles entry bundle, the way
+    /// the store keeps them.
+    pub async fn entry_bundle(&self, start: u64, end: u64) -> Result<Vec<u8>, RecordError> {
+        let entries = self.store.read_entries(start, end).await?;
+        let mut bundle = Vec::new();
+        crate::pages::encode_entries(&mut bundle, entries.iter().map(Vec::as_slice));
+        Ok(bundle)
+    }
+
     /// The inclusion proof of entry `index` in the tree of `size` entries,
     /// from one query for the stored hashes it needs.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, RecordError> {

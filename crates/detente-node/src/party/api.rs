@@ -18,6 +18,9 @@ use detente_store::{LogStore, WitnessStore};
 use serde::Deserialize;
 use serde_json::json;
 
+mod openapi;
+mod tiles;
+
 use super::book::Refused;
 use super::{Node, Role, Submitted};
 
@@ -33,6 +36,7 @@ pub(super) fn router<S: LogStore + WitnessStore + Clone + 'static>(node: Arc<Nod
             limits: node.limits,
         })
     });
+    let document = openapi::document(witness.is_some());
     let api = Router::new()
         .route("/api/v1/status", get(status::<S>))
         .route("/api/v1/notifications", get(notifications::<S>).post(notify::<S>))
@@ -42,6 +46,12 @@ pub(super) fn router<S: LogStore + WitnessStore + Clone + 'static>(node: Arc<Nod
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/feed", get(feed::<S>))
         .route("/api/v1/quorum", get(quorum::<S>))
+        .route("/checkpoint", get(tiles::checkpoint::<S>))
+        .route("/tile/{*path}", get(tiles::tile::<S>))
+        .route(
+            "/openapi.json",
+            get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], document.clone()))),
+        )
         .route("/api/v1/parties/{party}/items/{uid}", get(history::<S>))
         .route("/api/v1/parties/{party}/database", get(database::<S>))
         .route("/peer/v1/entries", axum::routing::post(receive::<S>))
@@ -153,6 +163,9 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/status", security(("token" = [])), responses(
+    (status = 200, description = "The party, the treaty, the record's origin, size and checkpoint size, the peers and their delivery, the totals of every party under every reading, and the newest checkpoint witnessed"),
+    (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
     role(&node, &headers)?;
     let size = node.record.size().await.map_err(|e| refusal(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string()))?;
@@ -193,6 +206,9 @@ async fn status<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMa
 
 /// What the witnesses have cosigned of this node's record, and the forks
 /// this node, as a witness, caught in its peers' records.
+#[utoipa::path(get, path = "/api/v1/quorum", security(("token" = [])), responses(
+    (status = 200, description = "The policy's quorum in words, the newest checkpoint with cosignatures (size, cosigners, quorum met, the note), each witness's state, and the forks this node caught as a witness"),
+    (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn quorum<S: LogStore + WitnessStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
     role(&node, &headers)?;
     let failed = |e: detente_store::StoreError| refusal(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string());
@@ -230,6 +246,17 @@ const MAX_BATCH: usize = 1000;
 /// batch, an array of them, is answered 200 with an array holding, in
 /// order, each one's listing with `"status": 201` or its refusal
 /// `{"status", "error", "field"}`: each fares on its own.
+#[utoipa::path(post, path = "/api/v1/notifications", security(("token" = [])),
+    request_body(content = Object, content_type = "application/json",
+        description = "`{\"kind\": KIND, \"notice\": {…}}` (docs/formats/notification.md), or an array of 1 to 1,000 of them"),
+    responses(
+        (status = 201, description = "One notification recorded: its listing (sequence, due, late, leaf hash)"),
+        (status = 200, description = "A batch: one answer per item, in order, each with its own status"),
+        (status = 400, description = "Not the JSON the route takes; `field` names the path"),
+        (status = 401, description = "No token, or not the operator's or the observer's"),
+        (status = 403, description = "The observer's token"),
+        (status = 415, description = "Not application/json"),
+        (status = 422, description = "The treaty or the party's database refuses it; `field` names the field")))]
 async fn notify<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
     operator(&node, request.headers())?;
     let bytes = json_bytes(&node, request).await?;
@@ -261,6 +288,13 @@ async fn notify<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request)
     Ok(axum::Json(answers).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/declarations", security(("token" = [])),
+    request_body(content = String, content_type = "text/csv", description = "The party's declaration, as CSV or as JSON (docs/formats)"),
+    responses(
+        (status = 201, description = "Recorded: the first starts the party's database, a later one is an update checked against the events since"),
+        (status = 401, description = "No token, or not the operator's or the observer's"), (status = 403, description = "The observer's token"),
+        (status = 415, description = "Not text/csv or application/json"),
+        (status = 422, description = "Refused; `field` names the field")))]
 async fn declare<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
     operator(&node, request.headers())?;
     let media_type = request
@@ -303,6 +337,11 @@ struct FeedQuery {
 
 /// The change feed (server-sent events), from the entry after the client's
 /// `Last-Event-ID`, or after `?after=`, or from the first.
+#[utoipa::path(get, path = "/api/v1/feed", security(("token" = [])),
+    params(("after" = Option<u64>, Query, description = "Start after this sequence (or give Last-Event-ID)")),
+    responses(
+        (status = 200, description = "Server-sent events, one per entry of the record: declared, notified, received, delivered; the id is the sequence", content_type = "text/event-stream"),
+        (status = 400, description = "An after or Last-Event-ID that is not a sequence"), (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn feed<S: LogStore + 'static>(
     State(node): State<Arc<Node<S>>>,
     headers: HeaderMap,
@@ -321,6 +360,14 @@ async fn feed<S: LogStore + 'static>(
     Ok(axum::response::sse::Sse::new(events).keep_alive(axum::response::sse::KeepAlive::default()).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/notifications", security(("token" = [])),
+    params(
+        ("party" = Option<String>, Query, description = "Only this party's"),
+        ("kind" = Option<String>, Query, description = "Only this kind"),
+        ("after" = Option<usize>, Query, description = "Keyset paging: after this place (a listing's `place`, or the page's `next_after`)"),
+        ("limit" = Option<usize>, Query, description = "At most this many, up to 1,000")),
+    responses((status = 200, description = "The notifications in the order the node took them, and `next_after`"),
+        (status = 400, description = "A query that does not read"), (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn notifications<S: LogStore>(
     State(node): State<Arc<Node<S>>>,
     headers: HeaderMap,
@@ -354,11 +401,15 @@ struct Placed<'a> {
     listed: &'a super::book::Listed,
 }
 
+#[utoipa::path(get, path = "/api/v1/counts", security(("token" = [])), responses(
+    (status = 200, description = "Every party's database now, counted under every party's reading, with the items behind each number"), (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn counts<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
     role(&node, &headers)?;
     Ok(axum::Json(json!(node.book.lock().await.counts())).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/findings", security(("token" = [])), responses(
+    (status = 200, description = "Late and missing notifications, changes an update shows that no notification reported, and limits exceeded under each reading"), (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn findings<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
     role(&node, &headers)?;
     let findings = node.book.lock().await.findings(node.now());
@@ -371,6 +422,8 @@ async fn findings<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: Header
     Ok(axum::Json(json!({ "findings": listed })).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/deadlines", security(("token" = [])), responses(
+    (status = 200, description = "The data exchanges each party owes next: kind, as-of date, deadline and seconds left by the node's clock"), (status = 401, description = "No token, or not the operator's or the observer's")))]
 async fn deadlines<S: LogStore>(State(node): State<Arc<Node<S>>>, headers: HeaderMap) -> Answer {
     role(&node, &headers)?;
     let now = node.now();
@@ -396,6 +449,10 @@ fn party_of(text: &str) -> Result<Party, Refusal> {
         .map_err(|e: detente_core::error::PartyError| refusal(StatusCode::NOT_FOUND, Some("party"), e.to_string()))
 }
 
+#[utoipa::path(get, path = "/api/v1/parties/{party}/items/{uid}", security(("token" = [])),
+    params(("party" = String, Path, description = "A party code, such as US"), ("uid" = String, Path, description = "The item's unique identifier")),
+    responses((status = 200, description = "The item as declared, then each event with its notification and the item after it"),
+        (status = 401, description = "No token, or not the operator's or the observer's"), (status = 404, description = "No such party or item")))]
 async fn history<S: LogStore>(
     State(node): State<Arc<Node<S>>>,
     headers: HeaderMap,
@@ -417,6 +474,11 @@ struct AtQuery {
     at: Option<Time>,
 }
 
+#[utoipa::path(get, path = "/api/v1/parties/{party}/database", security(("token" = [])),
+    params(("party" = String, Path, description = "A party code, such as US"),
+        ("at" = Option<String>, Query, description = "A UTC moment, YYYY-MM-DDTHH:MM:SSZ; now if absent")),
+    responses((status = 200, description = "The database at that moment, as a JSON declaration", content_type = "application/json"),
+        (status = 400, description = "An at that is not a UTC time"), (status = 401, description = "No token, or not the operator's or the observer's"), (status = 404, description = "No such party, or none declared")))]
 async fn database<S: LogStore>(
     State(node): State<Arc<Node<S>>>,
     headers: HeaderMap,
@@ -444,6 +506,14 @@ async fn database<S: LogStore>(
 /// A peer's envelope: no token, since the entries' signatures by a key in
 /// the node's configuration are what let them in. A 409 says which entry
 /// the node takes next.
+#[utoipa::path(post, path = "/peer/v1/entries",
+    request_body(content = Object, content_type = "application/json", description = "A peer's envelope: a run of its signed entries with their proofs and its checkpoint (docs/node.md, The exchange)"),
+    responses(
+        (status = 200, description = "The receiver's answer: a receipt per entry taken, and the entry it takes next"),
+        (status = 403, description = "An entry not signed by a configured peer's key"),
+        (status = 409, description = "A run that starts after the entry expected (`next` names it), or two entries under one number"),
+        (status = 413, description = "Over the body cap"),
+        (status = 422, description = "A proof or a checkpoint that does not hold")))]
 async fn receive<S: LogStore>(State(node): State<Arc<Node<S>>>, request: Request) -> Answer {
     let envelope: super::exchange::Envelope = json_body(&node, request).await?;
     match node.receive(envelope).await {
