@@ -17,7 +17,7 @@ use crate::bad_input;
 /// Every data file shipped inside the binary, by its path under `data/`, so
 /// that detente runs from any folder and `detente data show` can hand any of
 /// them to a user. (A test checks this list against the `data/` folder.)
-pub const SHIPPED: [(&str, &str); 16] = [
+pub const SHIPPED: [(&str, &str); 17] = [
     ("treaties/new-start.toml", include_str!("../../../data/treaties/new-start.toml")),
     ("treaties/start-i.toml", include_str!("../../../data/treaties/start-i.toml")),
     ("treaties/sort.toml", include_str!("../../../data/treaties/sort.toml")),
@@ -33,6 +33,10 @@ pub const SHIPPED: [(&str, &str); 16] = [
     ("scenarios/fas-2025.toml", include_str!("../../../data/scenarios/fas-2025.toml")),
     ("scenarios/systems-2020.toml", include_str!("../../../data/scenarios/systems-2020.toml")),
     ("scenarios/race-illustrative.toml", include_str!("../../../data/scenarios/race-illustrative.toml")),
+    (
+        "hypothetical/launch-notification-trilateral.toml",
+        include_str!("../../../data/hypothetical/launch-notification-trilateral.toml"),
+    ),
     ("newstart_aggregate.csv", include_str!("../../../data/newstart_aggregate.csv")),
 ];
 

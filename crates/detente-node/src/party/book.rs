@@ -204,15 +204,24 @@ impl Book {
         if definition.carries == Carries::Declaration {
             return Err(Refused::new("kind", format!("a {kind} carries a whole declaration: submit it as one")));
         }
-        let Some(ledger) = self.ledgers.get_mut(party) else {
-            return Err(Refused::new("party", format!("{party} has declared no database yet")));
-        };
-        definition.check(&notice, &*ledger).map_err(|e| Refused::new(e.path, e.message))?;
         let due = definition.due_by(&notice, None, &treaty.dates);
         let events = notice.events.len();
+        let pending = Pending { party: party.clone(), kind: kind.to_owned(), sequence, due, events };
+        let Some(ledger) = self.ledgers.get_mut(party) else {
+            // A notice of named fields (a launch) needs no database: under
+            // an agreement with no declarations, such as the launch
+            // agreements, a party sends them from the start. Any field
+            // naming an item or a facility is then refused, as unknown.
+            if definition.carries != Carries::Notice {
+                return Err(Refused::new("party", format!("{party} has declared no database yet")));
+            }
+            definition.check(&notice, &NoDatabase).map_err(|e| Refused::new(e.path, e.message))?;
+            return Ok(pending);
+        };
+        definition.check(&notice, &*ledger).map_err(|e| Refused::new(e.path, e.message))?;
         let admitted = Admitted { sequence, kind: kind.to_owned(), provided: None, notice };
         ledger.admit(admitted).map_err(|e| Refused::new(e.path, e.message))?;
-        Ok(Pending { party: party.clone(), kind: kind.to_owned(), sequence, due, events })
+        Ok(pending)
     }
 
     /// Lists an admitted notification, recorded at `recorded` as the
@@ -323,5 +332,18 @@ impl Book {
                 (reader.clone(), count(treaty, &database, reading, Options::default()))
             })
             .collect()
+    }
+}
+
+/// The database of a party that has declared none: no items, no facilities.
+struct NoDatabase;
+
+impl detente_core::declaration::Lookup for NoDatabase {
+    fn kind_of(&self, _uid: &str) -> Option<&str> {
+        None
+    }
+
+    fn has_facility(&self, _id: &str) -> bool {
+        false
     }
 }

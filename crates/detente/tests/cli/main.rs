@@ -10,6 +10,7 @@ mod history;
 mod json;
 mod node;
 mod node_faults;
+mod node_trilateral;
 mod powercut;
 mod readme;
 mod record;

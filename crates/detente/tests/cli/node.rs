@@ -192,7 +192,7 @@ impl Running {
         panic!("the feed ended before the state awaited: {changes:?}");
     }
 
-    fn stop(self) -> String {
+    pub fn stop(self) -> String {
         rustix::process::kill_process(rustix::process::Pid::from_child(&self.child), rustix::process::Signal::INT)
             .unwrap();
         let output = self.child.wait_with_output().unwrap();
@@ -209,24 +209,33 @@ fn free_port() -> u16 {
 /// A US and a Russian node written with `detente init` in `dir`, each the
 /// other's peer: their folders.
 pub fn pair(dir: &tempfile::TempDir) -> (String, String) {
-    let at = |name: &str| dir.path().join(name).display().to_string();
-    let (us, ru) = (at("us"), at("ru"));
-    let (us_port, ru_port) = (free_port(), free_port());
-    ok(&["init", "--party", "US", "--dir", &us, "--listen", &format!("127.0.0.1:{us_port}")]);
-    ok(&["init", "--party", "RU", "--dir", &ru, "--listen", &format!("127.0.0.1:{ru_port}")]);
-    let peer = |dir: &str, party: &str, port: u16, vkey: &str| {
-        let key = std::fs::read_to_string(vkey).unwrap();
-        let mut config = std::fs::OpenOptions::new().append(true).open(format!("{dir}/node.toml")).unwrap();
-        write!(
-            config,
-            "\n[[peers]]\nparty = \"{party}\"\nurl = \"http://127.0.0.1:{port}\"\nkey = \"{}\"\n",
-            key.trim()
-        )
-        .unwrap();
-    };
-    peer(&us, "RU", ru_port, &format!("{ru}/ru.vkey"));
-    peer(&ru, "US", us_port, &format!("{us}/us.vkey"));
+    let [us, ru] = <[String; 2]>::try_from(network(dir, &["US", "RU"])).unwrap();
     (us, ru)
+}
+
+/// A node of each of `parties` written with `detente init` in `dir`
+/// (folders named by the party, in lower case), each every other's peer.
+pub fn network(dir: &tempfile::TempDir, parties: &[&str]) -> Vec<String> {
+    let folders: Vec<String> =
+        parties.iter().map(|p| dir.path().join(p.to_lowercase()).display().to_string()).collect();
+    let ports: Vec<u16> = parties.iter().map(|_| free_port()).collect();
+    for ((party, folder), port) in parties.iter().zip(&folders).zip(&ports) {
+        ok(&["init", "--party", party, "--dir", folder, "--listen", &format!("127.0.0.1:{port}")]);
+    }
+    for (i, folder) in folders.iter().enumerate() {
+        let mut config = std::fs::OpenOptions::new().append(true).open(format!("{folder}/node.toml")).unwrap();
+        for (j, other) in folders.iter().enumerate().filter(|&(j, _)| j != i) {
+            let key = std::fs::read_to_string(record_vkey(other)).unwrap();
+            let (party, port) = (parties[j], ports[j]);
+            write!(
+                config,
+                "\n[[peers]]\nparty = \"{party}\"\nurl = \"http://127.0.0.1:{port}\"\nkey = \"{}\"\n",
+                key.trim()
+            )
+            .unwrap();
+        }
+    }
+    folders
 }
 
 /// A neutral witness, `detente witness serve` as its own process,
@@ -267,26 +276,29 @@ fn record_vkey(node: &str) -> String {
     format!("{node}/{party}.vkey")
 }
 
-/// Has each node of a [`pair`] witnessed by the other node and by
-/// `witness`, both needed: writes each record's policy and names it in the
-/// node's configuration.
-pub fn witness_pair(dir: &tempfile::TempDir, (us, ru): (&str, &str), witness: &Witness) {
+/// Has each node of a [`network`] witnessed by the other nodes and by
+/// `witness`, a majority of them needed (so any two quorums share a
+/// witness): writes each record's policy and names it in the node's
+/// configuration.
+pub fn witness_all(dir: &tempfile::TempDir, nodes: &[&str], witness: &Witness) {
     let port = |node: &str| {
         let config = std::fs::read_to_string(format!("{node}/node.toml")).unwrap();
         config.lines().find_map(|l| l.strip_prefix("listen = \"127.0.0.1:")).unwrap().trim_end_matches('"').to_owned()
     };
-    for (node, other, name) in [(us, ru, "RU"), (ru, us, "US")] {
-        let party = std::path::Path::new(other).file_name().unwrap().to_string_lossy().into_owned();
+    for node in nodes {
         let log = std::fs::read_to_string(record_vkey(node)).unwrap();
-        let other_witness = std::fs::read_to_string(format!("{other}/{party}-witness.vkey")).unwrap();
-        let policy = format!(
-            "log {}\nwitness {name} {} http://127.0.0.1:{}\nwitness NEUTRAL {} {}\ngroup q all {name} NEUTRAL\nquorum q\n",
-            log.trim(),
-            other_witness.trim(),
-            port(other),
-            witness.vkey(dir),
-            witness.url
-        );
+        let mut policy = format!("log {}\n", log.trim());
+        let mut names = Vec::new();
+        for other in nodes.iter().filter(|other| *other != node) {
+            let party = std::path::Path::new(other).file_name().unwrap().to_string_lossy().into_owned();
+            let other_witness = std::fs::read_to_string(format!("{other}/{party}-witness.vkey")).unwrap();
+            let name = party.to_uppercase();
+            policy.push_str(&format!("witness {name} {} http://127.0.0.1:{}\n", other_witness.trim(), port(other)));
+            names.push(name);
+        }
+        policy.push_str(&format!("witness NEUTRAL {} {}\n", witness.vkey(dir), witness.url));
+        names.push("NEUTRAL".into());
+        policy.push_str(&format!("group q {} {}\nquorum q\n", names.len() / 2 + 1, names.join(" ")));
         std::fs::write(format!("{node}/record.policy"), policy).unwrap();
         let config = std::fs::read_to_string(format!("{node}/node.toml")).unwrap();
         let config = config.replace("# policy = \"record.policy\"", "policy = \"record.policy\"");
@@ -305,7 +317,7 @@ fn a_notification_to_the_us_node_reaches_the_russian_node_once_even_when_it_star
     let dir = tempfile::tempdir().unwrap();
     let (us, ru) = pair(&dir);
     let witness = Witness::start(&dir, &[&us, &ru]);
-    witness_pair(&dir, (&us, &ru), &witness);
+    witness_all(&dir, &[&us, &ru], &witness);
 
     // The Russian node is down while the United States notifies.
     let us_node = Running::start(&us);
