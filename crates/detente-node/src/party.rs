@@ -103,6 +103,8 @@ pub enum StartError {
     Declaration(String),
     #[error("the witness policy: {0}")]
     Policy(String),
+    #[error("peer {peer} is not a party of {treaty}, and would be sent every entry of this record")]
+    NotAParty { peer: detente_core::Party, treaty: String },
 }
 
 impl<S: LogStore> Node<S> {
@@ -110,8 +112,14 @@ impl<S: LogStore> Node<S> {
     /// holds. An empty record first records `declaration`, if given.
     pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
         let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner, tls } = setup;
-        if catalogue.treaty(&treaty).is_none() {
+        let Some(kept_under) = catalogue.treaty(&treaty) else {
             return Err(StartError::UnknownTreaty(treaty));
+        };
+        // Every peer is sent every entry the node records, so each must be a
+        // party of the treaty they are all under: what a treaty's parties
+        // declare is not for anyone else.
+        if let Some(outsider) = peers.iter().find(|peer| !kept_under.parties.contains(&peer.party)) {
+            return Err(StartError::NotAParty { peer: outsider.party.clone(), treaty });
         }
         let quorum = match &policy {
             Some(policy) => witnessing::QuorumState::of(policy, record.key()).map_err(StartError::Policy)?,

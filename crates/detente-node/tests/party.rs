@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use detente_node::party::StartError;
+use detente_node::party::{Peer, StartError};
 use detente_store::LogStore;
 use serde_json::{Value, json};
 
@@ -195,6 +195,23 @@ async fn a_batch_is_checked_in_order_and_recorded_in_one_append() {
     let server = serve(node(dir.path()).await.unwrap()).await;
     assert_eq!(server.totals("US").await, [648, 1430, 768], "the record holds what the book did");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_refuses_a_peer_that_is_not_a_party_of_its_treaty() {
+    let dir = tempfile::tempdir().unwrap();
+    let china = Peer {
+        party: "CN".parse().unwrap(),
+        target: detente_node::client::Target::parse("http://127.0.0.1:9", None).unwrap(),
+        key: ru_key().verifier().clone(),
+    };
+    match node_with_peers(dir.path(), vec![china]).await {
+        Err(StartError::NotAParty { peer, treaty }) => {
+            assert_eq!((peer.as_str(), treaty.as_str()), ("CN", "new-start"))
+        }
+        other => panic!("expected the Chinese peer refused under New START, got {other:?}"),
+    }
+    assert!(!dir.path().join("us.key.signed").exists(), "nothing was signed");
 }
 
 #[tokio::test]
