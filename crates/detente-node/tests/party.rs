@@ -259,6 +259,15 @@ fn random_requests_never_break_the_node_or_record_what_they_should_not() {
         "/api/v1/parties/US/items/US-B-B52H-003",
         "/api/v1/parties/ZZ/database?at=2020",
         "/api/v1/parties/%FF/items/x",
+        "/api/v1/quorum",
+        "/peer/v1/entries",
+        "/checkpoint",
+        "/tile/0/000.p/1",
+        "/tile/entries/000.p/1",
+        "/tile/0/001",
+        "/tile/0/x",
+        "/tile/entries/%FF",
+        "/openapi.json",
         "/nothing",
     ];
     let bodies = prop_oneof![
