@@ -49,7 +49,14 @@ pub type DisjointQuorums = (Vec<String>, Vec<String>);
 /// The most witnesses [`Policy::disjoint_quorums`] checks.
 pub const MAX_WITNESSES_CHECKED: usize = 20;
 
-/// A policy line that could not be read (line 0: the policy as a whole).
+/// A policy with more witnesses than [`Policy::disjoint_quorums`] checks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{count} witnesses are more than the {MAX_WITNESSES_CHECKED} whose quorums can be checked to overlap")]
+pub struct TooManyWitnesses {
+    pub count: usize,
+}
+
+/// A policy line that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("policy line {line}: {message}")]
 pub struct PolicyError {
@@ -219,13 +226,10 @@ impl Policy {
     /// The quorum only grows with its cosigners, so it is enough to try
     /// every set against the set of all the others: `2^n` evaluations for
     /// `n` witnesses, which is why the number is capped.
-    pub fn disjoint_quorums(&self) -> Result<Option<DisjointQuorums>, PolicyError> {
+    pub fn disjoint_quorums(&self) -> Result<Option<DisjointQuorums>, TooManyWitnesses> {
         let n = self.witnesses.len();
         if n > MAX_WITNESSES_CHECKED {
-            let message = format!(
-                "{n} witnesses are more than the {MAX_WITNESSES_CHECKED} whose quorums can be checked to overlap"
-            );
-            return Err(PolicyError { line: 0, message });
+            return Err(TooManyWitnesses { count: n });
         }
         let all = (1u32 << n) - 1;
         let names = |set: u32| (0..n).filter(|i| set & (1 << i) != 0).map(|i| self.witnesses[i].name.clone()).collect();
@@ -348,7 +352,7 @@ mod tests {
         // No quorum at all: the empty set meets it twice over.
         assert_eq!(policy_of(1, "quorum none\n").disjoint_quorums().unwrap(), Some((vec![], set(&["W0"]))));
         let many = policy_of(21, "quorum W0\n");
-        assert!(many.disjoint_quorums().unwrap_err().message.contains("more than the 20"));
+        assert!(many.disjoint_quorums().unwrap_err().to_string().contains("more than the 20"));
     }
 
     #[test]

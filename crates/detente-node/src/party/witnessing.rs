@@ -48,7 +48,7 @@ pub fn check_policy(policy: &Policy, record_key: &VerifierKey) -> Result<(), Str
     if !policy.logs().iter().any(|log| log.public_key() == record_key.public_key() && log.name() == record_key.name()) {
         return Err(format!("it has no `log` line for this node's record key {}", record_key.name()));
     }
-    match policy.disjoint_quorums().map_err(|e| e.message)? {
+    match policy.disjoint_quorums().map_err(|e| e.to_string())? {
         None => Ok(()),
         Some((one, other)) => Err(format!(
             "its quorum ({}) is met by [{}] and by [{}], which share no witness: a node could have each cosign another history",
@@ -83,10 +83,9 @@ pub struct Witnessed {
     pub size: u64,
     pub cosigners: Vec<String>,
     pub quorum_met: bool,
-    /// The checkpoint note with the cosignatures gathered.
-    pub note: String,
-    #[serde(skip)]
-    gathered: Note,
+    /// The checkpoint note with the cosignatures gathered, as its text.
+    #[serde(serialize_with = "note_text")]
+    pub note: Note,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -97,6 +96,10 @@ pub struct WitnessState {
     pub cosigned_size: Option<u64>,
     /// Why the last request to it failed, if it did.
     pub error: Option<String>,
+}
+
+fn note_text<S: serde::Serializer>(note: &Note, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(note)
 }
 
 /// One witness's answer to one request.
@@ -253,7 +256,7 @@ impl<S: LogStore> Node<S> {
         let mut state = self.quorum.lock().expect("the quorum state is never left half-written");
         let mut note = match &state.witnessed {
             Some(witnessed) if witnessed.size > size => return,
-            Some(witnessed) if witnessed.size == size => witnessed.gathered.clone(),
+            Some(witnessed) if witnessed.size == size => witnessed.note.clone(),
             _ => latest.note.clone(),
         };
         for (_, _, signature) in good {
@@ -262,7 +265,7 @@ impl<S: LogStore> Node<S> {
         let verified = note.verify(&keys).unwrap_or_default();
         let cosigners = policy.cosigners(&verified);
         let quorum_met = policy.quorum_met(&cosigners);
-        state.witnessed = Some(Witnessed { size, cosigners, quorum_met, note: note.to_string(), gathered: note });
+        state.witnessed = Some(Witnessed { size, cosigners, quorum_met, note });
     }
 }
 
