@@ -11,6 +11,7 @@ pub mod declaration;
 pub mod diff;
 pub mod error;
 pub mod event;
+pub mod exercise;
 pub mod history;
 pub mod ledger;
 pub mod model;

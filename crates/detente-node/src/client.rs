@@ -85,6 +85,30 @@ impl Target {
         self.send(request, timeout).await
     }
 
+    /// One request to an operator API, `token` as its bearer, with `body`
+    /// of the given media type if any: what a script or a console sends.
+    pub async fn authorised(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<(&str, Vec<u8>)>,
+        timeout: Duration,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let mut request = axum::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.prefix))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match body {
+            Some((content_type, bytes)) => {
+                request = request.header(header::CONTENT_TYPE, content_type);
+                axum::body::Body::from(bytes)
+            }
+            None => axum::body::Body::empty(),
+        };
+        self.send(request.body(body).map_err(|e| e.to_string())?, timeout).await
+    }
+
     /// One request, on a connection of its own, within `timeout`.
     pub async fn send(&self, mut request: Request, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
         let host = header::HeaderValue::from_str(&self.authority).map_err(|e| e.to_string())?;

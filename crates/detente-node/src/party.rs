@@ -57,6 +57,10 @@ pub struct Setup {
     /// This node's cosigner key, with which it witnesses its peers' records
     /// at `POST /add-checkpoint`; `None`: it witnesses nobody.
     pub cosigner: Option<detente_log::keys::SigningKey>,
+    /// Records this node witnesses besides its peers': it cosigns their
+    /// checkpoints, and no entry of theirs reaches it. A third state can so
+    /// check that two others show one history without reading a word of it.
+    pub witnessed: Vec<detente_log::keys::VerifierKey>,
     /// Serve over TLS with this acceptor's certificate.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
@@ -87,6 +91,7 @@ pub struct Node<S> {
     /// What the witnesses have cosigned, kept by the witnessing task.
     quorum: std::sync::Mutex<witnessing::QuorumState>,
     cosigner: Option<detente_log::keys::SigningKey>,
+    witnessed: Vec<detente_log::keys::VerifierKey>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
@@ -111,7 +116,7 @@ impl<S: LogStore> Node<S> {
     /// The node of `record`, its book rebuilt from every entry the record
     /// holds. An empty record first records `declaration`, if given.
     pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
-        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner, tls } = setup;
+        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner, witnessed, tls } = setup;
         let Some(kept_under) = catalogue.treaty(&treaty) else {
             return Err(StartError::UnknownTreaty(treaty));
         };
@@ -144,6 +149,7 @@ impl<S: LogStore> Node<S> {
             policy,
             quorum: std::sync::Mutex::new(quorum),
             cosigner,
+            witnessed,
             tls,
         };
         node.rebuild(&mut *node.book.lock().await).await?;

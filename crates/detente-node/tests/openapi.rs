@@ -10,7 +10,7 @@ use detente_log::keys::{Algorithm, SigningKey};
 async fn the_openapi_document_lists_exactly_routes_the_node_serves() {
     let dir = tempfile::tempdir().unwrap();
     let cosigner = SigningKey::from_seed("ru.detente.example/witness", Algorithm::Cosignature, [5; 32]).unwrap();
-    let server = serve(russian_node(dir.path(), Vec::new(), Some(cosigner), None).await).await;
+    let server = serve(russian_node(dir.path(), Vec::new(), Some(cosigner), Vec::new(), None).await).await;
     let (status, document) = server.call("GET", "/openapi.json", None, None).await;
     assert_eq!(status, 200, "public, no token: {document}");
     assert_eq!(document["openapi"], "3.1.0");

@@ -57,7 +57,7 @@ async fn a_node_over_tls_is_reached_only_under_its_pinned_key_and_exchanges_as_o
     let store = detente_store::sqlite::SqliteStore::open(&us_dir.join("us.db")).await.unwrap();
     let us_node = start_node_with(store, &us_dir, vec![ru_peer], None, Some(us_tls)).await.unwrap();
     let us = serve_on(us_listener, us_node);
-    let ru = serve_on(ru_listener, russian_node(&ru_dir, vec![us_peer], None, Some(ru_tls)).await);
+    let ru = serve_on(ru_listener, russian_node(&ru_dir, vec![us_peer], None, Vec::new(), Some(ru_tls)).await);
 
     // The right pin reaches the node; another key's pin, or no TLS, does not.
     let (code, body) = status(&Target::parse(&us_url, Some(&us_pin)).unwrap()).await.unwrap();

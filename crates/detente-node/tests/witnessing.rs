@@ -167,7 +167,7 @@ async fn russian_witness(dir: &Path, key: &SigningKey) -> Server {
         target: detente_node::client::Target::parse("http://127.0.0.1:9", None).unwrap(),
         key: common::key().verifier().clone(),
     };
-    serve(russian_node(dir, vec![us], Some(key.clone()), None).await).await
+    serve(russian_node(dir, vec![us], Some(key.clone()), Vec::new(), None).await).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,4 +227,35 @@ async fn a_split_view_passes_a_weak_policy_and_is_caught_under_the_shipped_one()
     let someone_else = SigningKey::from_seed(common::key().verifier().name(), Algorithm::Ed25519, [40; 32]).unwrap();
     assert!(evidence.check(someone_else.verifier()).is_err(), "only the US key makes it evidence against the US");
     russia.stop().await;
+}
+
+/// A third state's node cosigns a record it is told to witness, though it
+/// is no peer of it and is sent none of its entries; a record it was not
+/// told of it refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_witnesses_the_records_it_is_told_to_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let us_record = version(dir.path(), "us", "the one history").await;
+    for folder in ["told", "untold"] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+    }
+    let told = serve(
+        russian_node(
+            &dir.path().join("told"),
+            Vec::new(),
+            Some(cosigner("cn", 34)),
+            vec![common::key().verifier().clone()],
+            None,
+        )
+        .await,
+    )
+    .await;
+    let untold =
+        serve(russian_node(&dir.path().join("untold"), Vec::new(), Some(cosigner("cn", 35)), Vec::new(), None).await)
+            .await;
+    let cosigned = show(&us_record, told.address).await.expect("the record it witnesses is cosigned");
+    assert!(cosigned.starts_with("— cn.detente.example/witness "), "{cosigned}");
+    assert_eq!(show(&us_record, untold.address).await, None, "a record it does not witness is refused");
+    told.stop().await;
+    untold.stop().await;
 }

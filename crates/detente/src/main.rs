@@ -8,6 +8,7 @@
 
 mod args;
 mod charts;
+mod clock;
 mod cmd;
 mod data;
 mod error;
@@ -17,18 +18,15 @@ mod report;
 mod stores;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    let context =
-        cmd::Context { data_dir: cli.data_dir, clock: Arc::new(unix_now), out: output::Output::new(cli.json) };
-    error::exit_code(cmd::run(cli.command, &context))
-}
-
-/// The one place detente reads the clock; everything below is handed the time.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    // Everything below `main` is handed the time; `clock` alone reads it.
+    let run = clock::clock(cli.clock).and_then(|clock| {
+        let context = cmd::Context { data_dir: cli.data_dir, clock, out: output::Output::new(cli.json) };
+        cmd::run(cli.command, &context)
+    });
+    error::exit_code(run)
 }

@@ -25,13 +25,14 @@ use super::book::Refused;
 use super::{Node, Role, Submitted};
 
 pub(super) fn router<S: LogStore + WitnessStore + Clone + 'static>(node: Arc<Node<S>>) -> Router {
-    // A node with a cosigner key is a witness of its peers' records too,
-    // under the same limits, keeping what it cosigned in the node's store.
+    // A node with a cosigner key is a witness of its peers' records (and of
+    // those it is told to witness) too, under the same limits, keeping what
+    // it cosigned in the node's store.
     let witness = node.cosigner.clone().map(|key| {
         crate::witness::router(crate::witness::Config {
             store: node.record.store().clone(),
             key,
-            logs: node.peers.iter().map(|peer| peer.key.clone()).collect(),
+            logs: node.peers.iter().map(|peer| peer.key.clone()).chain(node.witnessed.iter().cloned()).collect(),
             clock: node.clock.clone(),
             limits: node.limits,
         })

@@ -42,6 +42,10 @@ pub struct ConfigFile {
     /// This node's cosigner key (mode 0600): with it the node witnesses its
     /// peers' records at `POST /add-checkpoint`.
     pub witness_key: Option<PathBuf>,
+    /// Records this node witnesses besides its peers' (their verifier keys):
+    /// it cosigns their checkpoints and is sent none of their entries.
+    #[serde(default)]
+    pub witnessed: Vec<String>,
 }
 
 /// A peer as written: its party, its node's address and its record's key.

@@ -95,6 +95,7 @@ pub async fn start_node_with<S: LogStore + Clone>(
         peers,
         policy,
         cosigner: None,
+        witnessed: Vec::new(),
         tls,
     };
     Node::start(record, signer, setup).await
@@ -109,6 +110,7 @@ pub async fn russian_node(
     dir: &Path,
     peers: Vec<Peer>,
     cosigner: Option<SigningKey>,
+    witnessed: Vec<detente_log::keys::VerifierKey>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> Node<SqliteStore> {
     let store = SqliteStore::open(&dir.join("ru.db")).await.unwrap();
@@ -125,6 +127,7 @@ pub async fn russian_node(
         peers,
         policy: None,
         cosigner,
+        witnessed,
         tls,
     };
     Node::start(record, Signer::new(ru_key(), dir.join("ru.key.signed")), setup).await.unwrap()

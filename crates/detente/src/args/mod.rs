@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "DETENTE_DATA", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Read the time from an exercise clock file (`simulated=… real=… rate=…`,
+    /// docs/node.md), not the system clock: the demo's nodes run on one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub clock: Option<PathBuf>,
+
     /// Print the result as JSON (every command that prints a result takes it).
     #[arg(long, global = true)]
     pub json: bool,
@@ -55,7 +60,7 @@ pub enum Command {
     /// The data files shipped inside detente: treaties, readings, declarations, scenarios.
     #[command(subcommand)]
     Data(DataCommand),
-    /// Run the main job on the shipped public data: both parties, both readings, the record, the analysis.
+    /// Run the main job: the shipped public data counted, then a node per party and a witness, replaying a sequence of notifications.
     Demo(DemoArgs),
     /// Make an Ed25519 key pair: a private key file (mode 0600) and a C2SP verifier key.
     Keygen(KeygenArgs),
@@ -199,9 +204,14 @@ pub enum DataCommand {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to write the charts, the counts and the record.
+    /// Where to write the charts and the counts, and to keep the network:
+    /// its nodes' records, keys and logs, and how far the replay got.
     #[arg(long, value_name = "DIR", default_value = "detente-demo")]
     pub out: PathBuf,
+    /// Replay the sequence, stop the network and exit 0, for scripts;
+    /// without it the nodes keep running until Ctrl-C.
+    #[arg(long)]
+    pub until_done: bool,
 }
 
 #[derive(Debug, Args)]

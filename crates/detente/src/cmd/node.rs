@@ -18,7 +18,7 @@ use crate::{bad_input, data};
 
 /// What `init` wrote.
 #[derive(Serialize)]
-struct Written {
+pub(super) struct Written {
     config: String,
     verifier_key: String,
     witness_key: String,
@@ -30,6 +30,15 @@ struct Written {
 }
 
 pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
+    let written = write_node(&args)?;
+    context.out.result(&written, |w| format!("{}\n", w.config))?;
+    context.out.note(&format!("start it with: detente node --config {}", written.config));
+    Ok(Outcome::Done)
+}
+
+/// Writes a working node into `args.dir`: its keys, tokens, declaration and
+/// configuration.
+pub(super) fn write_node(args: &InitArgs) -> anyhow::Result<Written> {
     let dir = &args.dir;
     let config_path = dir.join("node.toml");
     if config_path.exists() {
@@ -101,17 +110,14 @@ pub fn init(args: InitArgs, context: &Context) -> anyhow::Result<Outcome> {
     );
     ConfigFile::parse(&config, dir).map_err(|e| anyhow::anyhow!("init wrote a configuration it cannot read: {e}"))?;
     data::write_atomically(&config_path, |out| out.write_all(config.as_bytes()))?;
-    let written = Written {
+    Ok(Written {
         config: config_path.display().to_string(),
         verifier_key: key.verifier().to_string(),
         witness_key: witness.verifier().to_string(),
         spki_sha256,
         operator_token_file: dir.join("operator.token").display().to_string(),
         observer_token_file: dir.join("observer.token").display().to_string(),
-    };
-    context.out.result(&written, |w| format!("{}\n", w.config))?;
-    context.out.note(&format!("start it with: detente node --config {}", config_path.display()));
-    Ok(Outcome::Done)
+    })
 }
 
 /// Writes a self-signed certificate for `listen` and localhost, with its
@@ -194,6 +200,10 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
         }
         let peers = config.peers.iter().map(|p| p.resolve(&config.party)).collect::<Result<Vec<_>, _>>();
         let peers = peers.map_err(|e| bad_input!("{}: field peers: {e}", args.config.display()))?;
+        let witnessed = config.witnessed.iter().map(|key| detente_log::keys::VerifierKey::parse(key));
+        let witnessed = witnessed
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad_input!("{}: field witnessed: {e}", args.config.display()))?;
         let setup = Setup {
             catalogue,
             treaty: config.treaty.clone(),
@@ -203,6 +213,7 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             peers,
             policy,
             cosigner,
+            witnessed,
             tls,
         };
         let node =

@@ -78,7 +78,7 @@ fn every_command_prints_json_when_asked() {
     let mut covered = BTreeSet::new();
     let mut run = |name: &str, args: &[&str]| {
         covered.insert(name.to_owned());
-        json_out(args, name == "log append --lines");
+        json_out(args, name == "log append --lines" || name == "demo");
     };
     run("treaty list", &["treaty", "list"]);
     run("treaty show", &["treaty", "show", "new-start"]);
@@ -90,7 +90,7 @@ fn every_command_prints_json_when_asked() {
     run("export", &["export", &us_json]);
     run("data list", &["data", "list"]);
     run("data show", &["data", "show", "treaties/sort.toml"]);
-    run("demo", &["demo", "--out", &at("demo")]);
+    run("demo", &["demo", "--out", &at("demo"), "--until-done"]);
     run("keygen", &["keygen", "--name", "us.detente.example/record", "--out", &at("us")]);
     run("keygen", &["keygen", "--name", "w.example/witness", "--witness", "--out", &at("w")]);
     run("policy", &["policy", "--log", &vkey, "--witness", &wvkey]);

@@ -93,14 +93,48 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-/// Runs a shell command in `folder`; panics, showing its output, if it fails.
-fn sh(command: &str, folder: &Path, path: Option<&str>) -> String {
+/// Runs a shell command in `folder` in a process group of its own, reads
+/// its output until a line holds `until`, then interrupts the group as
+/// Ctrl-C at a terminal would: all it printed, once it has exited 0.
+fn until_interrupted(command: &str, folder: &Path, until: &str) -> String {
+    use std::io::BufRead as _;
+    use std::os::unix::process::CommandExt as _;
+    let mut child = shell(command, folder).stdout(std::process::Stdio::piped()).process_group(0).spawn().unwrap();
+    let mut printed = String::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains(until) {
+            let group = rustix::process::Pid::from_child(&child);
+            rustix::process::kill_process_group(group, rustix::process::Signal::INT).unwrap();
+            break;
+        }
+    }
+    for line in lines {
+        printed.push_str(&line.unwrap());
+        printed.push('\n');
+    }
+    let status = child.wait().unwrap();
+    assert!(printed.contains(until) && status.success(), "`{command}` ({status}):\n{printed}");
+    printed
+}
+
+/// `bash -c command` in `folder`, building the clone under the
+/// workspace's target folder: its release artifacts are compiled once per
+/// machine, not per run (the folder `cargo test` is using stays locked
+/// while it runs).
+fn shell(command: &str, folder: &Path) -> Command {
     let mut shell = Command::new("bash");
     shell.args(["-eu", "-o", "pipefail", "-c", command]).current_dir(folder);
-    // The clone's own build: its release artifacts are kept under the
-    // workspace's target folder (the one `cargo test` is using stays locked
-    // while it runs), so they are compiled once per machine, not per run.
     shell.env("CARGO_TARGET_DIR", root().join("target/readme")).env_remove("DETENTE_DATA").env_remove("DETENTE_STORE");
+    shell
+}
+
+/// Runs a shell command in `folder`; panics, showing its output, if it fails.
+fn sh(command: &str, folder: &Path, path: Option<&str>) -> String {
+    let mut shell = shell(command, folder);
     if let Some(path) = path {
         shell.env("PATH", path);
     }
@@ -127,8 +161,11 @@ fn every_block_works_as_written() {
     assert!(cloned.success(), "git clone of the repository");
     // The test command itself is not run here: it would run this test again.
     assert!(is_executable(&clone.path().join("scripts/test-all")), "scripts/test-all is there and executable");
-    let demo = sh(&set_up[0], clone.path(), None);
+    // The demo runs until Ctrl-C, which a terminal sends to its whole
+    // process group: so does this test, once the replay is done.
+    let demo = until_interrupted(&set_up[0], clone.path(), "Ctrl-C stops them");
     assert!(demo.contains("detente demo: New START on public data"), "{demo}");
+    assert!(demo.contains("Stopped cleanly"), "{demo}");
     assert!(clone.path().join("detente-demo/newstart-history.svg").is_file());
 
     let installed = clone.path().join("installed");

@@ -1,27 +1,20 @@
-//! The main job on the shipped public data: the published history against the
-//! limits, both parties' reconstructed declarations counted under both readings,
-//! the itemised difference, and the chart.
+//! The demo's first part, on the shipped public data alone: the published
+//! history against the limits, both parties' reconstructed declarations
+//! counted under both readings, the itemised difference, the chart, and the
+//! stability analysis.
 
 use std::path::Path;
 
 use detente_core::Declaration;
-use detente_log::entry::Body;
-use detente_log::keys::{Algorithm, SigningKey};
-use detente_log::policy::Policy;
-use detente_store::admission::Draft;
-use detente_store::record::Record;
-use detente_store::signer::Signer;
-use detente_store::sqlite::SqliteStore;
-use detente_store::witness::add_checkpoint;
-use detente_treaty::{Catalogue, Count, Options};
+use detente_treaty::{Count, Options};
 
-use super::Context;
-use crate::args::DemoArgs;
-use crate::error::Outcome;
+use crate::cmd::Context;
 use crate::report::{self, thousands};
 use crate::{charts, data};
 
-pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
+/// The report as text, and as JSON.
+pub fn report(out: &Path, context: &Context) -> anyhow::Result<(String, serde_json::Value)> {
+    let folder = out;
     let catalogue = context.catalogue()?;
     let treaty = catalogue.treaty("new-start").expect("New START is shipped");
     let history = data::aggregates();
@@ -133,10 +126,10 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         }
     }
 
-    let chart = args.out.join("newstart-history.svg");
+    let chart = folder.join("newstart-history.svg");
     let svg = charts::history(&history, treaty).to_svg();
     data::write_atomically(&chart, |w| w.write_all(svg.as_bytes()))?;
-    let counts_file = args.out.join("counts.json");
+    let counts_file = folder.join("counts.json");
     let json: Vec<_> =
         counts.iter().map(|(label, _, count)| serde_json::json!({ "label": label, "count": count })).collect();
     data::write_atomically(&counts_file, |w| serde_json::to_writer_pretty(w, &json).map_err(std::io::Error::other))?;
@@ -145,112 +138,15 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         chart.display(),
         counts_file.display()
     ));
-    let (record_text, record) = record_walkthrough(&args.out, &catalogue, &declarations, context.now())?;
-    out.push_str(&record_text);
-    let (analysis_text, analysis) = analysis_walkthrough(&args.out)?;
+    let (analysis_text, analysis) = analysis_walkthrough(folder)?;
     out.push_str(&analysis_text);
     let summary = serde_json::json!({
         "counts": json,
         "published": published_comparison,
-        "record": record,
         "analysis": analysis,
         "files": [chart, counts_file],
     });
-    context.out.result(&summary, |_| out)?;
-    Ok(Outcome::Done)
-}
-
-/// The record on the same data: the U.S. log records its declaration and a
-/// notification, two witnesses (Russia's and a neutral one) cosign its
-/// checkpoint, and the notification is proven offline under a policy that
-/// needs both. Fresh keys every run; the stores are rebuilt in `out`.
-fn record_walkthrough(
-    out: &Path,
-    catalogue: &Catalogue,
-    declarations: &[Declaration],
-    time: u64,
-) -> anyhow::Result<(String, serde_json::Value)> {
-    let folder = out.join("record");
-    if folder.exists() {
-        std::fs::remove_dir_all(&folder)?;
-    }
-    std::fs::create_dir_all(&folder)?;
-    let key = |name: &str, algorithm| -> anyhow::Result<SigningKey> {
-        Ok(SigningKey::from_seed(name, algorithm, crate::inputs::fresh_seed()?)?)
-    };
-    let us_key = key("us.detente.example/record", Algorithm::Ed25519)?;
-    let witnesses = [
-        ("RU", key("ru.detente.example/witness", Algorithm::Cosignature)?),
-        ("NEUTRAL", key("neutral.detente.example/witness", Algorithm::Cosignature)?),
-    ];
-    let us = declarations.iter().find(|d| d.party().as_str() == "US").expect("the U.S. declaration is shipped");
-    let (_, us_text) = data::declarations().find(|(name, _)| name.starts_with("us-2020")).expect("shipped");
-
-    let mut policy = format!("log {}\n", us_key.verifier());
-    for (name, witness) in &witnesses {
-        policy.push_str(&format!("witness {name} {}\n", witness.verifier()));
-    }
-    policy.push_str("group both all RU NEUTRAL\nquorum both\n");
-    let policy_file = folder.join("policy.txt");
-    data::write_atomically(&policy_file, |w| w.write_all(policy.as_bytes()))?;
-    let policy = Policy::parse(&policy).expect("the demo policy is valid");
-
-    let bundle_file = folder.join("notification.tlog-proof");
-    let summary = crate::stores::runtime()?.block_on(async {
-        let store = SqliteStore::open(&folder.join("us-record.db")).await?;
-        let record = Record::init(store, us_key.verifier(), us.party().clone()).await?;
-        let declaration = Draft {
-            body: Body::Declaration { treaty: "new-start".into(), as_of: us.as_of() },
-            media_type: "text/csv".into(),
-            bytes: us_text.as_bytes().to_vec(),
-        };
-        let notification = Draft {
-            body: Body::Notification { treaty: "new-start".into(), notice: "change-in-data".into(), refers_to: None },
-            media_type: "text/plain".into(),
-            bytes: b"One B-52H heavy bomber converted to non-nuclear armaments.\n".to_vec(),
-        };
-        // As every entry is made: checked, numbered and signed by the record.
-        // The key's memory of what it signed, which a restored store cannot roll back.
-        let signer = Signer::new(us_key.clone(), folder.join("us-record.signed"));
-        record.submit(&signer, catalogue, &[declaration, notification], time).await?;
-        record.checkpoint(&signer).await?;
-        for (name, witness) in &witnesses {
-            let witness_store = SqliteStore::open(&folder.join(format!("{}-witness.db", name.to_lowercase()))).await?;
-            let request = record.witness_request(0).await?.to_text();
-            let cosignature = add_checkpoint(&witness_store, &request, std::slice::from_ref(us_key.verifier()), witness, time).await?;
-            record.add_cosignatures(&cosignature, std::slice::from_ref(witness.verifier())).await?;
-        }
-        let bundle = record.prove(1).await?;
-        data::write_atomically(&bundle_file, |w| w.write_all(bundle.to_string().as_bytes()))?;
-        let witnessed = bundle.verify(bundle.extra.as_deref().unwrap_or_default(), &policy)?;
-        let audit = record.audit(true, Some(&witnessed.signed.checkpoint)).await?;
-        let text = format!(
-            "\nThe record: the U.S. log ({}) holds {} signed entries (the declaration, by digest, and a notification).\n\
-             Its checkpoint of size {} is cosigned by {} (quorum {}: {}); the full audit checks out.\n",
-            record.origin(),
-            audit.entries,
-            witnessed.signed.checkpoint.size,
-            witnessed.cosigners.join(" and "),
-            policy.describe_quorum(),
-            if witnessed.quorum_met { "met" } else { "NOT met" },
-        );
-        let json = serde_json::json!({
-            "origin": record.origin(), "entries": audit.entries, "checkpoint_size": witnessed.signed.checkpoint.size,
-            "cosigners": witnessed.cosigners, "quorum_met": witnessed.quorum_met,
-            "proof": bundle_file, "policy": policy_file,
-        });
-        anyhow::Ok((text, json))
-    })?;
-    let (summary, json) = summary;
-    Ok((
-        format!(
-            "{summary}The notification is proven offline by {}:\n  detente verify-proof {} --policy {}\n",
-            bundle_file.display(),
-            bundle_file.display(),
-            policy_file.display()
-        ),
-        json,
-    ))
+    Ok((out, summary))
 }
 
 /// The analysis on the shipped scenarios: how far each side could upload,
