@@ -57,6 +57,9 @@ pub struct Setup {
     /// This node's cosigner key, with which it witnesses its peers' records
     /// at `POST /add-checkpoint`; `None`: it witnesses nobody.
     pub cosigner: Option<detente_log::keys::SigningKey>,
+    /// The SHA-256 of the certificate key of each witness of `policy`
+    /// reached over HTTPS, by the witness's name in the policy.
+    pub witness_pins: std::collections::BTreeMap<String, String>,
     /// Records this node witnesses besides its peers': it cosigns their
     /// checkpoints, and no entry of theirs reaches it. A third state can so
     /// check that two others show one history without reading a word of it.
@@ -88,6 +91,8 @@ pub struct Node<S> {
     /// Notifications waiting for the sequencer (see [`Node::notify_all`]).
     waiting: std::sync::Mutex<Vec<Waiting>>,
     policy: Option<detente_log::policy::Policy>,
+    /// Where each witness of `policy` is reached, in the policy's order.
+    witness_targets: Vec<crate::client::Target>,
     /// What the witnesses have cosigned, kept by the witnessing task.
     quorum: std::sync::Mutex<witnessing::QuorumState>,
     cosigner: Option<detente_log::keys::SigningKey>,
@@ -116,7 +121,19 @@ impl<S: LogStore> Node<S> {
     /// The node of `record`, its book rebuilt from every entry the record
     /// holds. An empty record first records `declaration`, if given.
     pub async fn start(record: Record<S>, signer: Signer, setup: Setup) -> Result<Node<S>, StartError> {
-        let Setup { catalogue, treaty, tokens, clock, declaration, peers, policy, cosigner, witnessed, tls } = setup;
+        let Setup {
+            catalogue,
+            treaty,
+            tokens,
+            clock,
+            declaration,
+            peers,
+            policy,
+            witness_pins,
+            cosigner,
+            witnessed,
+            tls,
+        } = setup;
         let Some(kept_under) = catalogue.treaty(&treaty) else {
             return Err(StartError::UnknownTreaty(treaty));
         };
@@ -126,9 +143,15 @@ impl<S: LogStore> Node<S> {
         if let Some(outsider) = peers.iter().find(|peer| !kept_under.parties.contains(&peer.party)) {
             return Err(StartError::NotAParty { peer: outsider.party.clone(), treaty });
         }
-        let quorum = match &policy {
-            Some(policy) => witnessing::QuorumState::of(policy, record.key()).map_err(StartError::Policy)?,
-            None => witnessing::QuorumState::default(),
+        let (quorum, witness_targets) = match &policy {
+            Some(policy) => (
+                witnessing::QuorumState::of(policy, record.key()).map_err(StartError::Policy)?,
+                witnessing::endpoints(policy, &witness_pins).map_err(StartError::Policy)?,
+            ),
+            None if !witness_pins.is_empty() => {
+                return Err(StartError::Policy("witness pins are given, but no policy".into()));
+            }
+            None => (witnessing::QuorumState::default(), Vec::new()),
         };
         let catalogue = Arc::new(catalogue);
         let book = Mutex::new(Book::new(catalogue.clone(), &treaty));
@@ -147,6 +170,7 @@ impl<S: LogStore> Node<S> {
             book,
             waiting: std::sync::Mutex::new(Vec::new()),
             policy,
+            witness_targets,
             quorum: std::sync::Mutex::new(quorum),
             cosigner,
             witnessed,

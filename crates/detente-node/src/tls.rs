@@ -6,6 +6,8 @@
 //! certificate can be self-signed: what is trusted is the key it holds.
 
 use std::sync::Arc;
+/// The acceptor a server is handed, re-exported so that callers need no TLS crate of their own.
+pub use tokio_rustls::TlsAcceptor;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;

@@ -42,16 +42,17 @@ impl<S> std::fmt::Debug for Config<S> {
     }
 }
 
-/// Serves `config` on `listener`, under its limits, until `shutdown`
-/// completes, then stops accepting and lets requests in flight finish (each
-/// is one short store transaction, so the wait is brief).
+/// Serves `config` on `listener` (over TLS with `tls`), under its limits,
+/// until `shutdown` completes, then stops accepting and lets requests in
+/// flight finish (each is one short store transaction, so the wait is brief).
 pub async fn run<S: WitnessStore + 'static>(
     config: Config<S>,
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = config.limits;
-    crate::http::serve(listener, router(config), limits, shutdown).await
+    crate::http::serve_over(listener, tls, router(config), limits, shutdown).await
 }
 
 /// The witness's routes, for [`run`] and for tests that drive it without a socket.

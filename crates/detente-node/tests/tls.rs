@@ -96,3 +96,62 @@ async fn a_node_over_tls_is_reached_only_under_its_pinned_key_and_exchanges_as_o
     us.stop().await;
     ru.stop().await;
 }
+
+/// A witness served over TLS is asked under the pin the node has for it
+/// and under no other; a witness at an https URL with no pin, or a pin for
+/// a witness the policy does not name, stops the node from starting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reaches_a_witness_over_tls_under_its_pin_only() {
+    use std::collections::BTreeMap;
+
+    use detente_log::keys::{Algorithm, SigningKey};
+    use detente_log::policy::Policy;
+    use detente_node::party::StartError;
+    use detente_store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let cosigner = SigningKey::from_seed("w.detente.example/witness", Algorithm::Cosignature, [51; 32]).unwrap();
+    let ((acceptor, pin), (_, other_pin)) = (certificate(), certificate());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = detente_node::witness::Config {
+        store: SqliteStore::open(&dir.path().join("witness.db")).await.unwrap(),
+        key: cosigner.clone(),
+        logs: vec![key().verifier().clone()],
+        clock: std::sync::Arc::new(|| NOW),
+        limits: detente_node::http::Limits::default(),
+    };
+    tokio::spawn(detente_node::witness::run(config, listener, Some(acceptor), std::future::pending()));
+    let policy = Policy::parse(&format!(
+        "log {}\nwitness W {} https://{address}\nquorum W\n",
+        key().verifier(),
+        cosigner.verifier()
+    ))
+    .unwrap();
+    let start = |name: &str, pins: BTreeMap<String, String>| {
+        let (policy, folder) = (policy.clone(), dir.path().join(name));
+        async move {
+            std::fs::create_dir_all(&folder).unwrap();
+            let store = SqliteStore::open(&folder.join("us.db")).await.unwrap();
+            start_node_pinned(store, &folder, Vec::new(), Some((policy, pins)), None).await
+        }
+    };
+    let pinned = |name: &str, pin: &str| BTreeMap::from([(name.to_owned(), pin.to_owned())]);
+
+    for (pins, expected) in [(BTreeMap::new(), "witness W"), (pinned("V", &pin), "does not name")] {
+        match start("refused", pins).await {
+            Err(StartError::Policy(message)) => assert!(message.contains(expected), "{message}"),
+            other => panic!("expected the witnesses refused for {expected:?}, got {other:?}"),
+        }
+    }
+
+    let node = serve(start("pinned", pinned("W", &pin)).await.unwrap()).await;
+    let quorum = quorum_until(&node, |q| q["witnessed"]["quorum_met"] == true).await;
+    assert_eq!(quorum["witnessed"]["cosigners"], serde_json::json!(["W"]));
+    let wrong = serve(start("wrong", pinned("W", &other_pin)).await.unwrap()).await;
+    let quorum =
+        quorum_until(&wrong, |q| q["witnesses"][0]["error"].as_str().is_some_and(|e| e.contains("pinned"))).await;
+    assert!(quorum["witnessed"].is_null(), "nothing cosigned through a certificate not pinned: {quorum}");
+    node.stop().await;
+    wrong.stop().await;
+}

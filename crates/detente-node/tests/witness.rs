@@ -54,7 +54,7 @@ async fn a_witness_server_answers_as_the_spec_says_and_stops_when_told() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(run(config, listener, async {
+    let server = tokio::spawn(run(config, listener, None, async {
         let _ = stopped.await;
     }));
 
@@ -98,7 +98,7 @@ async fn a_slowloris_of_500_connections_does_not_shut_out_a_legitimate_request()
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(run(config, listener, async {
+    let server = tokio::spawn(run(config, listener, None, async {
         let _ = stopped.await;
     }));
     let mut slow = Vec::with_capacity(SLOW);

@@ -8,7 +8,6 @@ mod common;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::*;
 use detente_log::checkpoint::SignedCheckpoint;
@@ -21,7 +20,6 @@ use detente_node::party::{Peer, StartError};
 use detente_store::record::Record;
 use detente_store::signer::Signer;
 use detente_store::sqlite::SqliteStore;
-use serde_json::Value;
 
 fn cosigner(name: &str, seed: u8) -> SigningKey {
     SigningKey::from_seed(&format!("{name}.detente.example/witness"), Algorithm::Cosignature, [seed; 32]).unwrap()
@@ -39,7 +37,7 @@ async fn witness_server(dir: &Path, key: &SigningKey) -> SocketAddr {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(detente_node::witness::run(config, listener, std::future::pending()));
+    tokio::spawn(detente_node::witness::run(config, listener, None, std::future::pending()));
     address
 }
 
@@ -52,18 +50,6 @@ fn policy(witnesses: &[(&str, &SigningKey, Option<SocketAddr>)], rule: &str) -> 
         text.push_str(&format!("witness {name} {}{url}\n", key.verifier()));
     }
     Policy::parse(&format!("{text}{rule}")).unwrap()
-}
-
-/// Reads the node's quorum state until `done` holds of it (at most 20 s).
-async fn quorum_until(server: &Server, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..400 {
-        let quorum = server.get("/api/v1/quorum").await;
-        if done(&quorum) {
-            return quorum;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the quorum state never got there: {}", server.get("/api/v1/quorum").await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

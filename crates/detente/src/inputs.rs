@@ -116,3 +116,12 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 pub fn read_input_text(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(read_input(path)?).map_err(|_| bad_input!("{}: not UTF-8 text", path.display()))
 }
+
+/// A TLS acceptor serving the PEM certificate chain in `certificate` with
+/// the private key in `key` (mode 0600, the user's own).
+pub fn tls_acceptor(certificate: &Path, key: &Path) -> anyhow::Result<detente_node::tls::TlsAcceptor> {
+    let chain = std::fs::read(certificate).map_err(|e| bad_input!("{}: {e}", certificate.display()))?;
+    let private = private_file(key)?;
+    detente_node::tls::acceptor(&chain, &private)
+        .map_err(|e| bad_input!("{} and {}: {e}", certificate.display(), key.display()))
+}

@@ -61,3 +61,14 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
+
+/// Completes at the first SIGINT (Ctrl-C) from now on. The handler is in
+/// place when this returns, so a server that then prints where it listens
+/// cannot be killed by an interrupt sent the moment it is read. Called
+/// within a runtime.
+pub fn interrupted() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        interrupts.recv().await;
+    })
+}

@@ -39,6 +39,10 @@ pub struct ConfigFile {
     /// relative to this file: every checkpoint goes to each witness it
     /// names, at the URL it gives. Its quorums must share a witness.
     pub policy: Option<PathBuf>,
+    /// For each witness of the policy reached at an `https://` URL, by its
+    /// name there: the SHA-256 of its certificate's public key.
+    #[serde(default)]
+    pub witness_pins: std::collections::BTreeMap<String, String>,
     /// This node's cosigner key (mode 0600): with it the node witnesses its
     /// peers' records at `POST /add-checkpoint`.
     pub witness_key: Option<PathBuf>,

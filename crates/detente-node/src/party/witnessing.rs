@@ -23,6 +23,7 @@ use detente_log::note::{Note, NoteSignature};
 use detente_log::policy::{Policy, Witness};
 use detente_store::LogStore;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use super::Node;
 use crate::client::Target;
@@ -32,7 +33,6 @@ impl QuorumState {
     /// be one the record can be witnessed under.
     pub fn of(policy: &Policy, record_key: &VerifierKey) -> Result<QuorumState, String> {
         check_policy(policy, record_key)?;
-        endpoints(policy)?;
         let witnesses = policy.witnesses().iter().map(|w| WitnessState {
             name: w.name.clone(),
             url: w.url.clone().unwrap_or_default(),
@@ -60,12 +60,17 @@ pub fn check_policy(policy: &Policy, record_key: &VerifierKey) -> Result<(), Str
 }
 
 /// The witnesses of the policy, each reached at the URL it gives: plain
-/// HTTP on loopback (a witness's answers are checked by its key, but a
-/// pinned TLS witness needs its pin in the policy, which C2SP has no line for).
-fn endpoints(policy: &Policy) -> Result<Vec<Target>, String> {
+/// HTTP on loopback, or HTTPS to the certificate key pinned for the
+/// witness's name in `pins` (C2SP's policy lines have no place for a pin).
+/// A pin for a witness the policy does not name is refused, as a typo.
+pub fn endpoints(policy: &Policy, pins: &BTreeMap<String, String>) -> Result<Vec<Target>, String> {
+    if let Some(name) = pins.keys().find(|name| !policy.witnesses().iter().any(|w| &w.name == *name)) {
+        return Err(format!("a pin for witness {name}, which the policy does not name"));
+    }
     let target = |witness: &Witness| {
         let url = witness.url.as_deref().ok_or_else(|| format!("witness {} has no URL", witness.name))?;
-        Target::parse(url, None).map_err(|e| format!("witness {}: {e}", witness.name))
+        let pin = pins.get(&witness.name).map(String::as_str);
+        Target::parse(url, pin).map_err(|e| format!("witness {}: {e}", witness.name))
     };
     policy.witnesses().iter().map(target).collect()
 }
@@ -124,7 +129,7 @@ impl<S: LogStore> Node<S> {
     /// doubling to 60 s); the others go on.
     pub(super) async fn witness_rounds(self: std::sync::Arc<Self>) {
         let Some(policy) = &self.policy else { return };
-        let endpoints = endpoints(policy).expect("checked when the node started");
+        let endpoints = &self.witness_targets;
         let keys = policy.witness_keys();
         let mut recorded = self.recorded.subscribe();
         let mut stopping = self.stopping.subscribe();

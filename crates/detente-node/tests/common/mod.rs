@@ -79,6 +79,22 @@ pub async fn start_node_with<S: LogStore + Clone>(
     policy: Option<Policy>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<Node<S>, StartError> {
+    start_node_pinned(store, dir, peers, policy.map(|p| (p, Default::default())), tls).await
+}
+
+/// The US node over `store`, witnessed under a policy whose HTTPS
+/// witnesses have the pins given, serving over `tls`.
+pub async fn start_node_pinned<S: LogStore + Clone>(
+    store: S,
+    dir: &Path,
+    peers: Vec<Peer>,
+    witnessing: Option<(Policy, std::collections::BTreeMap<String, String>)>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<Node<S>, StartError> {
+    let (policy, witness_pins) = match witnessing {
+        Some((policy, pins)) => (Some(policy), pins),
+        None => (None, Default::default()),
+    };
     let record = match Record::open(store.clone()).await {
         Ok(record) => record,
         Err(_) => Record::init(store, key().verifier(), "US".parse().unwrap()).await.unwrap(),
@@ -94,6 +110,7 @@ pub async fn start_node_with<S: LogStore + Clone>(
         declaration,
         peers,
         policy,
+        witness_pins,
         cosigner: None,
         witnessed: Vec::new(),
         tls,
@@ -126,6 +143,7 @@ pub async fn russian_node(
         declaration: None,
         peers,
         policy: None,
+        witness_pins: Default::default(),
         cosigner,
         witnessed,
         tls,
@@ -214,4 +232,16 @@ pub fn converted(uid: &str, at: &str) -> Value {
     json!({ "kind": "change-in-data", "notice": { "events": [
         { "uid": uid, "at": at, "change": { "what": "converted", "armament": "non-nuclear" } }
     ]}})
+}
+
+/// Reads the node's quorum state until `done` holds of it (at most 20 s).
+pub async fn quorum_until(server: &Server, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    for _ in 0..400 {
+        let quorum = server.get("/api/v1/quorum").await;
+        if done(&quorum) {
+            return quorum;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the quorum state never got there: {}", server.get("/api/v1/quorum").await);
 }

@@ -167,6 +167,8 @@ pub enum WitnessCommand {
         #[arg(long, default_value = "127.0.0.1:7380")]
         listen: std::net::SocketAddr,
         #[command(flatten)]
+        tls: TlsArgs,
+        #[command(flatten)]
         limits: LimitArgs,
     },
     /// Print each fork this witness was shown and kept, as a bundle anyone can check.
@@ -182,6 +184,18 @@ pub enum WitnessCommand {
         #[arg(long, value_name = "VKEY")]
         log_key: String,
     },
+}
+
+/// Serving over TLS: required to listen off loopback.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// The server's certificate chain (PEM); nodes pin its key's SHA-256
+    /// (`spki_sha256`, as `detente init --tls` prints one).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_certificate: Option<PathBuf>,
+    /// The certificate's private key (PEM, mode 0600).
+    #[arg(long, value_name = "FILE", requires = "tls_certificate")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What a witness needs: its store, its key and the logs it follows.

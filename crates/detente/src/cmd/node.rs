@@ -165,17 +165,7 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
     let policy = config.policy.as_deref().map(inputs::policy).transpose()?;
     let cosigner =
         config.witness_key.as_deref().map(|path| inputs::signing_key(path, Algorithm::Cosignature)).transpose()?;
-    let tls = match &config.tls {
-        None => None,
-        Some(files) => {
-            let certificate =
-                std::fs::read(&files.certificate).map_err(|e| bad_input!("{}: {e}", files.certificate.display()))?;
-            let key = inputs::private_file(&files.key)?;
-            let acceptor = detente_node::tls::acceptor(&certificate, &key)
-                .map_err(|e| bad_input!("{}: field tls: {e}", args.config.display()))?;
-            Some(acceptor)
-        }
-    };
+    let tls = config.tls.as_ref().map(|files| inputs::tls_acceptor(&files.certificate, &files.key)).transpose()?;
     let address = Address::parse(&config.store).map_err(|e| bad_input!("store: {e}"))?;
     // Logs go to standard error; they name parties, kinds and sequence
     // numbers, never keys or tokens.
@@ -212,6 +202,7 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             declaration,
             peers,
             policy,
+            witness_pins: config.witness_pins.clone(),
             cosigner,
             witnessed,
             tls,
@@ -219,6 +210,7 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
         let node =
             Node::start(record, signer, setup).await.map_err(|e| bad_input!("{}: {e}", args.config.display()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let interrupted = crate::stores::interrupted()?;
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);
         match context.out.json_wanted() {
@@ -226,9 +218,6 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
             false => context.out.text(&format!("node {} listening on {url}\n", config.party))?,
         }
         tracing::info!(party = %config.party, %url, "node started");
-        let interrupted = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
         detente_node::party::run(node, listener, interrupted).await?;
         tracing::info!(party = %config.party, "node stopped");
         Ok(Outcome::Done)

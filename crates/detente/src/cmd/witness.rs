@@ -24,23 +24,29 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
                 let store = open_store(&witness.store.store).await?;
                 answer(add_checkpoint(&store, &body, &logs, &key, context.now()).await, context)
             }
-            WitnessCommand::Serve { witness, listen, limits } => {
+            WitnessCommand::Serve { witness, listen, tls, limits } => {
                 let (key, logs) = witness_keys(&witness)?;
+                let tls = match (&tls.tls_certificate, &tls.tls_key) {
+                    (Some(certificate), Some(key)) => Some(inputs::tls_acceptor(certificate, key)?),
+                    _ if !listen.ip().is_loopback() => {
+                        return Err(bad_input!("--listen {listen}: off loopback a witness serves over TLS only (--tls-certificate, --tls-key)"));
+                    }
+                    _ => None,
+                };
                 let store = open_store(&witness.store.store).await?;
                 let limits = limits.resolve();
                 let config = detente_node::witness::Config { store, key, logs, clock: context.clock.clone(), limits };
                 let listener = tokio::net::TcpListener::bind(listen).await?;
-                let address = format!("http://{}", listener.local_addr()?);
+                // Interrupting (Ctrl-C, SIGINT) stops it gracefully: requests in flight finish.
+                let interrupted = crate::stores::interrupted()?;
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                let address = format!("{scheme}://{}", listener.local_addr()?);
                 // One line either way: whoever started the server reads it to learn the address.
                 match context.out.json_wanted() {
                     true => context.out.json_line(&serde_json::json!({ "listening": address }))?,
                     false => context.out.text(&format!("witness listening on {address}\n"))?,
                 }
-                // Interrupting (Ctrl-C, SIGINT) stops it gracefully: requests in flight finish.
-                let interrupted = async {
-                    let _ = tokio::signal::ctrl_c().await;
-                };
-                detente_node::witness::run(config, listener, interrupted).await?;
+                detente_node::witness::run(config, listener, tls, interrupted).await?;
                 Ok(Outcome::Done)
             }
             WitnessCommand::Evidence { store } => evidence(&open_store(&store.store).await?, context).await,

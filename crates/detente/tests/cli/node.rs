@@ -126,6 +126,31 @@ fn init_tls_writes_a_certificate_whose_pin_alone_reaches_the_node() {
     node.stop();
 }
 
+#[test]
+fn a_witness_serves_over_tls_and_only_so_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let node_dir = dir.path().join("us").display().to_string();
+    ok(&["init", "--tls", "--dir", &node_dir, "--listen", "127.0.0.1:0"]);
+    let prefix = dir.path().join("neutral").display().to_string();
+    ok(&["keygen", "--witness", "--name", "neutral.detente.local/witness", "--out", &prefix]);
+    let serve = |listen: &str, tls: bool| {
+        let mut args: Vec<String> = ["--json", "witness", "serve", "--listen", listen].map(String::from).into();
+        args.extend(["--store".into(), format!("sqlite:{prefix}.db"), "--key".into(), format!("{prefix}.key")]);
+        args.extend(["--log-key".into(), format!("{node_dir}/us.vkey")]);
+        if tls {
+            args.extend(["--tls-certificate".into(), format!("{node_dir}/us.tls.crt")]);
+            args.extend(["--tls-key".into(), format!("{node_dir}/us.tls.key")]);
+        }
+        args
+    };
+    let refused = bad(&serve("0.0.0.0:0", false).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(refused.contains("--listen") && refused.contains("TLS"), "{refused}");
+    let (mut child, url) = listening(&serve("127.0.0.1:0", true), Stdio::null());
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::INT).unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
 fn get_request(path: &str, token: &str) -> detente_node::client::Request {
     let mut request = detente_node::client::Request::new(Default::default());
     *request.uri_mut() = path.parse().unwrap();

@@ -43,6 +43,13 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
     if resumed {
         conductor.resume(done.len() < STEPS.len())?;
     }
+    // The interrupt handler first: from here on Ctrl-C stops the network
+    // cleanly, even while it starts.
+    let runtime = crate::stores::runtime()?;
+    let mut interrupted = Box::pin({
+        let _entered = runtime.enter();
+        crate::stores::interrupted()?
+    });
     let network = Network::start(root)?;
     let mut intro =
         String::from("\nThe running system: a node per party and a neutral witness, each a process on loopback\n");
@@ -61,11 +68,10 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         json!({ "nodes": network.nodes.iter().map(|n| json!({ "party": n.party, "url": n.url })).collect::<Vec<_>>(), "witness": network.witness_url, "resumed": resumed }),
     )?;
 
-    let runtime = crate::stores::runtime()?;
     let replayed = runtime.block_on(async {
         tokio::select! {
             replayed = replay(&network, &conductor, &progress_file, &done, context, root) => replayed.map(|()| true),
-            _ = tokio::signal::ctrl_c() => Ok(false),
+            () = &mut interrupted => Ok(false),
         }
     });
     let finished = match replayed {
@@ -75,7 +81,7 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
                 "\nThe nodes keep running on the wall clock's time; Ctrl-C stops them.\n",
                 json!({ "running": true }),
             )?;
-            let _ = runtime.block_on(tokio::signal::ctrl_c());
+            runtime.block_on(&mut interrupted);
             true
         }
         Ok(finished) => finished,
