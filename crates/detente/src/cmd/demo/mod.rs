@@ -59,6 +59,12 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         intro.push_str(&format!("  {} node     {}   ({})\n", node.party, node.url, folder.display()));
     }
     intro.push_str(&format!("  neutral witness {}\n", network.witness_url));
+    let us = network.node("US");
+    intro.push_str(&format!(
+        "Ask a node while it runs (the observer token reads, the operator's writes; docs/node.md has the API):\n  curl -H \"Authorization: Bearer $(cat {})\" {}/api/v1/status\n",
+        root.join("us/observer.token").display(),
+        us.url
+    ));
     if resumed {
         intro.push_str(&format!("Resuming: {} of {} steps were done.\n", done.len(), STEPS.len()));
     }
