@@ -143,6 +143,18 @@ impl<S: LogStore> Node<S> {
         if let Some(outsider) = peers.iter().find(|peer| !kept_under.parties.contains(&peer.party)) {
             return Err(StartError::NotAParty { peer: outsider.party.clone(), treaty });
         }
+        // A witness keeps what it cosigned by the log's name, so two logs of
+        // one name would share that memory, and one could plant "forks"
+        // against the other.
+        if !witnessed.is_empty() && cosigner.is_none() {
+            return Err(StartError::Policy("records to witness are given, but no witness key".into()));
+        }
+        let mut names: Vec<&str> =
+            peers.iter().map(|p| p.key.name()).chain(witnessed.iter().map(|k| k.name())).collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(StartError::Policy(format!("two records to witness are both named {}", pair[0])));
+        }
         let (quorum, witness_targets) = match &policy {
             Some(policy) => (
                 witnessing::QuorumState::of(policy, record.key()).map_err(StartError::Policy)?,

@@ -245,3 +245,53 @@ async fn a_node_witnesses_the_records_it_is_told_to_and_no_other() {
     told.stop().await;
     untold.stop().await;
 }
+
+#[tokio::test]
+async fn a_node_refuses_records_to_witness_without_a_key_or_under_a_peer_s_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("us.db");
+    let store = || SqliteStore::open(&path);
+    let us = common::key().verifier().clone();
+    let peer = Peer {
+        party: "RU".parse().unwrap(),
+        target: detente_node::client::Target::parse("http://127.0.0.1:9", None).unwrap(),
+        key: ru_key().verifier().clone(),
+    };
+    // A record named as the peer's: the witness's memory of the two would be one.
+    let twin = SigningKey::from_seed(ru_key().verifier().name(), Algorithm::Ed25519, [41; 32]).unwrap();
+    for (cosigner, witnessed, expected) in [
+        (None, vec![us.clone()], "no witness key"),
+        (Some(cosigner("cn", 36)), vec![twin.verifier().clone()], "both named"),
+    ] {
+        let record = match Record::open(store().await.unwrap()).await {
+            Ok(record) => record,
+            Err(_) => Record::init(store().await.unwrap(), &us, "US".parse().unwrap()).await.unwrap(),
+        };
+        let setup = detente_node::party::Setup {
+            catalogue: catalogue(),
+            treaty: "new-start".into(),
+            tokens: detente_node::party::TokenHashes {
+                operator_sha256: detente_node::party::token_hash(OPERATOR),
+                observer_sha256: detente_node::party::token_hash(OBSERVER),
+            },
+            clock: Arc::new(|| NOW),
+            declaration: None,
+            peers: vec![peer.clone()],
+            policy: None,
+            witness_pins: Default::default(),
+            cosigner,
+            witnessed,
+            tls: None,
+        };
+        match detente_node::party::Node::start(
+            record,
+            Signer::new(common::key(), dir.path().join("us.key.signed")),
+            setup,
+        )
+        .await
+        {
+            Err(StartError::Policy(message)) => assert!(message.contains(expected), "{message}"),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
+}

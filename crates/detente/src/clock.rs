@@ -14,7 +14,7 @@ use crate::cmd::Clock;
 
 /// The system clock, in milliseconds since the Unix epoch: the one place
 /// detente reads the time.
-fn system_ms() -> u64 {
+pub fn system_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
@@ -23,6 +23,7 @@ pub fn clock(file: Option<PathBuf>) -> anyhow::Result<Clock> {
     let Some(file) = file else {
         return Ok(Arc::new(|| system_ms() / 1000));
     };
+    refuse_shared(&file)?;
     let first = read(&file).map_err(|e| crate::bad_input!("--clock {}: {e}", file.display()))?;
     // The file is read at every tick so that the conductor can move the
     // time on; a file caught half-written keeps the last time read, and the
@@ -32,6 +33,22 @@ pub fn clock(file: Option<PathBuf>) -> anyhow::Result<Clock> {
         let now = read(&file).map_or(0, |clock| clock.at(system_ms()));
         last.fetch_max(now, Ordering::Relaxed).max(now)
     }))
+}
+
+/// Whoever can write the clock file decides every deadline and finding of
+/// the processes reading it, so one that others may write is refused.
+fn refuse_shared(file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode =
+        std::fs::metadata(file).map_err(|e| crate::bad_input!("--clock {}: {e}", file.display()))?.permissions().mode();
+    match mode & 0o022 {
+        0 => Ok(()),
+        _ => Err(crate::bad_input!(
+            "--clock {}: others may write it (mode {:o}); make it 0644 or tighter",
+            file.display(),
+            mode & 0o777
+        )),
+    }
 }
 
 fn read(file: &Path) -> Result<ExerciseClock, String> {

@@ -25,7 +25,12 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     // Everything below `main` is handed the time; `clock` alone reads it.
     let run = clock::clock(cli.clock).and_then(|clock| {
-        let context = cmd::Context { data_dir: cli.data_dir, clock, out: output::Output::new(cli.json) };
+        let context = cmd::Context {
+            data_dir: cli.data_dir,
+            clock,
+            wall_ms: clock::system_ms,
+            out: output::Output::new(cli.json),
+        };
         cmd::run(cli.command, &context)
     });
     error::exit_code(run)

@@ -62,13 +62,20 @@ pub fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-/// Completes at the first SIGINT (Ctrl-C) from now on. The handler is in
-/// place when this returns, so a server that then prints where it listens
-/// cannot be killed by an interrupt sent the moment it is read. Called
-/// within a runtime.
+/// Completes at the first SIGINT (Ctrl-C), SIGTERM or SIGHUP (the
+/// terminal closed) from now on. The handlers are in place when this
+/// returns, so a server that then prints where it listens cannot be killed
+/// by a signal sent the moment that line is read. Called within a runtime.
 pub fn interrupted() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
-    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     Ok(async move {
-        interrupts.recv().await;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
+        }
     })
 }

@@ -34,6 +34,9 @@ pub use detente_node::Clock;
 pub struct Context {
     pub data_dir: Option<PathBuf>,
     pub clock: Clock,
+    /// The system clock in milliseconds, whatever `clock` is: for the demo,
+    /// which moves an exercise clock on.
+    pub wall_ms: fn() -> u64,
     pub out: Output,
 }
 

@@ -87,6 +87,23 @@ fn a_node_refuses_a_key_others_can_read_and_a_config_that_names_a_bad_field() {
     assert!(!std::path::Path::new(&format!("{node_dir}/ru.db")).exists(), "nothing was created");
 }
 
+#[test]
+fn an_exercise_clock_others_may_write_is_refused_and_a_bad_one_named() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("clock");
+    let clock_arg = clock.to_str().unwrap();
+    std::fs::write(&clock, "simulated=2020-09-15T00:00:00Z real-ms=0 rate=0\n").unwrap();
+    std::fs::set_permissions(&clock, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let refused = bad(&["--clock", clock_arg, "treaty", "list"]);
+    assert!(refused.contains("others may write it"), "{refused}");
+    std::fs::set_permissions(&clock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&["--clock", clock_arg, "treaty", "list"]);
+    std::fs::write(&clock, "simulated=2020-09-15 real-ms=0 rate=0\n").unwrap();
+    let refused = bad(&["--clock", clock_arg, "treaty", "list"]);
+    assert!(refused.contains(clock_arg) && refused.contains("simulated"), "{refused}");
+}
+
 /// Starts `detente ARGS` as a server process, which prints where it
 /// listens as its first line of JSON: the process and that URL.
 fn listening(args: &[impl AsRef<std::ffi::OsStr>], stderr: Stdio) -> (std::process::Child, String) {

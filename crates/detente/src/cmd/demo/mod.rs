@@ -28,9 +28,8 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         false => context.out.text(&text)?,
     }
 
-    let real = || context.now();
     let clock_file = root.join("clock");
-    let conductor = Conductor::new(&clock_file, &real);
+    let conductor = Conductor::new(&clock_file, context.wall_ms);
     let progress_file = root.join("progress");
     let resumed = network::written(root)?;
     if !resumed {
@@ -41,10 +40,10 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         .map(|text| text.lines().map(str::to_owned).collect())
         .unwrap_or_default();
     if resumed {
-        conductor.resume(done.len() < STEPS.len())?;
+        conductor.resume(STEPS.iter().any(|step| !done.iter().any(|d| d == step.id)))?;
     }
-    // The interrupt handler first: from here on Ctrl-C stops the network
-    // cleanly, even while it starts.
+    // The interrupt handler first: an interrupt while the network starts
+    // is kept, and stops it once it has.
     let runtime = crate::stores::runtime()?;
     let mut interrupted = Box::pin({
         let _entered = runtime.enter();
@@ -91,14 +90,15 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
             true
         }
         Ok(finished) => finished,
+        // Dropping the network stops it.
         Err(error) => {
             let _ = conductor.freeze();
-            network.stop();
             return Err(error);
         }
     };
-    conductor.freeze()?;
+    let frozen = conductor.freeze();
     let unclean = network.stop();
+    frozen?;
     let ending = match (finished, unclean.is_empty()) {
         (_, false) => format!("Stopped; {} did not stop cleanly and were killed.\n", unclean.join(", ")),
         (true, true) => "Stopped cleanly. `detente demo` starts the same network again.\n".to_owned(),
@@ -145,6 +145,7 @@ async fn replay(
         let mut progress = std::fs::OpenOptions::new().create(true).append(true).open(progress_file)?;
         writeln!(progress, "{}", step.id)?;
         progress.sync_all()?;
+        conductor.freeze()?;
         say(context, &outcome.text, outcome.json)?;
     }
     conductor.settle()?;

@@ -35,10 +35,12 @@ pub struct NodeProcess {
     child: Child,
 }
 
+/// The running processes. Dropped on any path out of the demo (an error,
+/// a closed output, a panic), it stops them: no node outlives the demo.
 pub struct Network {
     pub nodes: Vec<NodeProcess>,
     pub witness_url: String,
-    witness: Child,
+    witness: Option<Child>,
 }
 
 fn folder(root: &Path, party: &str) -> PathBuf {
@@ -169,6 +171,7 @@ fn spawn(root: &Path, args: &[String], log: &Path) -> anyhow::Result<(Child, Str
     match started.as_ref().and_then(|s| s["listening"].as_str()) {
         Some(url) => Ok((child, url.to_owned())),
         None => {
+            let _ = child.kill();
             let _ = child.wait();
             Err(anyhow::anyhow!("{} did not start; its log, {}, says why", args.join(" "), log.display()))
         }
@@ -189,27 +192,23 @@ impl Network {
             args.extend(["--log-key".into(), vkey.display().to_string()]);
         }
         let (witness, witness_url) = spawn(root, &args, &neutral.join("witness.log"))?;
-        let mut network = Network { nodes: Vec::new(), witness_url, witness };
+        // From here every process started is the network's, stopped when it is dropped.
+        let mut network = Network { nodes: Vec::new(), witness_url, witness: Some(witness) };
         for party in PARTIES {
             let dir = folder(root, party);
+            let (operator, observer) =
+                (read_trimmed(&dir.join("operator.token"))?, read_trimmed(&dir.join("observer.token"))?);
             let config = dir.join("node.toml").display().to_string();
-            let started = spawn(root, &["node".into(), "--config".into(), config], &dir.join("node.log"));
-            let (child, url) = match started {
-                Ok(started) => started,
+            let (mut child, url) = spawn(root, &["node".into(), "--config".into(), config], &dir.join("node.log"))?;
+            let target = match Target::parse(&url, None) {
+                Ok(target) => target,
                 Err(error) => {
-                    network.stop();
-                    return Err(error);
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(anyhow::anyhow!("{url}: {error}"));
                 }
             };
-            let target = Target::parse(&url, None).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
-            network.nodes.push(NodeProcess {
-                party,
-                url,
-                operator: read_trimmed(&dir.join("operator.token"))?,
-                observer: read_trimmed(&dir.join("observer.token"))?,
-                target,
-                child,
-            });
+            network.nodes.push(NodeProcess { party, url, operator, observer, target, child });
         }
         Ok(network)
     }
@@ -220,11 +219,16 @@ impl Network {
 
     /// Asks every process to stop (SIGINT, as Ctrl-C would) and waits for
     /// it: nodes first, so that the witness outlives their last requests.
-    /// One that has not stopped within ten seconds is killed.
-    pub fn stop(self) -> Vec<String> {
+    /// One that has not stopped within ten seconds is killed; their names
+    /// are returned.
+    pub fn stop(mut self) -> Vec<String> {
+        self.stop_all()
+    }
+
+    fn stop_all(&mut self) -> Vec<String> {
         let mut unclean = Vec::new();
-        let children = self.nodes.into_iter().map(|n| (n.party.to_owned(), n.child));
-        for (name, mut child) in children.chain([("the witness".to_owned(), self.witness)]) {
+        let nodes = std::mem::take(&mut self.nodes).into_iter().map(|n| (n.party.to_owned(), n.child));
+        for (name, mut child) in nodes.chain(self.witness.take().map(|w| ("the witness".to_owned(), w))) {
             let pid = rustix::process::Pid::from_child(&child);
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
             let stopped = (0..200).find_map(|_| match child.try_wait() {
@@ -242,6 +246,12 @@ impl Network {
             }
         }
         unclean
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.stop_all();
     }
 }
 

@@ -17,9 +17,12 @@ use super::network::{Network, NodeProcess};
 use crate::report::thousands;
 use detente_core::exercise::ExerciseClock;
 
-/// How much faster than the wall clock the replay runs between steps: an
-/// hour a second, so a 24-hour deadline is a 24-second one.
-const RATE: u64 = 3600;
+/// How much faster than the wall clock the replay runs while a step is
+/// delivered: a minute a second, so that its notification is provided
+/// minutes after it is sent, while the slowest machine still keeps hours of
+/// a deadline. Between steps the clock jumps to the next step's time, and
+/// stands still.
+const RATE: u64 = 60;
 
 pub struct Step {
     /// Its name in the progress file.
@@ -145,33 +148,38 @@ fn peer_of(party: &str) -> Option<&'static str> {
 /// The demo's hand on the exercise clock.
 pub struct Conductor<'a> {
     file: &'a Path,
-    /// The system clock, in seconds.
-    real: &'a dyn Fn() -> u64,
+    /// The system clock, in milliseconds.
+    wall_ms: fn() -> u64,
 }
 
 impl Conductor<'_> {
-    pub fn new<'a>(file: &'a Path, real: &'a dyn Fn() -> u64) -> Conductor<'a> {
-        Conductor { file, real }
+    pub fn new(file: &Path, wall_ms: fn() -> u64) -> Conductor<'_> {
+        Conductor { file, wall_ms }
     }
 
     /// The time on the exercise clock now, if it has been set.
     pub fn now(&self) -> Option<u64> {
         let text = std::fs::read_to_string(self.file).ok()?;
-        ExerciseClock::parse(&text).ok().map(|clock| clock.at((self.real)() * 1000))
+        ExerciseClock::parse(&text).ok().map(|clock| clock.at((self.wall_ms)()))
     }
 
     /// Sets the clock to `at` (never back) running at `rate`.
     pub fn set(&self, at: u64, rate: u64) -> anyhow::Result<u64> {
+        let real_ms = (self.wall_ms)();
         let simulated = self.now().map_or(at, |now| now.max(at));
-        let clock = ExerciseClock { simulated, real: (self.real)(), rate };
+        let clock = ExerciseClock { simulated, real_ms, rate };
         crate::data::write_atomically(self.file, |out| out.write_all(clock.to_text().as_bytes()))?;
+        // Its readers refuse a clock that others may write, whatever the umask.
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(self.file, std::fs::Permissions::from_mode(0o644))?;
         Ok(simulated)
     }
 
     /// The clock's start, for a network that has not run yet: mid-September
     /// 2020, with both parties' declarations of 2020-09-01 still on time.
+    /// It stands still until the first step.
     pub fn start(&self) -> anyhow::Result<()> {
-        self.set(time("2020-09-15T00:00:00Z"), RATE).map(|_| ())
+        self.set(time("2020-09-15T00:00:00Z"), 0).map(|_| ())
     }
 
     /// After the replay: the clock goes on at the wall clock's pace.
@@ -179,15 +187,20 @@ impl Conductor<'_> {
         self.set(0, 1).map(|_| ())
     }
 
-    /// When the demo stops: the clock stands still until it runs again, so
+    /// Between steps, and when the demo stops: the clock stands still, so
     /// that a replay resumed a day later does not find its deadlines gone.
     pub fn freeze(&self) -> anyhow::Result<()> {
         self.set(0, 0).map(|_| ())
     }
 
-    /// When the demo starts again: the replay's pace while steps remain.
+    /// When the demo starts again: still while steps remain (each sets its
+    /// own time), at the wall clock's pace once the replay is done.
     pub fn resume(&self, steps_left: bool) -> anyhow::Result<()> {
-        self.set(0, if steps_left { RATE } else { 1 }).map(|_| ())
+        match self.now() {
+            None => self.start(),
+            Some(_) if steps_left => self.freeze(),
+            Some(_) => self.settle(),
+        }
     }
 }
 
@@ -221,9 +234,10 @@ pub fn figures(totals: &[u64]) -> String {
     totals.iter().map(|&t| thousands(t)).collect::<Vec<_>>().join(" / ")
 }
 
-/// Whether the step is in the sender's record already: the demo stopped
-/// after submitting it and before noting it done.
-async fn recorded_already(sender: &NodeProcess, step: &Step) -> anyhow::Result<Option<u64>> {
+/// Whether the step is in the sender's record already (the demo stopped
+/// after submitting it and before noting it done): `Some` with its
+/// sequence number, where the node lists it.
+async fn recorded_already(sender: &NodeProcess, step: &Step) -> anyhow::Result<Option<Option<u64>>> {
     let at = Time::from_unix_seconds(time(step.at) as i64);
     match step.action {
         Action::Notify { kind, .. } => {
@@ -232,15 +246,14 @@ async fn recorded_already(sender: &NodeProcess, step: &Step) -> anyhow::Result<O
             let found = listed["notifications"].as_array().into_iter().flatten().find(|n| {
                 n["recorded"].as_str().and_then(|t| t.parse::<Time>().ok()).is_some_and(|recorded| recorded >= at)
             });
-            Ok(found.and_then(|n| n["sequence"].as_u64()))
+            Ok(found.map(|n| n["sequence"].as_u64()))
         }
         Action::Update { as_of, .. } => {
-            let deadlines = sender.get("/api/v1/deadlines").await?;
-            let next = deadlines["deadlines"].as_array().into_iter().flatten().find(|d| d["party"] == step.party);
-            let past = next.and_then(|d| d["as_of"].as_str()).is_some_and(|next| next > as_of);
-            // Its sequence is not listed; 0 waits on nothing, and the
-            // steps after it wait on their own delivery, which comes after.
-            Ok(past.then_some(0))
+            // The database is the last full declaration's, with the events
+            // since: its date reaches the update's only once it is in.
+            let database = sender.get(&format!("/api/v1/parties/{}/database", step.party)).await?;
+            let done = database["as_of"].as_str().is_some_and(|date| date >= as_of);
+            Ok(done.then_some(None))
         }
     }
 }
@@ -281,29 +294,39 @@ pub async fn run(step: &Step, network: &Network, conductor: &Conductor<'_>) -> a
     let sender = network.node(step.party);
     let sequence = match recorded_already(sender, step).await? {
         Some(sequence) => sequence,
-        None => submit(sender, step).await?,
+        None => Some(submit(sender, step).await?),
     };
     let party = step.party;
     let Some(peer) = peer_of(party) else {
-        let text = format!("{}  {party}: {} (entry {sequence})\n", date_of(now), step.says);
+        let entry = sequence.map_or(String::new(), |sequence| format!(" (entry {sequence})"));
+        let text = format!("{}  {party}: {}{entry}\n", date_of(now), step.says);
         return Ok(Done {
             text,
             json: json!({ "step": step.id, "at": date_of(now), "party": party, "sequence": sequence }),
         });
     };
     let receiver = network.node(peer);
-    let delivered = |status: &Value| {
-        status["peers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|p| p["party"] == peer && p["delivered_up_to"].as_u64().is_some_and(|up_to| up_to >= sequence))
+    let (sender_status, receiver_status) = match sequence {
+        Some(sequence) => {
+            let delivered =
+                |status: &Value| {
+                    status["peers"].as_array().into_iter().flatten().any(|p| {
+                        p["party"] == peer && p["delivered_up_to"].as_u64().is_some_and(|up_to| up_to >= sequence)
+                    })
+                };
+            (until(sender, "/api/v1/status", delivered).await?, receiver.get("/api/v1/status").await?)
+        }
+        // Recorded before the demo stopped, under a number no listing
+        // gives: delivered once the receiver counts the party as it does.
+        None => {
+            let sender_status = sender.get("/api/v1/status").await?;
+            let same = |status: &Value| status["counts"][party] == sender_status["counts"][party];
+            let receiver_status = until(receiver, "/api/v1/status", same).await?;
+            (sender_status, receiver_status)
+        }
     };
-    let sender_status = until(sender, "/api/v1/status", delivered).await?;
-    let receiver_status = receiver.get("/api/v1/status").await?;
     let listed = sender.get(&format!("/api/v1/notifications?party={party}&limit=1000")).await?;
-    let listing =
-        listed["notifications"].as_array().into_iter().flatten().find(|n| n["sequence"].as_u64() == Some(sequence));
+    let listing = listed["notifications"].as_array().into_iter().flatten().find(|n| n["sequence"].as_u64() == sequence);
     let timing = match listing {
         Some(listing) => {
             let provided = listing["provided"].as_str().unwrap_or("not yet");
@@ -316,9 +339,10 @@ pub async fn run(step: &Step, network: &Network, conductor: &Conductor<'_>) -> a
     let (own, read) = (totals(&sender_status, party, party), totals(&sender_status, party, peer));
     let agree = own == totals(&receiver_status, party, party) && read == totals(&receiver_status, party, peer);
     let text = format!(
-        "{}  {party} → {peer}: {} (entry {sequence}; {timing})\n    {party}'s forces: {} as {party} reads New START, {} as {peer} reads it{}\n",
+        "{}  {party} → {peer}: {} ({}{timing})\n    {party}'s forces: {} as {party} reads New START, {} as {peer} reads it{}\n",
         date_of(now),
         step.says,
+        sequence.map_or(String::new(), |sequence| format!("entry {sequence}; ")),
         figures(&own),
         figures(&read),
         if agree { ", on both nodes" } else { "; the nodes DISAGREE" },
