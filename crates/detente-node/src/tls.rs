@@ -6,8 +6,6 @@
 //! certificate can be self-signed: what is trusted is the key it holds.
 
 use std::sync::Arc;
-/// The acceptor a server is handed, re-exported so that callers need no TLS crate of their own.
-pub use tokio_rustls::TlsAcceptor;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -15,6 +13,8 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest as _, Sha256};
+/// The acceptor a server is handed, re-exported so that callers need no TLS crate of their own.
+pub use tokio_rustls::TlsAcceptor;
 
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

@@ -18,7 +18,7 @@ use super::Context;
 use crate::args::DemoArgs;
 use crate::error::Outcome;
 use network::Network;
-use sequence::{Conductor, STEPS};
+use sequence::{Conductor, STEPS, Step};
 
 pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
     let root = &args.out;
@@ -39,8 +39,9 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
     let done: Vec<String> = std::fs::read_to_string(&progress_file)
         .map(|text| text.lines().map(str::to_owned).collect())
         .unwrap_or_default();
+    let pending: Vec<&Step> = STEPS.iter().filter(|step| !done.iter().any(|d| d == step.id)).collect();
     if resumed {
-        conductor.resume(STEPS.iter().any(|step| !done.iter().any(|d| d == step.id)))?;
+        conductor.resume(!pending.is_empty())?;
     }
     // The interrupt handler first: an interrupt while the network starts
     // is kept, and stops it once it has.
@@ -65,7 +66,7 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
         us.url
     ));
     if resumed {
-        intro.push_str(&format!("Resuming: {} of {} steps were done.\n", done.len(), STEPS.len()));
+        intro.push_str(&format!("Resuming: {} of {} steps were done.\n", STEPS.len() - pending.len(), STEPS.len()));
     }
     say(
         context,
@@ -75,7 +76,7 @@ pub fn run(args: DemoArgs, context: &Context) -> anyhow::Result<Outcome> {
 
     let replayed = runtime.block_on(async {
         tokio::select! {
-            replayed = replay(&network, &conductor, &progress_file, &done, context, root) => replayed.map(|()| true),
+            replayed = replay(&network, &conductor, &progress_file, &pending, context, root) => replayed.map(|()| true),
             () = &mut interrupted => Ok(false),
         }
     });
@@ -121,7 +122,7 @@ async fn replay(
     network: &Network,
     conductor: &Conductor<'_>,
     progress_file: &Path,
-    done: &[String],
+    pending: &[&Step],
     context: &Context,
     root: &Path,
 ) -> anyhow::Result<()> {
@@ -140,7 +141,7 @@ async fn replay(
         ),
         json!({ "declared": status["counts"] }),
     )?;
-    for step in STEPS.iter().filter(|step| !done.iter().any(|d| d == step.id)) {
+    for step in pending {
         let outcome = sequence::run(step, network, conductor).await?;
         let mut progress = std::fs::OpenOptions::new().create(true).append(true).open(progress_file)?;
         writeln!(progress, "{}", step.id)?;

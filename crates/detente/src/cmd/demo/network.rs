@@ -138,6 +138,17 @@ pub fn write(root: &Path) -> anyhow::Result<()> {
                 &format!("treaty = \"launch-notification-trilateral\"\ntreaties = [\"{TRILATERAL}\"]"),
             );
         }
+        // The edits above work on `init`'s text: should it change, the
+        // demo's network must not quietly lose its policy or its treaty.
+        let parsed = detente_node::party::ConfigFile::parse(&config, &dir)
+            .map_err(|e| anyhow::anyhow!("the demo wrote a configuration it cannot read: {e}"))?;
+        let treaty = if is_new_start(party) { "new-start" } else { "launch-notification-trilateral" };
+        let whole = parsed.policy.is_some() && parsed.witnessed.len() == witnessed.len() && parsed.treaty == treaty;
+        anyhow::ensure!(
+            whole,
+            "the demo's edits of {} did not take: `init` writes another template",
+            config_path.display()
+        );
         data::write_atomically(&config_path, |out| out.write_all(config.as_bytes()))?;
     }
     // Written last: its presence says the network is whole.
