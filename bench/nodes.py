@@ -17,7 +17,8 @@ import subprocess
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DETENTE = os.path.join(ROOT, "target", "release", "detente")
+# DETENTE_BENCH_BINARY names another build to run, for alternate runs of two builds.
+DETENTE = os.environ.get("DETENTE_BENCH_BINARY", os.path.join(ROOT, "target", "release", "detente"))
 
 
 def free_port():

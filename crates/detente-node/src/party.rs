@@ -460,18 +460,21 @@ impl<S: LogStore> Node<S> {
             return Ok(Vec::new());
         }
         let time = u64::try_from(self.now().unix_seconds()).unwrap_or(0);
-        let entries = match self.record.submit(&self.signer, &self.catalogue, &drafts, time).await {
-            Ok(entries) => entries,
+        let entries = match self.record.submit_and_checkpoint(&self.signer, &self.catalogue, &drafts, time).await {
+            Ok((entries, checkpoint)) => {
+                // The entries are durable now, so the caller keeps them
+                // whatever came next; a checkpoint that failed is signed
+                // with the next one.
+                if let Err(error) = checkpoint {
+                    tracing::warn!(%error, "the checkpoint after an append failed; the next one covers it");
+                }
+                entries
+            }
             Err(error) => {
                 self.reset(book).await;
                 return Err(Submitted::Record(error));
             }
         };
-        // The entries are durable now, so the caller keeps them whatever
-        // comes next; a checkpoint that fails here is signed with the next one.
-        if let Err(error) = self.record.checkpoint(&self.signer).await {
-            tracing::warn!(%error, "the checkpoint after an append failed; the next one covers it");
-        }
         if let Some(last) = entries.last() {
             self.recorded.send_replace(last.entry().sequence + 1);
         }

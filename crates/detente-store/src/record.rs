@@ -10,7 +10,6 @@
 //! its root, and audit every entry after it before building on it.
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use detente_core::Party;
 use detente_log::bundle::ProofBundle;
@@ -204,8 +203,56 @@ impl<S: LogStore> Record<S> {
         drafts: &[Draft],
         time: u64,
     ) -> Result<Vec<SignedEntry>, RecordError> {
-        let key = signer.key();
-        self.check_signer(key)?;
+        self.check_signer(signer.key())?;
+        self.admit_all(catalogue, drafts).await?;
+        loop {
+            let anchor = self.anchor(Some(signer)).await?.1.map(|a| a.checkpoint);
+            let frontier = self.audited_frontier(anchor.as_ref()).await?;
+            let signed = self.sign_drafts(signer.key(), frontier.size(), drafts, time)?;
+            match self.append_to(anchor.as_ref(), frontier, &signed).await {
+                Ok(_) => return Ok(signed),
+                Err(RecordError::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// [`Record::submit`], then a checkpoint of the log with the new
+    /// entries, in one turn of the signer and one audit: the checkpoint is
+    /// signed over the tree this process computed from the entries it has
+    /// just signed, so nothing needs reading back in between. The entries
+    /// are durable whatever becomes of the checkpoint, so its outcome comes
+    /// beside them rather than in place of them.
+    pub async fn submit_and_checkpoint(
+        &self,
+        signer: &Signer,
+        catalogue: &Catalogue,
+        drafts: &[Draft],
+        time: u64,
+    ) -> Result<(Vec<SignedEntry>, Result<SignedCheckpoint, RecordError>), RecordError> {
+        self.check_signer(signer.key())?;
+        self.admit_all(catalogue, drafts).await?;
+        // Held across the awaits below on purpose: one signer at a time.
+        let _turn = signer.lock().await?;
+        loop {
+            let (old, anchor) = self.anchor(Some(signer)).await?;
+            let anchor = anchor.map(|a| a.checkpoint);
+            let frontier = self.audited_frontier(anchor.as_ref()).await?;
+            let signed = self.sign_drafts(signer.key(), frontier.size(), drafts, time)?;
+            match self.append_to(anchor.as_ref(), frontier, &signed).await {
+                Ok(frontier) => {
+                    let checkpoint = self.sign_frontier(signer, old.as_deref(), &frontier).await;
+                    return Ok((signed, checkpoint));
+                }
+                Err(RecordError::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// Every draft checked ([`admit`]), and its references to this record's
+    /// entries found, before anything is signed.
+    async fn admit_all(&self, catalogue: &Catalogue, drafts: &[Draft]) -> Result<(), RecordError> {
         for (position, draft) in drafts.iter().enumerate() {
             let refused = |reason| RecordError::Refused { position, reason };
             admit(catalogue, &self.party, draft).map_err(refused)?;
@@ -213,24 +260,25 @@ impl<S: LogStore> Record<S> {
                 self.check_own_reference(reference).await?.map_err(refused)?;
             }
         }
-        loop {
-            let anchor = self.anchor(Some(signer)).await?.1.map(|a| a.checkpoint);
-            let frontier = self.audited_frontier(anchor.as_ref()).await?;
-            let size = frontier.size();
-            let signed = (size..)
-                .zip(drafts)
-                .map(|(sequence, draft)| {
-                    let content = Content::of(&draft.media_type, draft.bytes.clone());
-                    Entry { party: self.party.clone(), sequence, time, body: draft.body.clone(), content }.sign(key)
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| RecordError::Rejected { index: size, problem: e.to_string() })?;
-            match self.append_to(anchor.as_ref(), frontier, &signed).await {
-                Ok(_) => return Ok(signed),
-                Err(RecordError::Conflict) => continue,
-                Err(other) => return Err(other),
-            }
-        }
+        Ok(())
+    }
+
+    /// The drafts as entries numbered from `size`, signed at `time`.
+    fn sign_drafts(
+        &self,
+        key: &SigningKey,
+        size: u64,
+        drafts: &[Draft],
+        time: u64,
+    ) -> Result<Vec<SignedEntry>, RecordError> {
+        (size..)
+            .zip(drafts)
+            .map(|(sequence, draft)| {
+                let content = Content::of(&draft.media_type, draft.bytes.clone());
+                Entry { party: self.party.clone(), sequence, time, body: draft.body.clone(), content }.sign(key)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| RecordError::Rejected { index: size, problem: e.to_string() })
     }
 
     /// A reference to one of this record's own entries must name one that is
@@ -255,7 +303,7 @@ impl<S: LogStore> Record<S> {
     /// Their contents are not admitted, so this exists only with the
     /// `presigned` feature, for benchmarks and tests.
     #[cfg(feature = "presigned")]
-    pub async fn append(&self, entries: &[SignedEntry]) -> Result<Range<u64>, RecordError> {
+    pub async fn append(&self, entries: &[SignedEntry]) -> Result<std::ops::Range<u64>, RecordError> {
         let anchor = self.anchor(None).await?.1.map(|a| a.checkpoint);
         let frontier = self.audited_frontier(anchor.as_ref()).await?;
         let size = frontier.size();
@@ -273,18 +321,19 @@ impl<S: LogStore> Record<S> {
             }
             entry.verify(&self.key).map_err(|e| rejected(e.to_string()))?;
         }
-        self.append_to(anchor.as_ref(), frontier, entries).await
+        self.append_to(anchor.as_ref(), frontier, entries).await?;
+        Ok(size..size + entries.len() as u64)
     }
 
     /// Appends entries numbered from the audited `frontier`'s size, if the
-    /// log still has that many entries; [`RecordError::Conflict`] if another
-    /// writer moved it first.
+    /// log still has that many entries, and gives the frontier with them;
+    /// [`RecordError::Conflict`] if another writer moved it first.
     async fn append_to(
         &self,
         anchor: Option<&Checkpoint>,
         mut frontier: Frontier,
         entries: &[SignedEntry],
-    ) -> Result<Range<u64>, RecordError> {
+    ) -> Result<Frontier, RecordError> {
         let size = frontier.size();
         let mut hashes = Vec::with_capacity(entries.len() * 2);
         frontier.extend(&entries.iter().map(SignedEntry::leaf_hash).collect::<Vec<_>>(), &mut hashes);
@@ -294,7 +343,7 @@ impl<S: LogStore> Record<S> {
         }
         // What this process wrote needs no audit: it computed every row.
         self.keep_audited(anchor.map_or((0, Hash::empty()), |c| (c.size, c.root)), &frontier);
-        Ok(size..size + entries.len() as u64)
+        Ok(frontier)
     }
 
     /// Stored hashes `indexes`, from the cache or, in one query, the store.
@@ -417,6 +466,11 @@ impl<S: LogStore> Record<S> {
         self.check_signer(signer.key())?;
         // Held across the awaits below on purpose: one signer at a time.
         let _turn = signer.lock().await?;
+        self.checkpoint_in_turn(signer).await
+    }
+
+    /// [`Record::checkpoint`], the signer's lock held already.
+    async fn checkpoint_in_turn(&self, signer: &Signer) -> Result<SignedCheckpoint, RecordError> {
         loop {
             let (old, anchor) = self.anchor(Some(signer)).await?;
             let frontier = self.audited_frontier(anchor.as_ref().map(|a| &a.checkpoint)).await?;
@@ -429,19 +483,40 @@ impl<S: LogStore> Record<S> {
                     // The signer remembers a checkpoint the store lost: put it back.
                     anchor.note
                 }
-                _ => {
-                    let checkpoint = Checkpoint::new(self.origin(), size, frontier.root());
-                    let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
-                    note.sign(signer.key(), 0);
-                    let note = note.to_string();
-                    signer.remember(&note)?;
-                    note
-                }
+                _ => self.sign_note(signer, &frontier)?,
             };
             if self.store.swap_checkpoint(old.as_deref(), size, &note, &[]).await? {
                 return Ok(self.open_note(&note)?);
             }
         }
+    }
+
+    /// A checkpoint of `frontier`, which this process has just appended
+    /// and audited, in place of the store's checkpoint `old`; if that was
+    /// replaced meanwhile (a cosignature merged), as [`Record::checkpoint`]
+    /// does it. The signer's lock is held already.
+    async fn sign_frontier(
+        &self,
+        signer: &Signer,
+        old: Option<&str>,
+        frontier: &Frontier,
+    ) -> Result<SignedCheckpoint, RecordError> {
+        let note = self.sign_note(signer, frontier)?;
+        if self.store.swap_checkpoint(old, frontier.size(), &note, &[]).await? {
+            return Ok(self.open_note(&note)?);
+        }
+        self.checkpoint_in_turn(signer).await
+    }
+
+    /// A checkpoint of `frontier` signed, and remembered by the signer
+    /// before anyone can see it.
+    fn sign_note(&self, signer: &Signer, frontier: &Frontier) -> Result<String, RecordError> {
+        let checkpoint = Checkpoint::new(self.origin(), frontier.size(), frontier.root());
+        let mut note = Note::new(checkpoint.text()).expect("a checkpoint is a valid note text");
+        note.sign(signer.key(), 0);
+        let note = note.to_string();
+        signer.remember(&note)?;
+        Ok(note)
     }
 
     fn open_note(&self, note: &str) -> Result<SignedCheckpoint, Tampered> {

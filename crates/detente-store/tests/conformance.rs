@@ -389,6 +389,30 @@ async fn concurrent_submissions_are_numbered_in_turn<S: LogStore + WitnessStore 
     first.audit(true, None).await.unwrap();
 }
 
+/// An append checkpointed in the same turn of the signer: each checkpoint
+/// covers the entries appended with it, two handles doing it at once take
+/// their turns, and the last leaves nothing for a separate checkpoint to sign.
+async fn appends_are_checkpointed_in_one_turn<S: LogStore + WitnessStore + Clone + 'static>(store: S) {
+    let first = record_with(store.clone(), 0).await;
+    let second = Record::open(store).await.unwrap();
+    let (catalogue, key) = (catalogue(), signer());
+    let drafts: Vec<Draft> = (0..5).map(|_| notice_draft("new-start", "change-in-data")).collect();
+    let (a, b) = tokio::join!(
+        first.submit_and_checkpoint(&key, &catalogue, &drafts, 1),
+        second.submit_and_checkpoint(&key, &catalogue, &drafts, 2)
+    );
+    for (entries, checkpoint) in [a.unwrap(), b.unwrap()] {
+        let checkpoint = checkpoint.unwrap().checkpoint;
+        let last = entries.last().unwrap().entry().sequence;
+        assert!(checkpoint.size > last, "the checkpoint of size {} covers entry {last}", checkpoint.size);
+        assert_eq!(checkpoint.root, first.root(checkpoint.size).await.unwrap());
+    }
+    let latest = first.latest().await.unwrap().unwrap();
+    assert_eq!(latest.checkpoint.size, 10);
+    assert_eq!(first.checkpoint(&key).await.unwrap().note.to_string(), latest.note.to_string(), "nothing left to sign");
+    first.audit(true, None).await.unwrap();
+}
+
 async fn cosigned_sizes_only_move_forward<S: LogStore + WitnessStore>(store: S) {
     let signer = signer();
     let record = record_with(store, 5).await;
@@ -553,6 +577,11 @@ macro_rules! conformance {
             #[tokio::test]
             async fn the_record_signs_only_what_it_checked() {
                 super::the_record_signs_only_what_it_checked($store().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn appends_are_checkpointed_in_one_turn() {
+                super::appends_are_checkpointed_in_one_turn($store().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

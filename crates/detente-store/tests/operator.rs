@@ -106,7 +106,10 @@ async fn a_forged_entry_is_never_signed<S: Insider + Clone>(store: S) {
     let record = reopened(&record).await;
     let refused = record.checkpoint(&signer).await.unwrap_err();
     assert!(is_entry_problem(&refused, 10, "signature"), "{refused}");
-    let refused = record.submit(&signer, &catalogue(), &[notice_draft("new-start", "change-in-data")], 1).await;
+    let drafts = [notice_draft("new-start", "change-in-data")];
+    let refused = record.submit(&signer, &catalogue(), &drafts, 1).await;
+    assert!(is_entry_problem(&refused.unwrap_err(), 10, "signature"));
+    let refused = record.submit_and_checkpoint(&signer, &catalogue(), &drafts, 1).await;
     assert!(is_entry_problem(&refused.unwrap_err(), 10, "signature"));
     assert_eq!(record.latest().await.unwrap().unwrap().checkpoint.size, 10, "nothing new was signed");
 }
@@ -158,7 +161,10 @@ async fn a_restored_store_is_refused_by_the_signer<S: Insider + Clone>(store: S,
     let restored = Record::open(backup).await.unwrap();
     let refused = restored.checkpoint(&signer).await.unwrap_err();
     assert!(matches!(&refused, RecordError::WouldFork(why) if why.contains("rolled back")), "{refused}");
-    let refused = restored.submit(&signer, &catalogue(), &[notice_draft("new-start", "change-in-data")], 1).await;
+    let drafts = [notice_draft("new-start", "change-in-data")];
+    let refused = restored.submit(&signer, &catalogue(), &drafts, 1).await;
+    assert!(matches!(refused, Err(RecordError::WouldFork(_))));
+    let refused = restored.submit_and_checkpoint(&signer, &catalogue(), &drafts, 1).await;
     assert!(matches!(refused, Err(RecordError::WouldFork(_))));
     insert(restored.store(), &other_entries(10..20)).await;
     let refused = reopened(&restored).await.checkpoint(&signer).await.unwrap_err();
@@ -357,6 +363,8 @@ attacks!(postgres, postgres_store);
 enum Edit {
     /// Honest entries, appended through the record.
     Append(u8),
+    /// Honest entries, appended and checkpointed in one turn.
+    AppendCheckpointed(u8),
     /// Entries the key signs with other contents, straight into the store.
     AppendOther(u8),
     /// An entry with a garbage signature, with its leaf hash.
@@ -376,7 +384,8 @@ enum Edit {
 fn edits() -> impl proptest::strategy::Strategy<Value = Vec<Edit>> {
     use proptest::prelude::*;
     let edit = prop_oneof![
-        3 => (1u8..12).prop_map(Edit::Append),
+        2 => (1u8..12).prop_map(Edit::Append),
+        1 => (1u8..12).prop_map(Edit::AppendCheckpointed),
         1 => (1u8..12).prop_map(Edit::AppendOther),
         1 => Just(Edit::Forge),
         1 => (any::<u16>(), 0u8..8).prop_map(|(index, bit)| Edit::FlipHash { index, bit }),
@@ -398,10 +407,14 @@ async fn apply<S: Insider + Clone, F: AsyncFn() -> S>(
 ) {
     let size = store.size().await.unwrap();
     match *edit {
-        Edit::Append(n) => {
+        Edit::Append(n) | Edit::AppendCheckpointed(n) => {
             let record = Record::open(store.clone()).await.unwrap();
             let drafts: Vec<_> = (0..n).map(|_| notice_draft("new-start", "change-in-data")).collect();
-            let _ = record.submit(signer, &catalogue(), &drafts, 1).await;
+            if let Edit::AppendCheckpointed(_) = edit {
+                let _ = record.submit_and_checkpoint(signer, &catalogue(), &drafts, 1).await;
+            } else {
+                let _ = record.submit(signer, &catalogue(), &drafts, 1).await;
+            }
         }
         // The insider's own writes may fail on rows it broke before: then nothing happens.
         Edit::AppendOther(n) => drop(try_insert(store, &other_entries(size..size + u64::from(n))).await),

@@ -20,6 +20,10 @@ pub(super) struct Outbox {
     /// The entry the peer said it takes next, when it is past the last it
     /// acknowledged (the entries between were only shown).
     cursor: Option<u64>,
+    /// The last entry the peer acknowledged, as far as this outbox knows:
+    /// read from the book once, then kept from the peer's answers, so a
+    /// run does not wait for the book while a submission holds it.
+    acknowledged: Option<Option<u64>>,
     /// The task recording the receipts of the run before.
     recording: Option<tokio::task::JoinHandle<Result<(), String>>>,
 }
@@ -33,6 +37,7 @@ impl Outbox {
         let recorded = recording.await.unwrap_or_else(|e| Err(format!("the recording task failed: {e}")));
         if recorded.is_err() {
             self.cursor = None;
+            self.acknowledged = None;
         }
         recorded
     }
@@ -47,7 +52,7 @@ impl<S: LogStore> Node<S> {
     where
         S: 'static,
     {
-        let mut outbox = Outbox { peer: self.peers[index].clone(), cursor: None, recording: None };
+        let mut outbox = Outbox { peer: self.peers[index].clone(), cursor: None, acknowledged: None, recording: None };
         let mut stop = self.stopping.subscribe();
         let mut wait = Duration::from_millis(100);
         loop {
@@ -102,7 +107,10 @@ impl<S: LogStore> Node<S> {
     {
         let peer = outbox.peer.clone();
         let size = self.record.size().await.map_err(|e| e.to_string())?;
-        let after = self.book.lock().await.delivered(&peer.party);
+        let after = match outbox.acknowledged {
+            Some(after) => after,
+            None => *outbox.acknowledged.insert(self.book.lock().await.delivered(&peer.party)),
+        };
         let start = after.map_or(0, |a| a + 1).max(outbox.cursor.unwrap_or(0));
         let Some(envelope) = self.envelope(start, size).await? else { return Ok(false) };
         let sent: Vec<SignedEntry> = envelope
@@ -148,6 +156,9 @@ impl<S: LogStore> Node<S> {
             let (draft, received) = self.check_receipt(&peer, entry, receipt)?;
             drafts.push(draft);
             acknowledged.push((entry.entry().sequence, received));
+        }
+        if let Some(&(last, _)) = acknowledged.last() {
+            outbox.acknowledged = Some(Some(last));
         }
         let node = std::sync::Arc::clone(self);
         let party = peer.party.clone();
