@@ -209,7 +209,9 @@ pub fn run(args: NodeArgs, context: &Context) -> anyhow::Result<Outcome> {
         };
         let node =
             Node::start(record, signer, setup).await.map_err(|e| bad_input!("{}: {e}", args.config.display()))?;
-        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: cannot listen on {}: {e}", args.config.display(), config.listen))?;
         let interrupted = crate::stores::interrupted()?;
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);

@@ -36,7 +36,9 @@ pub fn run(command: WitnessCommand, context: &Context) -> anyhow::Result<Outcome
                 let store = open_store(&witness.store.store).await?;
                 let limits = limits.resolve();
                 let config = detente_node::witness::Config { store, key, logs, clock: context.clock.clone(), limits };
-                let listener = tokio::net::TcpListener::bind(listen).await?;
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--listen {listen}: cannot listen there: {e}"))?;
                 // Interrupting (Ctrl-C, SIGINT) stops it gracefully: requests in flight finish.
                 let interrupted = crate::stores::interrupted()?;
                 let scheme = if tls.is_some() { "https" } else { "http" };

@@ -110,6 +110,18 @@ fn the_demo_counts_the_shipped_data_then_replays_over_node_processes_and_resumes
         .collect();
     assert_eq!(late.len(), 1, "one notification came late: {late:?}");
 
+    // A port another program took since is named, and nothing is lost.
+    let config = std::fs::read_to_string(dir.path().join("ru/node.toml")).unwrap();
+    let listen = config.lines().find_map(|l| l.strip_prefix("listen = ")).unwrap().trim_matches('"');
+    let taken = std::net::TcpListener::bind(listen).unwrap();
+    let refused = detente(&["demo", "--out", out, "--until-done"]);
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(exit(&refused), Some(3), "{error}");
+    for expected in ["ru/node.toml did not start", &format!("cannot listen on {listen}"), "ru/node.log"] {
+        assert!(error.contains(expected), "{expected}\n{error}");
+    }
+    drop(taken);
+
     // Every record verifies from its store, its checkpoint meeting its policy.
     for party in ["us", "ru", "cn"] {
         let store = format!("sqlite:{out}/{party}/{party}.db");

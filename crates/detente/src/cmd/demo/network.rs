@@ -184,9 +184,15 @@ fn spawn(root: &Path, args: &[String], log: &Path) -> anyhow::Result<(Child, Str
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            Err(anyhow::anyhow!("{} did not start; its log, {}, says why", args.join(" "), log.display()))
+            Err(anyhow::anyhow!("{} did not start: {} (its log: {})", args.join(" "), last_words(log), log.display()))
         }
     }
+}
+
+/// The last line a process that failed to start wrote to its log.
+fn last_words(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("it wrote nothing").trim().to_owned()
 }
 
 impl Network {
