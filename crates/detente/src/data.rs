@@ -214,27 +214,19 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
     // A temporary file is private (0600); the result should have the target's
     // permissions, or an ordinary file's.
     let permissions = match std::fs::metadata(path) {
-        Ok(existing) => Some(existing.permissions()),
+        Ok(existing) => existing.permissions(),
         Err(_) => ordinary_permissions(),
     };
-    if let Some(permissions) = permissions {
-        temporary.as_file().set_permissions(permissions).with_context(|| format!("writing {}", path.display()))?;
-    }
+    temporary.as_file().set_permissions(permissions).with_context(|| format!("writing {}", path.display()))?;
     temporary.as_file().sync_all().with_context(|| format!("writing {}", path.display()))?;
     temporary.persist(path).with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
 }
 
-/// What a new output file gets: rw-r--r-- on Unix; elsewhere temporary files are not private.
-#[cfg(unix)]
-fn ordinary_permissions() -> Option<std::fs::Permissions> {
+/// What a new output file gets: rw-r--r--, where a temporary file starts private.
+fn ordinary_permissions() -> std::fs::Permissions {
     use std::os::unix::fs::PermissionsExt as _;
-    Some(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn ordinary_permissions() -> Option<std::fs::Permissions> {
-    None
+    std::fs::Permissions::from_mode(0o644)
 }
 
 #[cfg(test)]

@@ -48,28 +48,25 @@ fn any_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
 /// Reads a file holding a secret (a private key of any kind), refusing one
 /// that is not the user's own or that others may read.
 pub fn private_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-        let metadata = std::fs::metadata(path).map_err(|e| bad_input!("{}: {e}", path.display()))?;
-        // Mode 0600 protects a key only if it is ours: another user's file
-        // is readable and replaceable by that user.
-        let user = rustix::process::geteuid().as_raw();
-        if metadata.uid() != user {
-            return Err(bad_input!(
-                "{}: a private key must belong to the user who uses it (uid {user}), but it belongs to uid {}",
-                path.display(),
-                metadata.uid()
-            ));
-        }
-        let mode = metadata.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(bad_input!(
-                "{}: a private key must be readable by its owner only (chmod 600), but its mode is {:o}",
-                path.display(),
-                mode & 0o777
-            ));
-        }
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let metadata = std::fs::metadata(path).map_err(|e| bad_input!("{}: {e}", path.display()))?;
+    // Mode 0600 protects a key only if it is ours: another user's file
+    // is readable and replaceable by that user.
+    let user = rustix::process::geteuid().as_raw();
+    if metadata.uid() != user {
+        return Err(bad_input!(
+            "{}: a private key must belong to the user who uses it (uid {user}), but it belongs to uid {}",
+            path.display(),
+            metadata.uid()
+        ));
+    }
+    let mode = metadata.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(bad_input!(
+            "{}: a private key must be readable by its owner only (chmod 600), but its mode is {:o}",
+            path.display(),
+            mode & 0o777
+        ));
     }
     std::fs::read(path).map_err(|e| bad_input!("{}: {e}", path.display()))
 }

@@ -6,6 +6,12 @@
 //! maps the end of a command to an exit status: 0 done, 1 findings, 2 bad
 //! input or usage, 3 anything else.
 
+// Key files are checked by their Unix owner and mode, and the demo runs its
+// nodes in process groups it signals: there is no other platform's meaning
+// for either here.
+#[cfg(not(unix))]
+compile_error!("detente runs on Unix (Linux, macOS, the BSDs)");
+
 mod args;
 mod charts;
 mod clock;
