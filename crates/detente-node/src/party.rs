@@ -461,7 +461,7 @@ impl<S: LogStore> Node<S> {
         }
         let time = u64::try_from(self.now().unix_seconds()).unwrap_or(0);
         let entries = match self.record.submit_and_checkpoint(&self.signer, &self.catalogue, &drafts, time).await {
-            Ok((entries, checkpoint)) => {
+            Ok(detente_store::record::Submission { entries, checkpoint }) => {
                 // The entries are durable now, so the caller keeps them
                 // whatever came next; a checkpoint that failed is signed
                 // with the next one.

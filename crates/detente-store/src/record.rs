@@ -33,6 +33,23 @@ mod audit;
 /// the CPU's caches: 16,384 gave 0.89M entries/s, 1,024 gives 1.13M/s.
 const AUDIT_CHUNK: u64 = 1_024;
 
+/// What [`Record::submit_and_checkpoint`] did: the entries, durable, and
+/// the checkpoint signed over them, or why it could not be (the next one
+/// covers them).
+#[derive(Debug)]
+pub struct Submission {
+    pub entries: Vec<SignedEntry>,
+    pub checkpoint: Result<SignedCheckpoint, RecordError>,
+}
+
+/// Drafts appended: their entries, the frontier with them, and the store's
+/// checkpoint as it stood (to swap it).
+struct Appended {
+    entries: Vec<SignedEntry>,
+    frontier: Frontier,
+    old_checkpoint: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error(transparent)]
@@ -205,45 +222,47 @@ impl<S: LogStore> Record<S> {
     ) -> Result<Vec<SignedEntry>, RecordError> {
         self.check_signer(signer.key())?;
         self.admit_all(catalogue, drafts).await?;
-        loop {
-            let anchor = self.anchor(Some(signer)).await?.1.map(|a| a.checkpoint);
-            let frontier = self.audited_frontier(anchor.as_ref()).await?;
-            let signed = self.sign_drafts(signer.key(), frontier.size(), drafts, time)?;
-            match self.append_to(anchor.as_ref(), frontier, &signed).await {
-                Ok(_) => return Ok(signed),
-                Err(RecordError::Conflict) => continue,
-                Err(other) => return Err(other),
-            }
-        }
+        Ok(self.append_drafts(signer, drafts, time).await?.entries)
     }
 
     /// [`Record::submit`], then a checkpoint of the log with the new
     /// entries, in one turn of the signer and one audit: the checkpoint is
     /// signed over the tree this process computed from the entries it has
-    /// just signed, so nothing needs reading back in between. The entries
-    /// are durable whatever becomes of the checkpoint, so its outcome comes
-    /// beside them rather than in place of them.
+    /// just signed, so nothing needs reading back in between. (Rows an
+    /// insider plants meanwhile disagree with that checkpoint, and the next
+    /// turn's audit refuses them.) The entries are durable whatever becomes
+    /// of the checkpoint, so its outcome comes beside them.
     pub async fn submit_and_checkpoint(
         &self,
         signer: &Signer,
         catalogue: &Catalogue,
         drafts: &[Draft],
         time: u64,
-    ) -> Result<(Vec<SignedEntry>, Result<SignedCheckpoint, RecordError>), RecordError> {
+    ) -> Result<Submission, RecordError> {
         self.check_signer(signer.key())?;
         self.admit_all(catalogue, drafts).await?;
         // Held across the awaits below on purpose: one signer at a time.
         let _turn = signer.lock().await?;
+        if drafts.is_empty() {
+            // Nothing to extend: the stored checkpoint stands, cosignatures and all.
+            return Ok(Submission { entries: Vec::new(), checkpoint: self.checkpoint_in_turn(signer).await });
+        }
+        let appended = self.append_drafts(signer, drafts, time).await?;
+        let checkpoint = self.sign_frontier(signer, appended.old_checkpoint.as_deref(), &appended.frontier).await;
+        Ok(Submission { entries: appended.entries, checkpoint })
+    }
+
+    /// The drafts numbered, signed and appended onto the tree audited from
+    /// the anchor; if another writer appends first, again after it, so
+    /// sequence numbers are always the places the entries take.
+    async fn append_drafts(&self, signer: &Signer, drafts: &[Draft], time: u64) -> Result<Appended, RecordError> {
         loop {
-            let (old, anchor) = self.anchor(Some(signer)).await?;
+            let (old_checkpoint, anchor) = self.anchor(Some(signer)).await?;
             let anchor = anchor.map(|a| a.checkpoint);
             let frontier = self.audited_frontier(anchor.as_ref()).await?;
-            let signed = self.sign_drafts(signer.key(), frontier.size(), drafts, time)?;
-            match self.append_to(anchor.as_ref(), frontier, &signed).await {
-                Ok(frontier) => {
-                    let checkpoint = self.sign_frontier(signer, old.as_deref(), &frontier).await;
-                    return Ok((signed, checkpoint));
-                }
+            let entries = self.sign_drafts(signer.key(), frontier.size(), drafts, time)?;
+            match self.append_to(anchor.as_ref(), frontier, &entries).await {
+                Ok(frontier) => return Ok(Appended { entries, frontier, old_checkpoint }),
                 Err(RecordError::Conflict) => continue,
                 Err(other) => return Err(other),
             }

@@ -401,12 +401,21 @@ async fn appends_are_checkpointed_in_one_turn<S: LogStore + WitnessStore + Clone
         first.submit_and_checkpoint(&key, &catalogue, &drafts, 1),
         second.submit_and_checkpoint(&key, &catalogue, &drafts, 2)
     );
-    for (entries, checkpoint) in [a.unwrap(), b.unwrap()] {
-        let checkpoint = checkpoint.unwrap().checkpoint;
-        let last = entries.last().unwrap().entry().sequence;
-        assert!(checkpoint.size > last, "the checkpoint of size {} covers entry {last}", checkpoint.size);
-        assert_eq!(checkpoint.root, first.root(checkpoint.size).await.unwrap());
+    for submission in [a.unwrap(), b.unwrap()] {
+        let checkpoint = submission.checkpoint.unwrap().checkpoint;
+        let last = submission.entries.last().unwrap().entry().sequence;
+        assert_eq!(checkpoint.size, last + 1, "the checkpoint covers its entries and no other's");
+        let entries = first.store().read_entries(0, checkpoint.size).await.unwrap();
+        let mut memory = MemoryLog::new();
+        for entry in &entries {
+            memory.push_hash(Hash::leaf(entry));
+        }
+        assert_eq!(checkpoint.root, memory.root(checkpoint.size), "the root of the entries, computed here");
     }
+    // With nothing to append, the stored checkpoint stands.
+    let nothing = first.submit_and_checkpoint(&key, &catalogue, &[], 3).await.unwrap();
+    assert!(nothing.entries.is_empty());
+    assert_eq!(nothing.checkpoint.unwrap().checkpoint.size, 10);
     let latest = first.latest().await.unwrap().unwrap();
     assert_eq!(latest.checkpoint.size, 10);
     assert_eq!(first.checkpoint(&key).await.unwrap().note.to_string(), latest.note.to_string(), "nothing left to sign");

@@ -20,9 +20,11 @@ pub(super) struct Outbox {
     /// The entry the peer said it takes next, when it is past the last it
     /// acknowledged (the entries between were only shown).
     cursor: Option<u64>,
-    /// The last entry the peer acknowledged, as far as this outbox knows:
-    /// read from the book once, then kept from the peer's answers, so a
-    /// run does not wait for the book while a submission holds it.
+    /// The last entry the peer acknowledged (`Some(None)`: none yet), kept
+    /// from its answers so a run does not wait for the book while a
+    /// submission holds it; ahead of the book by at most the run being
+    /// recorded. `None` until read from the book, and again after a
+    /// recording failed ([`Outbox::settle`]).
     acknowledged: Option<Option<u64>>,
     /// The task recording the receipts of the run before.
     recording: Option<tokio::task::JoinHandle<Result<(), String>>>,
